@@ -1,0 +1,53 @@
+// What a component type contributes: its own config schema and a factory.
+// The config loader composes these shapes with the common fields
+// (id, type, inputs, and for sinks: buffer, batch, retry...).
+
+import type { z } from 'zod';
+import type { Logger } from 'pino';
+import type { Metrics } from '../observability/metrics.js';
+import type { SinkDriver, Source, Transform } from './types.js';
+import type { Secrets } from '../observability/secrets.js';
+
+export interface BuildEnv {
+  /** Component id from the config. */
+  id: string;
+  dataDir: string;
+  logger: Logger;
+  metrics: Metrics;
+  secrets: Secrets;
+  /** The whole validated config, for components that need shared sections (e.g. zendesk.accounts). */
+  config: unknown;
+  /** Shared per-process resources keyed by name (e.g. one Zendesk client per account). */
+  shared<T>(key: string, make: () => T): T;
+}
+
+/** `options` is a zod object *shape*: the plugin's own keys, merged into the component schema. */
+export interface SourcePlugin<S extends z.ZodRawShape = z.ZodRawShape> {
+  type: string;
+  description: string;
+  options: S;
+  create(config: z.infer<z.ZodObject<S>> & { id: string; type: string }, env: BuildEnv): Source;
+}
+
+export interface TransformPlugin<S extends z.ZodRawShape = z.ZodRawShape> {
+  type: string;
+  description: string;
+  options: S;
+  create(config: z.infer<z.ZodObject<S>> & { id: string; type: string; inputs: string[] }, env: BuildEnv): Transform;
+}
+
+export interface SinkDefaults {
+  /** Batch limits that suit the destination (e.g. HEC 1 MB, Datadog 1000 events / 5 MB). */
+  maxEvents: number;
+  maxBytes: number;
+  maxWaitMs: number;
+  concurrency: number;
+}
+
+export interface SinkPlugin<S extends z.ZodRawShape = z.ZodRawShape> {
+  type: string;
+  description: string;
+  options: S;
+  defaults: SinkDefaults;
+  create(config: z.infer<z.ZodObject<S>> & { id: string; type: string; inputs: string[] }, env: BuildEnv): SinkDriver;
+}

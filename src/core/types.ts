@@ -1,0 +1,155 @@
+// The contracts between sources, transforms, sinks and the pipeline core.
+// Every component is written against these few shapes; delivery, buffering,
+// retry and checkpointing live in src/core so no component re-implements them.
+
+import type { Logger } from 'pino';
+import type { Metrics } from '../observability/metrics.js';
+import type { DeadLetterInput } from './dead-letter.js';
+
+/** Known Zendesk streams; more may come, so `string` is accepted too. */
+export type Stream = 'audit_log' | 'ticket_audit' | 'access_log' | (string & {});
+
+/** One upstream item exactly as Zendesk returned it (DESIGN §2). */
+export interface SourceRecord {
+  account: string;
+  stream: Stream;
+  /** Upstream id, as a string (audit log ids are numbers, access log ids are ULIDs). */
+  id: string;
+  /** Upstream event time, epoch milliseconds. */
+  time: number;
+  /** The upstream JSON, untouched. */
+  raw: Record<string, unknown>;
+}
+
+/**
+ * `zendesk` = a source record not yet mapped (body is the upstream JSON);
+ * the others are the output of a schema transform.
+ */
+export type EventSchema = 'zendesk' | 'ocsf' | 'ecs' | 'raw';
+
+/** Metadata that travels beside the event body; sinks use it, it is not shipped as-is. */
+export interface EventMeta {
+  /** Deterministic id `account:stream:upstreamId`, also placed in the body for SIEM dedupe. */
+  id: string;
+  account: string;
+  stream: Stream;
+  /** Event time, epoch ms (from upstream, never the wall clock). */
+  time: number;
+  schema: EventSchema;
+  /** Suggested routing, e.g. the Splunk sourcetype. */
+  sourcetype?: string;
+  /** Normalised severity 0..6 on the OCSF scale, when a transform set one. */
+  severity?: number;
+  /** OCSF class_uid when the body is OCSF. */
+  classUid?: number;
+}
+
+export interface PipelineEvent {
+  meta: EventMeta;
+  body: Record<string, unknown>;
+}
+
+export function eventId(account: string, stream: string, upstreamId: string): string {
+  return `${account}:${stream}:${upstreamId}`;
+}
+
+/** The event a source record becomes when it enters the pipeline. */
+export function recordToEvent(record: SourceRecord): PipelineEvent {
+  return {
+    meta: {
+      id: eventId(record.account, record.stream, record.id),
+      account: record.account,
+      stream: record.stream,
+      time: record.time,
+      schema: 'zendesk',
+    },
+    body: record.raw,
+  };
+}
+
+/** The inverse, for mappers that want the record shape back. */
+export function eventToRecord(event: PipelineEvent): SourceRecord {
+  const upstreamId = event.meta.id.slice(event.meta.account.length + event.meta.stream.length + 2);
+  return { account: event.meta.account, stream: event.meta.stream, id: upstreamId, time: event.meta.time, raw: event.body };
+}
+
+// ---------------------------------------------------------------- sources
+
+/** A batch of records (typically one upstream page) and the checkpoint state *after* it. */
+export interface SourceBatch {
+  records: SourceRecord[];
+  /** JSON-serialisable state; committed only when this batch and all earlier ones are accepted by every sink. */
+  checkpoint: unknown;
+  /** Upstream time the checkpoint has reached (epoch ms), for the lag metric. */
+  checkpointTime?: number;
+}
+
+export interface ComponentContext {
+  id: string;
+  logger: Logger;
+  metrics: Metrics;
+  /** Write to the dead-letter store; never throws. */
+  deadLetter(entry: Omit<DeadLetterInput, 'component'>): Promise<void>;
+  /** Mark this component failed hard (readyz fails); the rest keeps running. */
+  fail(reason: string): void;
+  /** Mark this component healthy/unhealthy without stopping it (e.g. a sink in auth backoff). */
+  setHealthy(healthy: boolean, reason?: string): void;
+  /** Clock and randomness are injectable so that tests are deterministic. */
+  now(): number;
+  random(): number;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export interface SourceContext extends ComponentContext {
+  /** The last committed checkpoint, or undefined on first start. */
+  checkpoint: unknown;
+  /** Aborted on shutdown; sources must stop fetching promptly. */
+  signal: AbortSignal;
+  /** `--once`: catch up to now, then return. Otherwise follow forever. */
+  once: boolean;
+  /**
+   * Hand a batch to the pipeline. Resolves when the batch has entered every sink buffer
+   * (this is where backpressure reaches the source: it blocks while buffers are full).
+   */
+  emit(batch: SourceBatch): Promise<void>;
+}
+
+export interface Source {
+  /** Runs until caught up (once) or until ctx.signal aborts. Throwing fails the component. */
+  run(ctx: SourceContext): Promise<void>;
+}
+
+// ---------------------------------------------------------------- transforms
+
+export type TransformResult = PipelineEvent | PipelineEvent[] | null | undefined;
+
+/**
+ * A transform maps one event to zero, one or many events. Throwing (or rejecting)
+ * dead-letters that event with the error message as reason; the pipeline goes on.
+ */
+export type Transform = (event: PipelineEvent) => TransformResult | Promise<TransformResult>;
+
+// ---------------------------------------------------------------- sinks
+
+/** How one delivery attempt ended; the core decides retries, splits, dead letters and acks. */
+export type SendOutcome =
+  | { kind: 'ok' }
+  /** Transient: network error, 408, 429, 5xx. */
+  | { kind: 'retry'; reason: string; retryAfterMs?: number }
+  /** The whole batch will never be accepted (e.g. 400). Dead-lettered with the reason. */
+  | { kind: 'permanent'; reason: string }
+  /** Some events rejected permanently (indices into the batch); the rest were accepted. */
+  | { kind: 'partial'; rejected: { index: number; reason: string }[] }
+  /** 413 or equivalent: the core splits the batch and resends; a single event is dead-lettered. */
+  | { kind: 'too_large'; reason: string }
+  /** 401/403: stop sending, report unhealthy, keep the data, retry with long backoff. */
+  | { kind: 'auth'; reason: string };
+
+export interface SinkDriver {
+  /** Optional start-up check (e.g. HEC /health). Throwing fails start unless healthcheck is disabled. */
+  healthcheck?(signal: AbortSignal): Promise<void>;
+  /** Deliver one batch. Must not throw for HTTP-level results; thrown errors are treated as `retry`. */
+  send(events: PipelineEvent[], signal: AbortSignal): Promise<SendOutcome>;
+  /** Flush anything held (e.g. an open S3 object) and release resources. */
+  close?(): Promise<void>;
+}
