@@ -12,6 +12,8 @@ export interface BuildEnv {
   /** Component id from the config. */
   id: string;
   dataDir: string;
+  /** Resolves a path from the config relative to the config file's folder. */
+  resolvePath(path: string): string;
   logger: Logger;
   metrics: Metrics;
   secrets: Secrets;
@@ -50,4 +52,16 @@ export interface SinkPlugin<S extends z.ZodRawShape = z.ZodRawShape> {
   options: S;
   defaults: SinkDefaults;
   create(config: z.infer<z.ZodObject<S>> & { id: string; type: string; inputs: string[] }, env: BuildEnv): SinkDriver;
+}
+
+// The define* helpers keep each plugin's config type precise inside the plugin, and erase it
+// for the registries (which only hand the plugin configs its own schema has validated).
+export function defineSource<S extends z.ZodRawShape>(p: SourcePlugin<S>): SourcePlugin {
+  return p as unknown as SourcePlugin;
+}
+export function defineTransform<S extends z.ZodRawShape>(p: TransformPlugin<S>): TransformPlugin {
+  return p as unknown as TransformPlugin;
+}
+export function defineSink<S extends z.ZodRawShape>(p: SinkPlugin<S>): SinkPlugin {
+  return p as unknown as SinkPlugin;
 }

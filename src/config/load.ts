@@ -1,0 +1,157 @@
+// Reading a config: YAML (with line/column on syntax errors) -> interpolation -> schema ->
+// graph. Every problem found is reported at once, each with its path and the fix.
+
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { Secrets } from '../observability/secrets.js';
+import { ConfigError, closest, formatPath } from './errors.js';
+import { interpolate } from './interpolate.js';
+import { configSchema, componentTypes, type Config } from './schema.js';
+import { validateGraph, type Graph } from './graph.js';
+
+export interface LoadedConfig {
+  config: Config;
+  graph: Graph;
+  secrets: Secrets;
+  /** Relative paths in the config (dataDir, file sink paths...) are resolved against this. */
+  baseDir: string;
+  /** Absolute path of the file, or undefined for configs given as objects. */
+  file?: string;
+}
+
+export function loadConfigFile(file: string, env: Record<string, string | undefined> = process.env): LoadedConfig {
+  const path = resolve(file);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError([`cannot read config file ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`]);
+  }
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length) {
+    throw new ConfigError(
+      doc.errors.map((e) => {
+        const pos = e.linePos?.[0];
+        return `${path}${pos ? `:${pos.line}:${pos.col}` : ''}: invalid YAML: ${e.message.split('\n')[0]}`;
+      }),
+    );
+  }
+  const loaded = loadConfigObject(doc.toJS(), { env, baseDir: dirname(path) });
+  return { ...loaded, file: path };
+}
+
+export function loadConfigObject(raw: unknown, opts: { env?: Record<string, string | undefined>; baseDir?: string; secrets?: Secrets } = {}): LoadedConfig {
+  const secrets = opts.secrets ?? new Secrets();
+  const interpolated = interpolate(raw ?? {}, { env: opts.env ?? process.env, baseDir: opts.baseDir ?? process.cwd(), secrets });
+  const parsed = configSchema.safeParse(interpolated);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => formatIssue(i, interpolated)));
+  const config = parsed.data as unknown as Config;
+  const baseDir = resolve(opts.baseDir ?? process.cwd());
+  config.dataDir = resolve(baseDir, config.dataDir);
+  const { graph, problems } = validateGraph(config);
+  problems.push(...checkAccounts(config));
+  if (problems.length) throw new ConfigError(problems);
+  return { config, graph, secrets, baseDir };
+}
+
+function checkAccounts(config: Config): string[] {
+  const names = config.zendesk.accounts.map((a) => a.name);
+  const problems: string[] = [];
+  names.forEach((n, i) => {
+    if (names.indexOf(n) !== i) problems.push(`zendesk.accounts[${i}].name: duplicate account name "${n}"`);
+  });
+  config.sources.forEach((s, i) => {
+    const account = (s as { account?: unknown }).account;
+    if (s.type.startsWith('zendesk_') && typeof account === 'string' && !names.includes(account)) {
+      const hint = closest(account, names);
+      problems.push(
+        `sources[${i}].account: unknown Zendesk account "${account}"${hint ? ` (did you mean "${hint}"?)` : ''}; define it under zendesk.accounts`,
+      );
+    }
+  });
+  return problems;
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let v: unknown = root;
+  for (const p of path) v = v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[p] : undefined;
+  return v;
+}
+
+function formatIssue(issue: z.core.$ZodIssue, root: unknown): string {
+  const path = formatPath(issue.path);
+  const at = path || '(root)';
+  switch (issue.code) {
+    case 'unrecognized_keys': {
+      return issue.keys
+        .map((k) => {
+          const known = knownKeysFor(issue.path, root);
+          const hint = known ? closest(k, known) : undefined;
+          return `${formatPath([...issue.path, k])}: unknown key${hint ? ` (did you mean "${hint}"?)` : ''}; remove it or fix its spelling`;
+        })
+        .join('\n  - ');
+    }
+    case 'invalid_union': {
+      const section = issue.path[0];
+      const given = valueAt(root, issue.path) as { type?: unknown } | undefined;
+      if ((section === 'sources' || section === 'transforms' || section === 'sinks') && issue.path.length === 2) {
+        const types = componentTypes[section];
+        const t = given?.type;
+        if (typeof t !== 'string') return `${at}.type: missing; expected one of ${types.join(', ')}`;
+        const hint = closest(t, types);
+        return `${at}.type: unknown ${section.slice(0, -1)} type "${t}"${hint ? ` (did you mean "${hint}"?)` : ''}; expected one of ${types.join(', ')}`;
+      }
+      const t = given?.type;
+      return `${at}${t === undefined ? '.type: missing' : `.type: "${String(t)}" is not valid`}; ${issue.message}`;
+    }
+    case 'invalid_type': {
+      const v = valueAt(root, issue.path);
+      if (v === undefined) return `${at}: required (expected ${issue.expected})`;
+      return `${at}: expected ${issue.expected}, got ${describe(v)}`;
+    }
+    default:
+      return `${at}: ${issue.message}`;
+  }
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  return `${typeof v} ${JSON.stringify(v)}`;
+}
+
+// Known keys for hints come from the schema shape at that path; inside a component list
+// the item's own `type` picks the union member.
+function knownKeysFor(path: readonly PropertyKey[], root: unknown): string[] | undefined {
+  type Def = { type?: string; shape?: Record<string, unknown>; element?: unknown; options?: unknown[] };
+  let schema: unknown = configSchema;
+  for (let i = 0; i < path.length; i++) {
+    const def = (unwrap(schema) as { def?: Def }).def;
+    const p = path[i]!;
+    if (def?.type === 'array' && typeof p === 'number') {
+      schema = unwrap(def.element);
+      const inner = (schema as { def?: Def }).def;
+      if (inner?.type === 'union' && inner.options) {
+        const t = (valueAt(root, path.slice(0, i + 1)) as { type?: unknown } | undefined)?.type;
+        schema = inner.options.find((o) => ((o as { def: { shape: { type?: { def?: { values?: unknown[] } } } } }).def.shape.type?.def?.values ?? []).includes(t));
+      }
+    } else if (def?.type === 'object' && def.shape) schema = def.shape[String(p)];
+    else return undefined;
+  }
+  const shape = (unwrap(schema) as { def?: Def } | undefined)?.def?.shape;
+  return shape ? Object.keys(shape) : undefined;
+}
+
+function unwrap(s: unknown): unknown {
+  let cur = s as { def?: { type?: string; innerType?: unknown; in?: unknown } } | undefined;
+  for (let i = 0; i < 10 && cur?.def; i++) {
+    const t = cur.def.type;
+    if (t === 'default' || t === 'optional' || t === 'nullable' || t === 'prefault') cur = cur.def.innerType as typeof cur;
+    else if (t === 'pipe') cur = cur.def.in as typeof cur;
+    else break;
+  }
+  return cur;
+}

@@ -1,0 +1,128 @@
+// The whole config file as one zod schema, composed from the registered component types.
+// Every object is strict: a misspelt key is an error, never silently ignored.
+
+import { z } from 'zod';
+import type { SinkPlugin, SourcePlugin, TransformPlugin } from '../core/plugin.js';
+import { sourcePlugins } from '../sources/index.js';
+import { transformPlugins } from '../../transforms/index.js';
+import { sinkPlugins } from '../sinks/index.js';
+import { zendeskAccount } from '../sources/zendesk/account-config.js';
+import { duration, size } from './units.js';
+
+const componentId = z
+  .string()
+  .regex(/^[a-zA-Z][a-zA-Z0-9_-]{0,63}$/, 'expected an id of letters, digits, - and _ starting with a letter (max 64)');
+const inputs = z.array(componentId).min(1, 'list at least one input (a source or transform id)');
+
+const whenFull = z.enum(['block', 'drop_newest']).default('block').describe('block: slow everything upstream down (no loss); drop_newest: drop and count');
+
+export const memoryBuffer = z.strictObject({
+  type: z.literal('memory'),
+  maxEvents: z.number().int().min(1).default(10_000),
+  maxBytes: size({ min: 1024 }).default(64 * 1024 * 1024),
+  whenFull,
+});
+export const diskBuffer = z.strictObject({
+  type: z.literal('disk'),
+  maxBytes: size({ min: 1024 * 1024 }).describe('Bound on unacknowledged bytes on disk').default(1024 ** 3),
+  segmentBytes: size({ min: 4096 }).default(16 * 1024 * 1024).describe('Size at which the buffer starts a new segment file'),
+  whenFull,
+});
+export const bufferSchema = z
+  .discriminatedUnion('type', [memoryBuffer, diskBuffer])
+  .default({ type: 'memory', maxEvents: 10_000, maxBytes: 64 * 1024 * 1024, whenFull: 'block' });
+
+function commonSinkShape(p: SinkPlugin) {
+  const d = p.defaults;
+  return {
+    buffer: bufferSchema,
+    batch: z
+      .strictObject({
+        maxEvents: z.number().int().min(1).default(d.maxEvents),
+        maxBytes: size({ min: 1 }).default(d.maxBytes),
+        maxWait: duration({ min: 0, max: 3_600_000 }).default(d.maxWaitMs),
+      })
+      .default({ maxEvents: d.maxEvents, maxBytes: d.maxBytes, maxWait: d.maxWaitMs }),
+    concurrency: z.number().int().min(1).max(256).default(d.concurrency).describe('Requests in flight at once'),
+    requestTimeout: duration({ min: 100 }).default(30_000),
+    retry: z
+      .strictObject({
+        initialBackoff: duration({ min: 1 }).default(500),
+        maxBackoff: duration({ min: 1 }).default(60_000),
+        maxAttempts: z.number().int().min(1).optional().describe('Give up (dead-letter) after this many attempts; default: retry forever, keeping the data'),
+        authBackoff: duration({ min: 1 }).default(30_000).describe('First wait after a 401/403; doubles up to 5m'),
+      })
+      .default({ initialBackoff: 500, maxBackoff: 60_000, authBackoff: 30_000 }),
+    healthcheck: z.strictObject({ enabled: z.boolean().default(true) }).default({ enabled: true }),
+  };
+}
+
+function sourceSchema(p: SourcePlugin) {
+  return z.strictObject({ id: componentId, type: z.literal(p.type), ...p.options }).describe(p.description);
+}
+function transformSchema(p: TransformPlugin) {
+  return z.strictObject({ id: componentId, type: z.literal(p.type), inputs, ...p.options }).describe(p.description);
+}
+function sinkSchema(p: SinkPlugin) {
+  return z.strictObject({ id: componentId, type: z.literal(p.type), inputs, ...commonSinkShape(p), ...p.options }).describe(p.description);
+}
+
+function union<T extends z.ZodType>(items: T[]) {
+  if (items.length === 0) return z.never();
+  return z.discriminatedUnion('type', items as unknown as [z.ZodObject, ...z.ZodObject[]]);
+}
+
+const listen = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:]+\]|[a-zA-Z0-9.-]+):\d{1,5}$/, 'expected host:port such as "127.0.0.1:9464" or "0.0.0.0:9464"');
+
+export const configSchema = z.strictObject({
+  dataDir: z.string().min(1).default('./data').describe('Checkpoints, disk buffers and dead letters live here'),
+  shutdownTimeout: duration({ min: 0 }).default(30_000).describe('How long a stop may take to drain buffers before exiting'),
+  api: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      listen: listen.default('127.0.0.1:9464'),
+    })
+    .default({ enabled: true, listen: '127.0.0.1:9464' }),
+  log: z
+    .strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') })
+    .default({ level: 'info' }),
+  zendesk: z.strictObject({ accounts: z.array(zendeskAccount).default([]) }).default({ accounts: [] }),
+  sources: z.array(union(sourcePlugins.map(sourceSchema))).min(1, 'configure at least one source'),
+  transforms: z.array(union(transformPlugins.map(transformSchema))).default([]),
+  sinks: z.array(union(sinkPlugins.map(sinkSchema))).min(1, 'configure at least one sink'),
+});
+
+// Component entries are typed by their plugin; across the registry they share this shape.
+export type Config = Omit<z.infer<typeof configSchema>, 'sources' | 'transforms' | 'sinks'> & {
+  sources: ComponentConfig[];
+  transforms: (ComponentConfig & { inputs: string[] })[];
+  sinks: SinkConfig[];
+};
+export interface ComponentConfig {
+  id: string;
+  type: string;
+  inputs?: string[];
+  [k: string]: unknown;
+}
+export interface SinkConfig extends ComponentConfig {
+  inputs: string[];
+  buffer: z.infer<typeof bufferSchema>;
+  batch: { maxEvents: number; maxBytes: number; maxWait: number };
+  concurrency: number;
+  requestTimeout: number;
+  retry: { initialBackoff: number; maxBackoff: number; maxAttempts?: number; authBackoff: number };
+  healthcheck: { enabled: boolean };
+}
+
+export const componentTypes = {
+  sources: sourcePlugins.map((p) => p.type),
+  transforms: transformPlugins.map((p) => p.type),
+  sinks: sinkPlugins.map((p) => p.type),
+};
+
+/** JSON Schema of the config file, for editors (yaml-language-server). */
+export function configJsonSchema(): unknown {
+  return z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' });
+}

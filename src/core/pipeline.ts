@@ -1,0 +1,392 @@
+// Builds the component graph from a validated config and runs it: sources emit batches,
+// transforms map events, fan-out pushes them into every sink buffer (blocking while full),
+// sink runners deliver, and each source's checkpoint is committed in order once every
+// delivery of a batch is accepted (DESIGN §3, §4).
+
+import { join, resolve as resolvePath } from 'node:path';
+import type { Logger } from 'pino';
+import type { DestinationStream } from 'pino';
+import { loadConfigObject, type LoadedConfig } from '../config/load.js';
+import type { SinkConfig } from '../config/schema.js';
+import { startApiServer, type ApiServer } from '../observability/api-server.js';
+import { createLogger } from '../observability/logger.js';
+import { createMetrics, type Metrics } from '../observability/metrics.js';
+import { sourcePlugins } from '../sources/index.js';
+import { sinkPlugins } from '../sinks/index.js';
+import { transformPlugins } from '../../transforms/index.js';
+import { BatchHandle, OrderedCommitter } from './acks.js';
+import { entryBytes, type BufferEntry, type EventBuffer } from './buffers/buffer.js';
+import { DiskBuffer } from './buffers/disk.js';
+import { MemoryBuffer } from './buffers/memory.js';
+import { CheckpointError, loadCheckpoint, saveCheckpoint } from './checkpoints.js';
+import { DeadLetterStore } from './dead-letter.js';
+import type { BuildEnv } from './plugin.js';
+import { AbortedError, describeError, sleep as realSleep } from './retry.js';
+import { startSinkRunner, type SinkRunner } from './sink-runner.js';
+import { recordToEvent, type ComponentContext, type PipelineEvent, type SinkDriver, type Source, type Transform } from './types.js';
+
+export interface PipelineOptions {
+  /** Run sources until caught up, drain, commit and finish. */
+  once?: boolean;
+  env?: Record<string, string | undefined>;
+  baseDir?: string;
+  /** Where JSON logs go (default stdout). */
+  logDestination?: DestinationStream;
+  logger?: Logger;
+  /** Overrides config.api (tests use `{ listen: '127.0.0.1:0' }` or `false`). */
+  api?: { listen: string } | false;
+  now?: () => number;
+  random?: () => number;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+export interface ComponentState {
+  kind: 'source' | 'transform' | 'sink';
+  state: 'starting' | 'running' | 'caught_up' | 'unhealthy' | 'failed' | 'stopped';
+  reason?: string;
+}
+
+export interface PipelineResult {
+  ok: boolean;
+  failures: { component: string; reason: string }[];
+}
+
+export interface Pipeline {
+  loaded: LoadedConfig;
+  metrics: Metrics;
+  logger: Logger;
+  deadLetterDir: string;
+  apiUrl?: string;
+  components: Map<string, ComponentState>;
+  /** Resolves when the run ends (--once: caught up and drained; otherwise after stop()). */
+  done: Promise<PipelineResult>;
+  stop(reason?: string): Promise<PipelineResult>;
+}
+
+interface SinkInstance {
+  id: string;
+  config: SinkConfig;
+  driver: SinkDriver;
+  buffer: EventBuffer;
+  runner?: SinkRunner;
+}
+
+export async function startPipeline(input: unknown, opts: PipelineOptions = {}): Promise<Pipeline> {
+  const loaded = isLoaded(input) ? input : loadConfigObject(input, { ...(opts.env ? { env: opts.env } : {}), ...(opts.baseDir ? { baseDir: opts.baseDir } : {}) });
+  const { config, graph, secrets } = loaded;
+  const now = opts.now ?? Date.now;
+  const random = opts.random ?? Math.random;
+  const sleep = opts.sleep ?? realSleep;
+  const logger = opts.logger ?? createLogger({ level: config.log.level, secrets, ...(opts.logDestination ? { destination: opts.logDestination } : {}) });
+  const metrics = createMetrics({ defaultMetrics: true });
+  const deadLetters = new DeadLetterStore(config.dataDir, metrics, secrets, now);
+  const components = new Map<string, ComponentState>();
+  const sharedResources = new Map<string, unknown>();
+  const sourceAbort = new AbortController();
+
+  const setState = (id: string, state: ComponentState['state'], reason?: string) => {
+    const c = components.get(id);
+    if (!c) return;
+    c.state = state;
+    if (reason === undefined) delete c.reason;
+    else c.reason = secrets.scrub(reason);
+    metrics.componentUp.set({ component: id, kind: c.kind }, state === 'failed' || state === 'unhealthy' ? 0 : 1);
+  };
+
+  function context(id: string, kind: ComponentState['kind']): ComponentContext {
+    components.set(id, { kind, state: 'starting' });
+    const log = logger.child({ component: id });
+    return {
+      id,
+      logger: log,
+      metrics,
+      deadLetter: (entry) =>
+        deadLetters.write({ ...entry, component: id }).catch((err: unknown) => {
+          log.error({ err: describeError(err) }, 'cannot write dead letter');
+        }),
+      fail: (reason) => {
+        setState(id, 'failed', reason);
+        log.error({ reason: secrets.scrub(reason) }, 'component failed');
+      },
+      setHealthy: (healthy, reason) => {
+        const s = components.get(id)!.state;
+        if (s === 'failed') return;
+        setState(id, healthy ? 'running' : 'unhealthy', healthy ? undefined : reason);
+      },
+      now,
+      random,
+      sleep,
+    };
+  }
+
+  function buildEnv(id: string): BuildEnv {
+    return {
+      id,
+      dataDir: config.dataDir,
+      resolvePath: (p: string) => resolvePath(loaded.baseDir, p),
+      logger: logger.child({ component: id }),
+      metrics,
+      secrets,
+      config,
+      shared<T>(key: string, make: () => T): T {
+        if (!sharedResources.has(key)) sharedResources.set(key, make());
+        return sharedResources.get(key) as T;
+      },
+    };
+  }
+
+  // ---------------------------------------------------------------- transforms
+  const transforms = new Map<string, { fn: Transform; ctx: ComponentContext }>();
+  for (const t of config.transforms) {
+    const plugin = transformPlugins.find((p) => p.type === t.type)!;
+    const ctx = context(t.id, 'transform');
+    transforms.set(t.id, { fn: plugin.create(t as never, buildEnv(t.id)), ctx });
+    setState(t.id, 'running');
+  }
+
+  // ---------------------------------------------------------------- sinks
+  const sinks = new Map<string, SinkInstance & { ctx: ComponentContext }>();
+  for (const raw of config.sinks) {
+    const s = raw as unknown as SinkConfig;
+    const plugin = sinkPlugins.find((p) => p.type === s.type)!;
+    const ctx = context(s.id, 'sink');
+    const driver = plugin.create(s as never, buildEnv(s.id));
+    const buffer: EventBuffer =
+      s.buffer.type === 'disk'
+        ? await DiskBuffer.open({
+            sink: s.id,
+            dir: join(config.dataDir, 'buffers', s.id),
+            maxBytes: s.buffer.maxBytes,
+            segmentBytes: s.buffer.segmentBytes,
+            whenFull: s.buffer.whenFull,
+            metrics,
+            deadLetter: ctx.deadLetter,
+            warn: (msg, extra) => ctx.logger.warn(extra ?? {}, msg),
+          })
+        : new MemoryBuffer({ sink: s.id, maxEvents: s.buffer.maxEvents, maxBytes: s.buffer.maxBytes, whenFull: s.buffer.whenFull, metrics });
+    sinks.set(s.id, { id: s.id, config: s, driver, buffer, ctx });
+  }
+
+  for (const sink of sinks.values()) {
+    if (sink.config.healthcheck.enabled && sink.driver.healthcheck) {
+      try {
+        await sink.driver.healthcheck(AbortSignal.timeout(sink.config.requestTimeout));
+      } catch (err) {
+        // Not fatal: the destination may come up later, and the buffer keeps the data meanwhile.
+        sink.ctx.setHealthy(false, `healthcheck failed: ${describeError(err)}`);
+        sink.ctx.logger.error({ reason: secrets.scrub(describeError(err)) }, 'sink healthcheck failed; will keep trying to deliver');
+      }
+    }
+    if (components.get(sink.id)!.state === 'starting') setState(sink.id, 'running');
+    sink.runner = startSinkRunner({ config: sink.config, driver: sink.driver, buffer: sink.buffer, ctx: sink.ctx });
+  }
+
+  // ---------------------------------------------------------------- routing
+  async function applyTransform(id: string, events: PipelineEvent[]): Promise<PipelineEvent[]> {
+    const { fn, ctx } = transforms.get(id)!;
+    const out: PipelineEvent[] = [];
+    for (const e of events) {
+      try {
+        let r = fn(e);
+        if (r && typeof (r as Promise<unknown>).then === 'function') r = await r;
+        if (Array.isArray(r)) out.push(...r);
+        else if (r) out.push(r as PipelineEvent);
+      } catch (err) {
+        await ctx.deadLetter({ reason: 'transform_failed', detail: describeError(err), kind: 'event', payload: { meta: e.meta, body: e.body } });
+      }
+    }
+    metrics.transformEvents.inc({ transform: id }, out.length);
+    return out;
+  }
+
+  async function route(from: string, events: PipelineEvent[], handle: BatchHandle, signal: AbortSignal): Promise<void> {
+    if (events.length === 0) return;
+    const targets = graph.downstream.get(from) ?? [];
+    await Promise.all(
+      targets.map(async (to) => {
+        if (graph.kind.get(to) === 'transform') {
+          await route(to, await applyTransform(to, events), handle, signal);
+          return;
+        }
+        const sink = sinks.get(to)!;
+        const entries: BufferEntry[] = events.map((event) => ({ event, bytes: entryBytes(event), ack: handle }));
+        handle.add(entries.length);
+        await sink.buffer.push(entries, signal);
+      }),
+    );
+  }
+
+  // ---------------------------------------------------------------- sources
+  const committers = new Map<string, OrderedCommitter>();
+  const lastCheckpointTime = new Map<string, number>();
+  const sourceRuns: Promise<void>[] = [];
+  for (const s of config.sources) {
+    const plugin = sourcePlugins.find((p) => p.type === s.type)!;
+    const ctx = context(s.id, 'source');
+    let source: Source;
+    try {
+      source = plugin.create(s as never, buildEnv(s.id));
+    } catch (err) {
+      ctx.fail(describeError(err));
+      continue;
+    }
+    const committer = new OrderedCommitter(async (cp, time) => {
+      await saveCheckpoint(config.dataDir, s.id, cp, time, now());
+      metrics.checkpointCommits.inc({ source: s.id });
+      if (time !== undefined) {
+        lastCheckpointTime.set(s.id, time);
+        metrics.sourceLag.set({ source: s.id }, Math.max(0, (now() - time) / 1000));
+      }
+    });
+    committers.set(s.id, committer);
+    sourceRuns.push(
+      (async () => {
+        let checkpoint: unknown;
+        try {
+          const file = await loadCheckpoint(config.dataDir, s.id);
+          checkpoint = file?.state;
+          if (file?.checkpointTime !== undefined) lastCheckpointTime.set(s.id, file.checkpointTime);
+        } catch (err) {
+          ctx.fail(err instanceof CheckpointError ? err.message : describeError(err));
+          return;
+        }
+        setState(s.id, 'running');
+        try {
+          await source.run({
+            ...ctx,
+            checkpoint,
+            signal: sourceAbort.signal,
+            once: opts.once ?? false,
+            emit: async (batch) => {
+              if (sourceAbort.signal.aborted) throw new AbortedError();
+              const handle = committer.begin(batch.checkpoint, batch.checkpointTime);
+              try {
+                await route(s.id, batch.records.map(recordToEvent), handle, sourceAbort.signal);
+              } finally {
+                handle.seal();
+              }
+            },
+          });
+          if (components.get(s.id)!.state === 'running') setState(s.id, opts.once ? 'caught_up' : 'stopped');
+        } catch (err) {
+          if (sourceAbort.signal.aborted && (err instanceof AbortedError || (err as Error)?.name === 'AbortError')) return;
+          ctx.fail(describeError(err));
+        }
+      })(),
+    );
+  }
+
+  const lagTimer = setInterval(() => {
+    for (const [id, t] of lastCheckpointTime) metrics.sourceLag.set({ source: id }, Math.max(0, (now() - t) / 1000));
+  }, 5000);
+  lagTimer.unref();
+
+  // ---------------------------------------------------------------- api
+  let api: ApiServer | undefined;
+  const apiConfig = opts.api === undefined ? (config.api.enabled ? config.api : false) : opts.api;
+  const readiness = {
+    ready() {
+      const out: Record<string, { state: string; reason?: string }> = {};
+      let ready = true;
+      for (const [id, c] of components) {
+        out[id] = c.reason ? { state: c.state, reason: c.reason } : { state: c.state };
+        if (c.state === 'failed' || c.state === 'unhealthy') ready = false;
+      }
+      return { ready, components: out };
+    },
+  };
+  if (apiConfig) {
+    try {
+      api = await startApiServer(apiConfig.listen, metrics.registry, readiness, secrets);
+      logger.info({ url: api.url }, 'metrics and health endpoints listening');
+    } catch (err) {
+      logger.error({ listen: apiConfig.listen, err: describeError(err) }, 'cannot start the metrics/health server');
+      throw err;
+    }
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+  let stopping: Promise<PipelineResult> | null = null;
+  let resolveDone!: (r: PipelineResult) => void;
+  const done = new Promise<PipelineResult>((r) => (resolveDone = r));
+
+  const result = (): PipelineResult => {
+    // In --once mode a sink that could not deliver (auth) is a failure of the run too.
+    const failed = (c: ComponentState) => c.state === 'failed' || (opts.once === true && c.kind === 'sink' && c.state === 'unhealthy');
+    const failures = [...components].filter(([, c]) => failed(c)).map(([component, c]) => ({ component, reason: c.reason ?? c.state }));
+    return { ok: failures.length === 0, failures };
+  };
+
+  async function shutdown(reason: string, drainAll: boolean): Promise<PipelineResult> {
+    logger.info({ reason }, 'stopping pipeline');
+    const deadline = now() + config.shutdownTimeout;
+    sourceAbort.abort();
+    await Promise.all(sourceRuns);
+    // Drain: memory buffers always (their content exists nowhere else); disk buffers only
+    // in --once mode (otherwise they are replayed on the next start).
+    for (const s of sinks.values()) s.buffer.setFlushMode(true);
+    const toDrain = [...sinks.values()].filter((s) => drainAll || s.buffer.kind === 'memory');
+    await Promise.race([Promise.all(toDrain.map((s) => s.buffer.whenEmpty())), sleep(Math.max(0, deadline - now())).catch(() => undefined)]);
+    await Promise.all([...sinks.values()].map((s) => s.runner?.stop()));
+    for (const s of sinks.values()) {
+      await s.driver.close?.().catch((err: unknown) => s.ctx.logger.warn({ err: describeError(err) }, 'sink close failed'));
+      if (!s.buffer.isEmpty()) {
+        s.ctx.logger.warn({ events: s.buffer.events, buffer: s.buffer.kind }, s.buffer.kind === 'disk' ? 'events left in the disk buffer; delivered on next start' : 'undelivered events in the memory buffer; their source batches were not committed and will be fetched again');
+      }
+    }
+    for (const [id, c] of committers) {
+      try {
+        await c.flush();
+      } catch (err) {
+        components.get(id) && setState(id, 'failed', `checkpoint commit failed: ${describeError(err)}`);
+      }
+    }
+    await Promise.all([...sinks.values()].map((s) => s.buffer.close()));
+    clearInterval(lagTimer);
+    await api?.close();
+    await deadLetters.close();
+    const r = result();
+    logger.info({ ok: r.ok, failures: r.failures }, 'pipeline stopped');
+    resolveDone(r);
+    return r;
+  }
+
+  const stop = (reason = 'stop requested') => (stopping ??= shutdown(reason, false));
+
+  if (opts.once) {
+    void (async () => {
+      await Promise.all(sourceRuns);
+      // Wait for everything handed over to be accepted, unless a sink cannot deliver (auth) or something failed.
+      const drained = Promise.all([...sinks.values()].map((s) => (s.buffer.setFlushMode(true), s.buffer.whenEmpty()))).then(() =>
+        Promise.all([...committers.values()].map((c) => c.whenIdle())),
+      );
+      const blocked = new Promise<void>((resolve) => {
+        const timer = setInterval(() => {
+          const bad = [...components.values()].some((c) => c.state === 'failed' || (c.kind === 'sink' && c.state === 'unhealthy'));
+          if (bad) {
+            clearInterval(timer);
+            resolve();
+          }
+        }, 100);
+        void drained.then(() => clearInterval(timer));
+      });
+      await Promise.race([drained, blocked]);
+      stopping ??= shutdown('caught up (--once)', true);
+    })();
+  }
+
+  return {
+    loaded,
+    metrics,
+    logger,
+    deadLetterDir: deadLetters.directory,
+    ...(api ? { apiUrl: api.url } : {}),
+    components,
+    done,
+    stop,
+  };
+}
+
+function isLoaded(x: unknown): x is LoadedConfig {
+  return typeof x === 'object' && x !== null && 'config' in x && 'graph' in x && 'secrets' in x;
+}

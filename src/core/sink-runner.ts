@@ -1,0 +1,158 @@
+// Drives one sink: reads batches from its buffer, sends them through the driver with the
+// shared retry helper, splits on `too_large`, dead-letters what is permanently rejected,
+// backs off on auth failures while keeping the data, and acks the buffer afterwards.
+// Drivers only encode, send once and classify (DESIGN §7).
+
+import type { SinkConfig } from '../config/schema.js';
+import type { BufferEntry, EventBuffer, ReadBatch } from './buffers/buffer.js';
+import { AbortedError, AUTH_BACKOFF, describeError, retry, type AttemptOutcome } from './retry.js';
+import type { ComponentContext, PipelineEvent, SendOutcome, SinkDriver } from './types.js';
+
+export interface SinkRunnerOptions {
+  config: SinkConfig;
+  driver: SinkDriver;
+  buffer: EventBuffer;
+  ctx: ComponentContext;
+}
+
+export interface SinkRunner {
+  /** Stop reading; wait for in-flight requests (they are aborted when `signal` fires). */
+  stop(): Promise<void>;
+  /** Resolves when every worker has exited. */
+  done: Promise<void>;
+}
+
+type Terminal = Exclude<SendOutcome, { kind: 'retry' } | { kind: 'auth' }>;
+
+export function startSinkRunner({ config, driver, buffer, ctx }: SinkRunnerOptions): SinkRunner {
+  const stopReading = new AbortController();
+  const stopSending = new AbortController();
+  const labels = { sink: config.id };
+  const m = ctx.metrics;
+  let authFailing = false;
+
+  async function sendOnce(events: PipelineEvent[]): Promise<AttemptOutcome<Terminal>> {
+    const signal = AbortSignal.any([stopSending.signal, AbortSignal.timeout(config.requestTimeout)]);
+    const endTimer = m.sinkRequestSeconds.startTimer(labels);
+    let outcome: SendOutcome;
+    try {
+      outcome = await driver.send(events, signal);
+    } catch (err) {
+      if (stopSending.signal.aborted) throw new AbortedError();
+      outcome = { kind: 'retry', reason: signal.aborted ? `request timed out after ${config.requestTimeout} ms` : describeError(err) };
+    } finally {
+      endTimer();
+    }
+    if (outcome.kind === 'retry' || outcome.kind === 'auth') {
+      m.sinkErrors.inc({ ...labels, reason: outcome.kind === 'auth' ? 'auth' : 'retryable' });
+      return outcome;
+    }
+    return { kind: 'ok', value: outcome };
+  }
+
+  async function deadLetter(entries: BufferEntry[], reason: string, detail: string): Promise<void> {
+    m.sinkErrors.inc({ ...labels, reason }, entries.length);
+    for (const e of entries) {
+      await ctx.deadLetter({ reason, detail, kind: 'event', payload: { meta: e.event.meta, body: e.event.body } });
+    }
+  }
+
+  async function deliver(batch: ReadBatch): Promise<void> {
+    // A stack of sub-batches: a `too_large` answer pushes the two halves back.
+    const work: BufferEntry[][] = [batch.entries];
+    while (work.length) {
+      const entries = work.pop()!;
+      const events = entries.map((e) => e.event);
+      const result = await retry<Terminal>(() => sendOnce(events), {
+        policy: { initialMs: config.retry.initialBackoff, maxMs: config.retry.maxBackoff },
+        authPolicy: { ...AUTH_BACKOFF, initialMs: config.retry.authBackoff },
+        ...(config.retry.maxAttempts !== undefined ? { maxAttempts: config.retry.maxAttempts } : {}),
+        signal: stopSending.signal,
+        sleep: ctx.sleep,
+        random: ctx.random,
+        onRetry: (info) => {
+          if (info.kind === 'auth') {
+            if (!authFailing) {
+              authFailing = true;
+              ctx.setHealthy(false, `destination rejected our credentials: ${info.reason}`);
+              ctx.logger.error({ sink: config.id, reason: info.reason, retryInMs: info.delayMs }, 'sink authentication failed; sending stopped, data kept in the buffer, retrying with long backoff');
+            }
+          } else {
+            m.sinkRetries.inc(labels);
+            ctx.logger.warn({ sink: config.id, attempt: info.attempt, reason: info.reason, retryInMs: info.delayMs }, 'sink delivery failed, retrying');
+          }
+        },
+      });
+      if (authFailing && result.kind === 'ok') {
+        authFailing = false;
+        ctx.setHealthy(true);
+        ctx.logger.info({ sink: config.id }, 'sink credentials accepted again; sending resumed');
+      }
+      if (result.kind !== 'ok') {
+        // Only reachable with retry.maxAttempts set (auth is retried forever).
+        await deadLetter(entries, 'retries_exhausted', result.reason);
+        continue;
+      }
+      const outcome = result.value;
+      switch (outcome.kind) {
+        case 'ok':
+          m.sinkEventsSent.inc(labels, entries.length);
+          break;
+        case 'partial': {
+          const rejected = new Set(outcome.rejected.map((r) => r.index));
+          for (const r of outcome.rejected) {
+            const e = entries[r.index];
+            if (e) await deadLetter([e], 'rejected', r.reason);
+          }
+          m.sinkEventsSent.inc(labels, entries.length - rejected.size);
+          break;
+        }
+        case 'permanent':
+          await deadLetter(entries, 'rejected', outcome.reason);
+          break;
+        case 'too_large':
+          if (entries.length === 1) await deadLetter(entries, 'too_large', outcome.reason);
+          else {
+            const mid = Math.ceil(entries.length / 2);
+            work.push(entries.slice(mid), entries.slice(0, mid));
+          }
+          break;
+      }
+    }
+    await buffer.ack(batch);
+  }
+
+  async function worker(): Promise<void> {
+    for (;;) {
+      const batch = await buffer.read({
+        maxEvents: config.batch.maxEvents,
+        maxBytes: config.batch.maxBytes,
+        maxWaitMs: config.batch.maxWait,
+        signal: stopReading.signal,
+      });
+      if (!batch) return;
+      try {
+        await deliver(batch);
+      } catch (err) {
+        if (err instanceof AbortedError) return; // shutdown: the batch stays unacked (disk: replayed; memory: the source re-fetches)
+        throw err;
+      }
+    }
+  }
+
+  const workers = Array.from({ length: config.concurrency }, () =>
+    worker().catch((err) => {
+      ctx.fail(`sink worker crashed: ${describeError(err)}`);
+    }),
+  );
+  const done = Promise.all(workers).then(() => undefined);
+
+  return {
+    done,
+    async stop() {
+      stopReading.abort();
+      stopSending.abort();
+      await done;
+    },
+  };
+}

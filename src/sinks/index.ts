@@ -1,0 +1,12 @@
+// Every sink type the config accepts. One line per sink; the config schema is built from this list.
+
+import type { SinkPlugin } from '../core/plugin.js';
+import { fileSink } from './file.js';
+import { stdoutSink } from './stdout.js';
+import { nullSink } from './null.js';
+
+export const sinkPlugins: SinkPlugin[] = [
+  fileSink,
+  stdoutSink,
+  nullSink,
+];
