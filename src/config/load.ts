@@ -45,7 +45,7 @@ export function loadConfigFile(file: string, env: Record<string, string | undefi
 export function loadConfigObject(raw: unknown, opts: { env?: Record<string, string | undefined>; baseDir?: string; secrets?: Secrets } = {}): LoadedConfig {
   const secrets = opts.secrets ?? new Secrets();
   const interpolated = interpolate(raw ?? {}, { env: opts.env ?? process.env, baseDir: opts.baseDir ?? process.cwd(), secrets });
-  const parsed = configSchema.safeParse(interpolated);
+  const parsed = configSchema().safeParse(interpolated);
   if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => formatIssue(i, interpolated)));
   const config = parsed.data as unknown as Config;
   const baseDir = resolve(opts.baseDir ?? process.cwd());
@@ -94,17 +94,19 @@ function formatIssue(issue: z.core.$ZodIssue, root: unknown): string {
         .join('\n  - ');
     }
     case 'invalid_union': {
-      const section = issue.path[0];
-      const given = valueAt(root, issue.path) as { type?: unknown } | undefined;
-      if ((section === 'sources' || section === 'transforms' || section === 'sinks') && issue.path.length === 2) {
-        const types = componentTypes[section];
-        const t = given?.type;
-        if (typeof t !== 'string') return `${at}.type: missing; expected one of ${types.join(', ')}`;
-        const hint = closest(t, types);
-        return `${at}.type: unknown ${section.slice(0, -1)} type "${t}"${hint ? ` (did you mean "${hint}"?)` : ''}; expected one of ${types.join(', ')}`;
-      }
+      // zod reports a bad discriminator at `<item>.type`; name the item's own type field.
+      const itemPath = issue.path[issue.path.length - 1] === 'type' ? issue.path.slice(0, -1) : issue.path;
+      const item = formatPath(itemPath) || '(root)';
+      const section = itemPath[0];
+      const given = valueAt(root, itemPath) as { type?: unknown } | undefined;
       const t = given?.type;
-      return `${at}${t === undefined ? '.type: missing' : `.type: "${String(t)}" is not valid`}; ${issue.message}`;
+      if ((section === 'sources' || section === 'transforms' || section === 'sinks') && itemPath.length === 2) {
+        const types = componentTypes()[section];
+        if (typeof t !== 'string') return `${item}.type: missing; expected one of ${types.join(', ')}`;
+        const hint = closest(t, types);
+        return `${item}.type: unknown ${section.slice(0, -1)} type "${t}"${hint ? ` (did you mean "${hint}"?)` : ''}; expected one of ${types.join(', ')}`;
+      }
+      return `${item}.type: ${t === undefined ? 'missing' : `"${String(t)}" is not valid`}; ${issue.message}`;
     }
     case 'invalid_type': {
       const v = valueAt(root, issue.path);
@@ -127,7 +129,7 @@ function describe(v: unknown): string {
 // the item's own `type` picks the union member.
 function knownKeysFor(path: readonly PropertyKey[], root: unknown): string[] | undefined {
   type Def = { type?: string; shape?: Record<string, unknown>; element?: unknown; options?: unknown[] };
-  let schema: unknown = configSchema;
+  let schema: unknown = configSchema();
   for (let i = 0; i < path.length; i++) {
     const def = (unwrap(schema) as { def?: Def }).def;
     const p = path[i]!;

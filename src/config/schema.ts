@@ -76,26 +76,36 @@ const listen = z
   .string()
   .regex(/^(\[[0-9a-fA-F:]+\]|[a-zA-Z0-9.-]+):\d{1,5}$/, 'expected host:port such as "127.0.0.1:9464" or "0.0.0.0:9464"');
 
-export const configSchema = z.strictObject({
-  dataDir: z.string().min(1).default('./data').describe('Checkpoints, disk buffers and dead letters live here'),
-  shutdownTimeout: duration({ min: 0 }).default(30_000).describe('How long a stop may take to drain buffers before exiting'),
-  api: z
-    .strictObject({
-      enabled: z.boolean().default(true),
-      listen: listen.default('127.0.0.1:9464'),
-    })
-    .default({ enabled: true, listen: '127.0.0.1:9464' }),
-  log: z
-    .strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') })
-    .default({ level: 'info' }),
-  zendesk: z.strictObject({ accounts: z.array(zendeskAccount).default([]) }).default({ accounts: [] }),
-  sources: z.array(union(sourcePlugins.map(sourceSchema))).min(1, 'configure at least one source'),
-  transforms: z.array(union(transformPlugins.map(transformSchema))).default([]),
-  sinks: z.array(union(sinkPlugins.map(sinkSchema))).min(1, 'configure at least one sink'),
-});
+function buildConfigSchema() {
+  return z.strictObject({
+    dataDir: z.string().min(1).default('./data').describe('Checkpoints, disk buffers and dead letters live here'),
+    shutdownTimeout: duration({ min: 0 }).default(30_000).describe('How long a stop may take to drain buffers before exiting'),
+    api: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        listen: listen.default('127.0.0.1:9464'),
+      })
+      .default({ enabled: true, listen: '127.0.0.1:9464' }),
+    log: z
+      .strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') })
+      .default({ level: 'info' }),
+    zendesk: z.strictObject({ accounts: z.array(zendeskAccount).default([]) }).default({ accounts: [] }),
+    sources: z.array(union(sourcePlugins.map(sourceSchema))).min(1, 'configure at least one source'),
+    transforms: z.array(union(transformPlugins.map(transformSchema))).default([]),
+    sinks: z.array(union(sinkPlugins.map(sinkSchema))).min(1, 'configure at least one sink'),
+  });
+}
+
+// Built on first use (and again if a registry grew, e.g. a test registering a probe sink).
+let cached: { key: string; schema: ReturnType<typeof buildConfigSchema> } | null = null;
+export function configSchema() {
+  const key = [sourcePlugins, transformPlugins, sinkPlugins].map((l) => l.map((p) => p.type).join(',')).join('|');
+  if (!cached || cached.key !== key) cached = { key, schema: buildConfigSchema() };
+  return cached.schema;
+}
 
 // Component entries are typed by their plugin; across the registry they share this shape.
-export type Config = Omit<z.infer<typeof configSchema>, 'sources' | 'transforms' | 'sinks'> & {
+export type Config = Omit<z.infer<ReturnType<typeof configSchema>>, 'sources' | 'transforms' | 'sinks'> & {
   sources: ComponentConfig[];
   transforms: (ComponentConfig & { inputs: string[] })[];
   sinks: SinkConfig[];
@@ -116,13 +126,15 @@ export interface SinkConfig extends ComponentConfig {
   healthcheck: { enabled: boolean };
 }
 
-export const componentTypes = {
-  sources: sourcePlugins.map((p) => p.type),
-  transforms: transformPlugins.map((p) => p.type),
-  sinks: sinkPlugins.map((p) => p.type),
-};
+export function componentTypes() {
+  return {
+    sources: sourcePlugins.map((p) => p.type),
+    transforms: transformPlugins.map((p) => p.type),
+    sinks: sinkPlugins.map((p) => p.type),
+  };
+}
 
 /** JSON Schema of the config file, for editors (yaml-language-server). */
 export function configJsonSchema(): unknown {
-  return z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' });
+  return z.toJSONSchema(configSchema(), { io: 'input', unrepresentable: 'any' });
 }

@@ -325,7 +325,9 @@ export async function startPipeline(input: unknown, opts: PipelineOptions = {}):
     // Drain: memory buffers always (their content exists nowhere else); disk buffers only
     // in --once mode (otherwise they are replayed on the next start).
     for (const s of sinks.values()) s.buffer.setFlushMode(true);
-    const toDrain = [...sinks.values()].filter((s) => drainAll || s.buffer.kind === 'memory');
+    // A sink that cannot deliver (auth failure) is not waited for: its data stays buffered
+    // (disk) or uncommitted upstream (memory) and is delivered after the next start.
+    const toDrain = [...sinks.values()].filter((s) => (drainAll || s.buffer.kind === 'memory') && components.get(s.id)?.state !== 'unhealthy');
     await Promise.race([Promise.all(toDrain.map((s) => s.buffer.whenEmpty())), sleep(Math.max(0, deadline - now())).catch(() => undefined)]);
     await Promise.all([...sinks.values()].map((s) => s.runner?.stop()));
     for (const s of sinks.values()) {

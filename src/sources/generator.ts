@@ -59,6 +59,8 @@ export const generatorSource = defineSource({
           next = end;
           ctx.metrics.sourceRecords.inc({ source: ctx.id, stream: config.stream }, records.length);
           await ctx.emit({ records, checkpoint: { next }, checkpointTime: records[records.length - 1]!.time });
+          // Real sources wait on the network; this one must yield or it starves timers and the API server.
+          await new Promise((r) => setImmediate(r));
         }
         if (!ctx.once) await new Promise<void>((resolve) => (ctx.signal.aborted ? resolve() : ctx.signal.addEventListener('abort', () => resolve(), { once: true })));
       },

@@ -1,0 +1,108 @@
+import { readFileSync, writeFileSync, mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { OrderedCommitter } from '../../src/core/acks.js';
+import { CheckpointError, checkpointPath, listCheckpoints, loadCheckpoint, resetCheckpoint, saveCheckpoint } from '../../src/core/checkpoints.js';
+import { tempDir } from '../support/probe.js';
+
+describe('OrderedCommitter', () => {
+  it('commits only the newest checkpoint whose batch and all earlier batches are done', async () => {
+    const commits: unknown[] = [];
+    const c = new OrderedCommitter(async (cp) => void commits.push(cp));
+    const b1 = c.begin('cp1');
+    const b2 = c.begin('cp2');
+    const b3 = c.begin('cp3');
+    for (const b of [b1, b2, b3]) b.add(2);
+    for (const b of [b1, b2, b3]) b.seal();
+    b3.ack(2); // newest done first: nothing may be committed
+    b2.ack(2);
+    await c.flush();
+    expect(commits).toEqual([]);
+    b1.ack(1);
+    await c.flush();
+    expect(commits).toEqual([]);
+    b1.ack(1); // now 1, 2 and 3 are all done: one coalesced commit of cp3
+    await c.whenIdle();
+    await c.flush();
+    expect(commits).toEqual(['cp3']);
+    expect(c.inFlight).toBe(0);
+  });
+
+  it('does not commit a batch that was not sealed (fan-out still handing it over)', async () => {
+    const commits: unknown[] = [];
+    const c = new OrderedCommitter(async (cp) => void commits.push(cp));
+    const b = c.begin('cp');
+    b.add(1);
+    b.ack(1);
+    await c.flush();
+    expect(commits).toEqual([]);
+    b.seal();
+    await c.flush();
+    expect(commits).toEqual(['cp']);
+  });
+
+  it('writes at most one commit at a time and always the newest state', async () => {
+    const commits: unknown[] = [];
+    let release!: () => void;
+    let first = true;
+    const c = new OrderedCommitter(async (cp) => {
+      if (first) {
+        first = false;
+        await new Promise<void>((r) => (release = r));
+      }
+      commits.push(cp);
+    });
+    for (const cp of ['a', 'b', 'c', 'd']) c.begin(cp).seal();
+    release();
+    await c.flush();
+    expect(commits).toEqual(['a', 'd']);
+  });
+
+  it('rejects acking more than was delivered', () => {
+    const c = new OrderedCommitter(async () => undefined);
+    const b = c.begin('x');
+    b.add(1);
+    b.ack(1);
+    expect(() => b.ack(1)).toThrow(/acked more than delivered/);
+  });
+});
+
+describe('checkpoint store', () => {
+  it('round-trips atomically and leaves no temp files', async () => {
+    const dir = tempDir();
+    await saveCheckpoint(dir, 'audit', { cursor: 'abc', seen: [1, 2] }, 1_700_000_000_000, 0);
+    const cp = await loadCheckpoint(dir, 'audit');
+    expect(cp).toMatchObject({ version: 1, source: 'audit', checkpointTime: 1_700_000_000_000, state: { cursor: 'abc', seen: [1, 2] } });
+    expect(readdirSync(join(dir, 'checkpoints'))).toEqual(['audit.json']);
+    expect(await loadCheckpoint(dir, 'missing')).toBeUndefined();
+  });
+
+  it('refuses a corrupt checkpoint, naming the file and the reset command', async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'checkpoints'));
+    writeFileSync(checkpointPath(dir, 'audit'), '{"version":1,"source":"au');
+    const err = await loadCheckpoint(dir, 'audit').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CheckpointError);
+    expect((err as Error).message).toContain(checkpointPath(dir, 'audit'));
+    expect((err as Error).message).toContain('zsf checkpoints reset audit');
+    writeFileSync(checkpointPath(dir, 'audit'), JSON.stringify({ version: 1, source: 'other', state: {} }));
+    await expect(loadCheckpoint(dir, 'audit')).rejects.toThrow(/corrupt/);
+  });
+
+  it('lists and resets (keeping a backup)', async () => {
+    const dir = tempDir();
+    await saveCheckpoint(dir, 'a', { n: 1 }, undefined);
+    mkdirSync(join(dir, 'checkpoints'), { recursive: true });
+    writeFileSync(checkpointPath(dir, 'b'), 'garbage');
+    const list = await listCheckpoints(dir);
+    expect(list.map((c) => [c.source, c.file?.state ?? c.error])).toEqual([
+      ['a', { n: 1 }],
+      ['b', expect.stringContaining('is corrupt')],
+    ]);
+    const backup = await resetCheckpoint(dir, 'b');
+    expect(backup).toMatch(/b\.json\.reset-/);
+    expect(readFileSync(backup!, 'utf8')).toBe('garbage');
+    expect(await loadCheckpoint(dir, 'b')).toBeUndefined();
+    expect(await resetCheckpoint(dir, 'b')).toBeUndefined();
+  });
+});

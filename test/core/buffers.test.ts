@@ -1,0 +1,200 @@
+import { appendFileSync, openSync, readdirSync, readFileSync, statSync, writeSync, closeSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { entryBytes, type BufferEntry, type EventBuffer } from '../../src/core/buffers/buffer.js';
+import { DiskBuffer } from '../../src/core/buffers/disk.js';
+import { MemoryBuffer } from '../../src/core/buffers/memory.js';
+import type { DeadLetterInput } from '../../src/core/dead-letter.js';
+import type { PipelineEvent } from '../../src/core/types.js';
+import { createMetrics } from '../../src/observability/metrics.js';
+import { settle, tempDir } from '../support/probe.js';
+
+function event(n: number, pad = 50): PipelineEvent {
+  return { meta: { id: `a:audit_log:${n}`, account: 'a', stream: 'audit_log', time: 1_700_000_000_000 + n, schema: 'zendesk' }, body: { id: n, text: 'ü'.repeat(pad) } };
+}
+const entry = (n: number, pad?: number): BufferEntry => {
+  const e = event(n, pad);
+  return { event: e, bytes: entryBytes(e) };
+};
+const read = (b: EventBuffer, maxEvents = 1000, maxBytes = 1 << 30) => b.read({ maxEvents, maxBytes, maxWaitMs: 0, signal: new AbortController().signal });
+const ids = (entries: BufferEntry[]) => entries.map((e) => e.event.body.id);
+
+describe('entry bytes', () => {
+  it('counts UTF-8 bytes, not characters', () => {
+    const e = event(1, 10);
+    expect(entryBytes(e)).toBe(Buffer.byteLength(JSON.stringify(e.body)));
+    expect(entryBytes(e)).toBeGreaterThan(JSON.stringify(e.body).length);
+  });
+});
+
+describe('MemoryBuffer', () => {
+  it('blocks pushes beyond maxEvents until a batch is acked', async () => {
+    const metrics = createMetrics();
+    const b = new MemoryBuffer({ sink: 's', maxEvents: 3, maxBytes: 1 << 20, whenFull: 'block', metrics });
+    await b.push([entry(1), entry(2), entry(3)]);
+    let pushed = false;
+    const p = b.push([entry(4)]).then(() => (pushed = true));
+    await settle();
+    expect(pushed).toBe(false);
+    const batch = (await read(b, 2))!;
+    expect(ids(batch.entries)).toEqual([1, 2]);
+    await settle();
+    expect(pushed).toBe(false); // read-but-unacked entries still occupy memory
+    await b.ack(batch);
+    await p;
+    expect(ids((await read(b))!.entries)).toEqual([3, 4]);
+  });
+
+  it('bounds by bytes and batches by maxBytes', async () => {
+    const metrics = createMetrics();
+    const one = entry(1).bytes;
+    const b = new MemoryBuffer({ sink: 's', maxEvents: 1000, maxBytes: one * 2, whenFull: 'drop_newest', metrics });
+    await b.push([entry(1), entry(2), entry(3), entry(4)]);
+    expect(b.events).toBe(2);
+    expect((await metrics.eventsDropped.get()).values[0]?.value).toBe(2);
+    expect(ids((await read(b, 10, one))!.entries)).toEqual([1]);
+  });
+
+  it('acks dropped entries so their batch can still be committed', async () => {
+    const b = new MemoryBuffer({ sink: 's', maxEvents: 1, maxBytes: 1 << 20, whenFull: 'drop_newest', metrics: createMetrics() });
+    let acked = 0;
+    const ack = { add: () => undefined, ack: (n: number) => void (acked += n) };
+    await b.push([{ ...entry(1), ack }, { ...entry(2), ack }]);
+    expect(acked).toBe(1);
+  });
+
+  it('lets one oversized event through an empty buffer instead of deadlocking', async () => {
+    const b = new MemoryBuffer({ sink: 's', maxEvents: 10, maxBytes: 1024, whenFull: 'block', metrics: createMetrics() });
+    await b.push([entry(1, 5000)]);
+    expect(b.events).toBe(1);
+  });
+});
+
+async function openDisk(dir: string, opts: Partial<{ maxBytes: number; segmentBytes: number; whenFull: 'block' | 'drop_newest' }> = {}) {
+  const deadLetters: Omit<DeadLetterInput, 'component'>[] = [];
+  const warnings: string[] = [];
+  const b = await DiskBuffer.open({
+    sink: 's',
+    dir,
+    maxBytes: opts.maxBytes ?? 1 << 30,
+    segmentBytes: opts.segmentBytes ?? 1 << 20,
+    whenFull: opts.whenFull ?? 'block',
+    metrics: createMetrics(),
+    deadLetter: async (e) => void deadLetters.push(e),
+    warn: (m) => void warnings.push(m),
+  });
+  return { b, deadLetters, warnings };
+}
+
+describe('DiskBuffer', () => {
+  it('acks upstream only after the write and survives a restart with unacked entries', async () => {
+    const dir = tempDir();
+    const { b } = await openDisk(dir);
+    let acked = 0;
+    const ack = { add: () => undefined, ack: (n: number) => void (acked += n) };
+    await b.push(Array.from({ length: 10 }, (_, i) => ({ ...entry(i), ack })));
+    expect(acked).toBe(10);
+    const first = (await read(b, 4))!;
+    expect(ids(first.entries)).toEqual([0, 1, 2, 3]);
+    await b.ack(first);
+    const second = (await read(b, 3))!; // read but never acked: must come back after restart
+    expect(ids(second.entries)).toEqual([4, 5, 6]);
+    await b.close();
+
+    const { b: again } = await openDisk(dir);
+    expect(again.events).toBe(6);
+    const rest = (await read(again))!;
+    expect(ids(rest.entries)).toEqual([4, 5, 6, 7, 8, 9]);
+    expect(rest.entries[0]!.event).toEqual(event(4));
+    expect(rest.entries[0]!.bytes).toBe(entryBytes(event(4)));
+    await again.ack(rest);
+    expect(again.isEmpty()).toBe(true);
+    await again.close();
+  });
+
+  it('rotates segments and deletes fully acked ones', async () => {
+    const dir = tempDir();
+    const { b } = await openDisk(dir, { segmentBytes: 4096 });
+    for (let i = 0; i < 50; i++) await b.push([entry(i, 100)]);
+    const segs = () => readdirSync(dir).filter((n) => n.startsWith('seg-'));
+    expect(segs().length).toBeGreaterThan(3);
+    const all = (await read(b))!;
+    expect(ids(all.entries)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    await b.ack(all);
+    expect(segs().length).toBe(1);
+    await b.close();
+  });
+
+  it('applies acks in order even when batches are acked out of order', async () => {
+    const dir = tempDir();
+    const { b } = await openDisk(dir);
+    await b.push([entry(1), entry(2), entry(3), entry(4)]);
+    const x = (await read(b, 2))!;
+    const y = (await read(b, 2))!;
+    await b.ack(y);
+    expect(b.events).toBe(4); // y is done but x is not: nothing released yet
+    await b.close();
+    const { b: again } = await openDisk(dir);
+    expect(ids((await read(again))!.entries)).toEqual([1, 2, 3, 4]);
+    await again.close();
+    void x;
+  });
+
+  it('blocks writers when maxBytes of unacked data is reached', async () => {
+    const dir = tempDir();
+    const { b } = await openDisk(dir, { maxBytes: 1024 * 1024 });
+    const big = () => entry(0, 150_000); // ~300 KB each (2 bytes per ü)
+    await b.push([big(), big(), big()]);
+    let done = false;
+    const p = b.push([big()]).then(() => (done = true));
+    await settle(20);
+    expect(done).toBe(false);
+    const batch = (await read(b, 1))!;
+    await b.ack(batch);
+    await p;
+    expect(done).toBe(true);
+    await b.close();
+  });
+
+  it('detects a torn tail: keeps intact records, dead-letters the damaged bytes, truncates', async () => {
+    const dir = tempDir();
+    const { b } = await openDisk(dir);
+    await b.push([entry(1), entry(2), entry(3)]);
+    await b.close();
+    const seg = join(dir, readdirSync(dir).filter((n) => n.startsWith('seg-')).sort()[0]!);
+    const intactSize = statSync(seg).size;
+    // A crash in the middle of a write: a header promising 500 bytes and only 20 of them.
+    const header = Buffer.alloc(12);
+    header.writeUInt32LE(500, 0);
+    appendFileSync(seg, Buffer.concat([header, Buffer.from('{"m":{"id":"a:audit')]));
+
+    const { b: again, deadLetters, warnings } = await openDisk(dir);
+    expect(statSync(seg).size).toBe(intactSize);
+    expect(deadLetters).toHaveLength(1);
+    expect(deadLetters[0]).toMatchObject({ reason: 'buffer_torn_record', kind: 'buffer_bytes' });
+    expect(Buffer.from(deadLetters[0]!.payload as string, 'base64').toString()).toContain('{"m":{"id":"a:audit');
+    expect(warnings.join()).toContain('torn record');
+    expect(ids((await read(again))!.entries)).toEqual([1, 2, 3]);
+    await again.close();
+  });
+
+  it('dead-letters a record whose checksum fails and delivers the others', async () => {
+    const dir = tempDir();
+    const { b } = await openDisk(dir);
+    await b.push([entry(1), entry(2), entry(3)]);
+    await b.close();
+    const seg = join(dir, readdirSync(dir).filter((n) => n.startsWith('seg-')).sort()[0]!);
+    const bytes = readFileSync(seg);
+    const secondStart = 12 + bytes.readUInt32LE(0);
+    const fd = openSync(seg, 'r+');
+    writeSync(fd, Buffer.from('X'), 0, 1, secondStart + 12 + 20); // flip a byte inside record 2
+    closeSync(fd);
+    const { b: again, deadLetters } = await openDisk(dir);
+    const batch = (await read(again))!;
+    expect(ids(batch.entries)).toEqual([1, 3]);
+    expect(deadLetters).toEqual([expect.objectContaining({ reason: 'buffer_corrupt_record', detail: expect.stringContaining('checksum mismatch') })]);
+    await again.ack(batch);
+    expect(again.isEmpty()).toBe(true);
+    await again.close();
+  });
+});
