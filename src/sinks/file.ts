@@ -15,6 +15,32 @@ export function encodeNdjson(events: PipelineEvent[], includeMeta: boolean): str
   return out;
 }
 
+/**
+ * A crash in the middle of a write can leave a partial last line. It was never acked, so it
+ * will be written again whole; cut the fragment so the file stays valid NDJSON.
+ */
+async function dropTornLine(path: string): Promise<void> {
+  let fh: FileHandle;
+  try {
+    fh = await open(path, 'r+');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  try {
+    const { size } = await fh.stat();
+    if (size === 0) return;
+    const tail = Buffer.alloc(Math.min(size, 1024 * 1024));
+    await fh.read(tail, 0, tail.length, size - tail.length);
+    if (tail[tail.length - 1] === 0x0a) return;
+    const lastNewline = tail.lastIndexOf(0x0a);
+    await fh.truncate(lastNewline < 0 ? Math.max(0, size - tail.length) : size - tail.length + lastNewline + 1);
+    await fh.datasync();
+  } finally {
+    await fh.close();
+  }
+}
+
 export const fileSink = defineSink({
   type: 'file',
   description: 'Append events as NDJSON to a local file (fsynced before ack), rotating by size',
@@ -34,6 +60,7 @@ export const fileSink = defineSink({
     async function ensureOpen(): Promise<FileHandle> {
       if (fh) return fh;
       await mkdir(dirname(path), { recursive: true });
+      await dropTornLine(path);
       fh = await open(path, 'a');
       size = (await stat(path)).size;
       return fh;
