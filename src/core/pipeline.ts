@@ -340,7 +340,7 @@ export async function startPipeline(input: unknown, opts: PipelineOptions = {}):
       try {
         await c.flush();
       } catch (err) {
-        components.get(id) && setState(id, 'failed', `checkpoint commit failed: ${describeError(err)}`);
+        setState(id, 'failed', `checkpoint commit failed: ${describeError(err)}`);
       }
     }
     await Promise.all([...sinks.values()].map((s) => s.buffer.close()));

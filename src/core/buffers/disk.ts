@@ -54,7 +54,6 @@ interface PendingPush {
 }
 
 const segName = (n: number) => `seg-${String(n).padStart(12, '0')}.log`;
-const cmp = (a: Pos, b: Pos) => (a.seg - b.seg) || (a.off - b.off);
 
 export class DiskBuffer implements EventBuffer {
   readonly kind = 'disk' as const;
