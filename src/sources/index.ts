@@ -2,7 +2,13 @@
 
 import type { SourcePlugin } from '../core/plugin.js';
 import { generatorSource } from './generator.js';
+import { auditLogsSource } from './zendesk/audit-logs.js';
+import { ticketEventsSource } from './zendesk/ticket-events.js';
+import { accessLogsSource } from './zendesk/access-logs.js';
 
 export const sourcePlugins: SourcePlugin[] = [
   generatorSource,
+  auditLogsSource,
+  ticketEventsSource,
+  accessLogsSource,
 ];
