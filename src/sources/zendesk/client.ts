@@ -123,7 +123,7 @@ export class ZendeskClient {
         }
         const detail = zendeskError(text);
         if (status === 429) {
-          const wait = parseRetryAfter(res.headers['retry-after'] as string | undefined, this.clock.now()) ?? secondsHeader(res.headers['ratelimit-reset']) ?? 60_000;
+          const wait = parseRetryAfter(res.headers['retry-after'] as string | undefined, this.clock.now()) ?? resetHeaderMs(res.headers['ratelimit-reset'], this.clock.now()) ?? 60_000;
           this.limiter.pauseFor(wait);
           return { kind: 'retry', reason: `HTTP 429${detail ? `: ${detail}` : ''}`, retryAfterMs: wait };
         }
@@ -162,7 +162,7 @@ export class ZendeskClient {
   private readRateHeaders(h: Record<string, string | string[] | undefined>): void {
     const remaining = numberHeader(h['ratelimit-remaining']) ?? numberHeader(h['x-rate-limit-remaining']);
     if (remaining !== undefined) this.metrics.rateLimitRemaining.set({ account: this.account.name }, remaining);
-    this.limiter.observe(remaining, secondsHeader(h['ratelimit-reset']));
+    this.limiter.observe(remaining, resetHeaderMs(h['ratelimit-reset'], this.clock.now()));
   }
 
   async close(): Promise<void> {
@@ -177,10 +177,18 @@ function numberHeader(v: string | string[] | undefined): number | undefined {
   return Number.isFinite(n) ? n : undefined;
 }
 
-/** `ratelimit-reset` is seconds until the window resets. */
-function secondsHeader(v: string | string[] | undefined): number | undefined {
-  const n = numberHeader(v);
-  return n === undefined ? undefined : Math.max(0, n * 1000);
+/**
+ * `ratelimit-reset` -> ms to wait. On most endpoints it is seconds until the window resets;
+ * the access-log 429 documents it only as "a date-time", so epoch seconds, ISO 8601 and
+ * HTTP-dates are accepted too.
+ */
+export function resetHeaderMs(v: string | string[] | undefined, now: number): number | undefined {
+  const s = (Array.isArray(v) ? v[0] : v)?.trim();
+  if (!s) return undefined;
+  const n = Number(s);
+  if (Number.isFinite(n)) return n > 1e9 ? Math.max(0, n * 1000 - now) : Math.max(0, n * 1000);
+  const t = Date.parse(s);
+  return Number.isNaN(t) ? undefined : Math.max(0, t - now);
 }
 
 /** Zendesk's error bodies: `{"error","description"}` or `{"errors":[{"title","detail"}]}`. */

@@ -9,21 +9,28 @@
 export class SlidingWindow {
   private times: number[] = [];
   private head = 0;
+  /**
+   * We count a request when it leaves; Zendesk counts it when it arrives, a little later.
+   * Without a margin, the request that frees a slot can land inside the server's window.
+   */
+  private readonly spanMs: number;
   constructor(
     readonly limit: number,
     readonly windowMs = 60_000,
-  ) {}
+  ) {
+    this.spanMs = windowMs + Math.min(1000, Math.max(50, windowMs * 0.02));
+  }
 
   /** ms to wait before one more request fits; 0 when it fits now. */
   waitMs(now: number): number {
-    while (this.head < this.times.length && this.times[this.head]! <= now - this.windowMs) this.head++;
+    while (this.head < this.times.length && this.times[this.head]! <= now - this.spanMs) this.head++;
     if (this.head > 1024 && this.head * 2 > this.times.length) {
       this.times = this.times.slice(this.head);
       this.head = 0;
     }
     const used = this.times.length - this.head;
     if (used < this.limit) return 0;
-    return this.times[this.head + used - this.limit]! + this.windowMs - now;
+    return this.times[this.head + used - this.limit]! + this.spanMs - now;
   }
 
   record(now: number): void {

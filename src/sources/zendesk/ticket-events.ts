@@ -97,8 +97,16 @@ export const ticketEventsSource = defineSource({
             if (Math.floor(time / 1000) === state.startTime && boundary.has(key)) continue;
             records.push({ account: config.account, stream: 'ticket_audit', id: key, time, raw: ev });
           }
-          const progressed = endTime > state.startTime || records.length > 0;
+          let progressed = endTime > state.startTime || records.length > 0;
           state = { startTime: Math.max(endTime, state.startTime), boundary: [...new Set(atEnd)] };
+          const wholeSecond = events.length > 0 && (events as { timestamp?: unknown }[]).every((e) => e.timestamp === endTime);
+          if (!progressed && wholeSecond && body.end_of_stream !== true) {
+            // More events share this second than a page holds, so Zendesk returns the whole
+            // second every time with end_time == start_time. Pages never split a second, and
+            // every event of it is now emitted: move on to the next second.
+            state = { startTime: endTime + 1, boundary: [] };
+            progressed = true;
+          }
           progress.page(records.length, state.startTime * 1000);
           ctx.metrics.sourceRecords.inc({ source: ctx.id, stream: 'ticket_audit' }, records.length);
           await ctx.emit({ records, checkpoint: { ...state, boundary: [...state.boundary] }, checkpointTime: state.startTime * 1000 });
