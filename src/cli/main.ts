@@ -10,6 +10,7 @@ import { configJsonSchema } from '../config/schema.js';
 import { registerCheckpointsCommand } from './checkpoints.js';
 import { runFromConfig } from './run.js';
 import { registerDemoCommand } from './demo.js';
+import { registerSimulateCommand } from './simulate.js';
 
 // src/cli/main.ts under tsx, dist/src/cli/main.js when built: package.json is two or three levels up.
 function readVersion(): string {
@@ -58,6 +59,7 @@ program
   });
 
 registerCheckpointsCommand(program);
+registerSimulateCommand(program);
 registerDemoCommand(program);
 
 try {

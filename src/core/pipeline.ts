@@ -328,7 +328,9 @@ export async function startPipeline(input: unknown, opts: PipelineOptions = {}):
     // A sink that cannot deliver (auth failure) is not waited for: its data stays buffered
     // (disk) or uncommitted upstream (memory) and is delivered after the next start.
     const toDrain = [...sinks.values()].filter((s) => (drainAll || s.buffer.kind === 'memory') && components.get(s.id)?.state !== 'unhealthy');
-    await Promise.race([Promise.all(toDrain.map((s) => s.buffer.whenEmpty())), sleep(Math.max(0, deadline - now())).catch(() => undefined)]);
+    const deadlineTimer = new AbortController();
+    await Promise.race([Promise.all(toDrain.map((s) => s.buffer.whenEmpty())), sleep(Math.max(0, deadline - now()), deadlineTimer.signal).catch(() => undefined)]);
+    deadlineTimer.abort(); // don't keep the process alive until the deadline
     await Promise.all([...sinks.values()].map((s) => s.runner?.stop()));
     for (const s of sinks.values()) {
       await s.driver.close?.().catch((err: unknown) => s.ctx.logger.warn({ err: describeError(err) }, 'sink close failed'));
@@ -344,6 +346,11 @@ export async function startPipeline(input: unknown, opts: PipelineOptions = {}):
       }
     }
     await Promise.all([...sinks.values()].map((s) => s.buffer.close()));
+    // Shared resources (e.g. one Zendesk connection pool per account) are closed last.
+    for (const r of sharedResources.values()) {
+      const close = (r as { close?: () => Promise<void> })?.close;
+      if (typeof close === 'function') await close.call(r).catch(() => undefined);
+    }
     clearInterval(lagTimer);
     await api?.close();
     await deadLetters.close();

@@ -21,11 +21,15 @@ import { isUlid, ulidTime } from './ulid.js';
 export interface AccessLogBehaviour {
   /** Whether filter[end] includes its own second. Default false ("created before this timestamp"). */
   accessLogEndInclusive?: boolean;
+  /**
+   * Days of access logs served, counted back from the simulator clock. Default 90 ("a 90-day record");
+   * 0 serves everything (e.g. a demo with a fixed history that ages on the real clock).
+   */
+  accessLogRetentionDays?: number;
 }
 
 const PATH = '/api/v2/access_logs';
 const TS_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
-const RETENTION_SEC = 90 * 86400;
 
 function cursor(p: URLSearchParams, which: 'after' | 'before'): string | null {
   return p.get(`page[${which}]`) ?? p.get(`filter[${which}]`);
@@ -48,7 +52,8 @@ export function listAccessLogs(ds: Dataset, ctx: HandlerContext, behaviour: Acce
   if (sort !== null && sort !== '-created_at' && sort !== 'created_at') return accessLogErrors.malformed('sort must be created_at or -created_at');
   const s = ds.access;
   const nowSec = Math.floor(ctx.nowMs / 1000);
-  let lo = s.firstAtOrAfter(nowSec - RETENTION_SEC);
+  const retentionDays = behaviour.accessLogRetentionDays ?? 90;
+  let lo = retentionDays > 0 ? s.firstAtOrAfter(nowSec - retentionDays * 86400) : 0;
   let hi = s.length;
   for (const [name, isEnd] of [
     ['filter[start]', false],
