@@ -44,7 +44,7 @@ function commonSinkShape(p: SinkPlugin) {
       })
       .default({ maxEvents: d.maxEvents, maxBytes: d.maxBytes, maxWait: d.maxWaitMs }),
     concurrency: z.number().int().min(1).max(256).default(d.concurrency).describe('Requests in flight at once'),
-    requestTimeout: duration({ min: 100 }).default(30_000),
+    requestTimeout: duration({ min: 100 }).default(d.requestTimeoutMs ?? 30_000),
     retry: z
       .strictObject({
         initialBackoff: duration({ min: 1 }).default(500),

@@ -44,6 +44,8 @@ export interface SinkDefaults {
   maxBytes: number;
   maxWaitMs: number;
   concurrency: number;
+  /** Per-request timeout default when it must differ from 30 s (e.g. a whole S3 object). */
+  requestTimeoutMs?: number;
 }
 
 export interface SinkPlugin<S extends z.ZodRawShape = z.ZodRawShape> {

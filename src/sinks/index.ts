@@ -4,9 +4,13 @@ import type { SinkPlugin } from '../core/plugin.js';
 import { fileSink } from './file.js';
 import { stdoutSink } from './stdout.js';
 import { nullSink } from './null.js';
+import { otlpSink } from './otlp/index.js';
+import { s3Sink } from './s3/index.js';
 
 export const sinkPlugins: SinkPlugin[] = [
   fileSink,
   stdoutSink,
   nullSink,
+  otlpSink,
+  s3Sink,
 ];

@@ -140,6 +140,19 @@ describe('DiskBuffer', () => {
     void x;
   });
 
+  it('serves concurrent readers each frame exactly once', async () => {
+    const dir = tempDir();
+    const { b } = await openDisk(dir, { segmentBytes: 8192 });
+    await b.push(Array.from({ length: 300 }, (_, i) => entry(i, 40)));
+    const signal = new AbortController().signal;
+    const batches = await Promise.all(Array.from({ length: 4 }, () => b.read({ maxEvents: 40, maxBytes: 1 << 30, maxWaitMs: 0, signal })));
+    const rest = [];
+    while (b.events - batches.reduce((a, x) => a + x!.entries.length, 0) - rest.reduce((a, x) => a + x.entries.length, 0) > 0) rest.push((await read(b, 1000))!);
+    const all = [...batches.map((x) => x!), ...rest].flatMap((x) => ids(x.entries));
+    expect(all.sort((x, y) => Number(x) - Number(y))).toEqual(Array.from({ length: 300 }, (_, i) => i));
+    await b.close();
+  });
+
   it('blocks writers when maxBytes of unacked data is reached', async () => {
     const dir = tempDir();
     const { b } = await openDisk(dir, { maxBytes: 1024 * 1024 });

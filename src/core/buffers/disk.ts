@@ -73,6 +73,7 @@ export class DiskBuffer implements EventBuffer {
   private writing = false;
   private flushMode = false;
   private closed = false;
+  private readLock: Promise<void> = Promise.resolve();
   private ackSaving: Promise<void> | null = null;
   private ackDirty = false;
   private dataArrived = new Signal();
@@ -294,7 +295,11 @@ export class DiskBuffer implements EventBuffer {
         if (left <= 0) break;
         await this.dataArrived.wait(opts.signal, left);
       }
-      const batch = await this.readFrames(opts.maxEvents, opts.maxBytes);
+      // Several sink workers read at once; frames must be claimed one reader at a time.
+      const turn = this.readLock.then(() => (this.unreadEvents > 0 ? this.readFrames(opts.maxEvents, opts.maxBytes) : null));
+      this.readLock = turn.then(() => undefined, () => undefined);
+      const batch = await turn;
+      if (!batch) continue;
       if (batch.entries.length) return batch;
       await this.ack(batch); // every frame in it was corrupt and dead-lettered
     }

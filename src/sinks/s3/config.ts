@@ -1,0 +1,81 @@
+// Options of the S3 sink. The common sink options (buffer, batch, concurrency, requestTimeout,
+// retry, healthcheck) are added by the config loader: one core batch becomes one object per
+// partition, so `batch.maxEvents` / `batch.maxBytes` / `batch.maxWait` are the object roll limits.
+
+import { z } from 'zod';
+
+export const STORAGE_CLASSES = [
+  'STANDARD', 'REDUCED_REDUNDANCY', 'STANDARD_IA', 'ONEZONE_IA', 'INTELLIGENT_TIERING', 'GLACIER', 'DEEP_ARCHIVE', 'GLACIER_IR', 'OUTPOSTS', 'SNOW', 'EXPRESS_ONEZONE',
+] as const;
+
+const checksumSetting = z.enum(['WHEN_SUPPORTED', 'WHEN_REQUIRED']);
+
+export const s3Options = {
+  bucket: z.string().min(3).max(63).describe('Bucket name'),
+  region: z.string().min(1).optional().describe('AWS region; default: the SDK chain (AWS_REGION, profile)'),
+  endpoint: z.url({ protocol: /^https?$/ }).optional().describe('S3-compatible endpoint, e.g. http://127.0.0.1:9000'),
+  forcePathStyle: z.boolean().default(false).describe('Path-style URLs (bucket in the path), needed by most S3-compatible stores'),
+  profile: z.string().optional().describe('Shared-config profile for credentials (may assume a role with role_arn/external_id); default: the SDK default chain'),
+  prefix: z.string().default('').describe('Value of {prefix} in the key template'),
+  keyTemplate: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'Object key template. strftime over the event time (UTC): %Y %m %d %H %M %S %j %%; event fields: {account} {stream} {schema} {class_uid} {sourcetype}; per object: {prefix} {host} {timestamp} {uuid} {ext}. ' +
+        'Default: {prefix}/{account}/{stream}/dt=%Y-%m-%d/hour=%H/{host}-{timestamp}-{uuid}.{ext}',
+    ),
+  encoding: z
+    .discriminatedUnion('codec', [
+      z.strictObject({
+        codec: z.literal('ndjson'),
+        compression: z.enum(['gzip', 'none']).default('gzip'),
+        level: z.number().int().min(1).max(9).default(6).describe('gzip level'),
+      }),
+      z.strictObject({
+        codec: z.literal('parquet'),
+        compression: z.enum(['snappy', 'gzip', 'none']).default('snappy').describe('Parquet page compression'),
+        rowGroupEvents: z.number().int().min(100).max(1_000_000).default(10_000).describe('Events per Parquet row group (memory while writing is about one row group)'),
+      }),
+    ])
+    .default({ codec: 'ndjson', compression: 'gzip', level: 6 })
+    .describe('ndjson (gzip by default) or parquet (OCSF/ECS; schema derived per object, nested objects kept)'),
+  securityLake: z
+    .strictObject({
+      accountId: z.string().regex(/^\d{12}$/, 'expected the 12-digit AWS account id of the custom source').describe('{accountId} in the Security Lake path'),
+      sourceName: z.string().min(1).default('zendesk-{class_uid}').describe('Custom source name; {class_uid} is replaced (one custom source per OCSF class)'),
+      sourceNames: z.record(z.string().regex(/^\d+$/), z.string().min(1)).default({}).describe('Custom source name per OCSF class_uid, e.g. { "3002": "zendesk-auth" }; overrides sourceName'),
+      sourceVersion: z.string().min(1).optional().describe('Custom source version, when the source location includes one (ext/{name}/{version}/…)'),
+    })
+    .optional()
+    .describe('Amazon Security Lake preset: OCSF Parquet, one custom source per class, ext/{source}/region=…/accountId=…/eventDay=YYYYMMDD/'),
+  serverSideEncryption: z
+    .discriminatedUnion('type', [
+      z.strictObject({ type: z.literal('AES256') }),
+      z.strictObject({
+        type: z.literal('aws:kms'),
+        kmsKeyId: z.string().min(1).optional().describe('KMS key id or ARN; default: the AWS managed key'),
+        bucketKeyEnabled: z.boolean().optional(),
+      }),
+    ])
+    .optional()
+    .describe('SSE-S3 (AES256) or SSE-KMS'),
+  storageClass: z.enum(STORAGE_CLASSES).optional(),
+  tags: z.record(z.string().min(1).max(128), z.string().max(256)).default({}).describe('Object tags (sent as x-amz-tagging)'),
+  objectLock: z
+    .strictObject({
+      mode: z.enum(['GOVERNANCE', 'COMPLIANCE']),
+      days: z.number().int().min(1).max(36_500).describe('Retain until upload time + days'),
+    })
+    .optional()
+    .describe('S3 Object Lock retention for write-once archives (the bucket must have Object Lock enabled)'),
+  requestChecksumCalculation: checksumSetting
+    .default('WHEN_SUPPORTED')
+    .describe('AWS SDK setting. WHEN_REQUIRED for S3-compatible stores that mishandle aws-chunked uploads with trailing checksums'),
+  responseChecksumValidation: checksumSetting.default('WHEN_SUPPORTED').describe('AWS SDK setting'),
+  partSize: z.number().int().min(5 * 1024 * 1024).default(8 * 1024 * 1024).describe('Multipart part size in bytes (objects larger than this are uploaded in parts)'),
+  queueSize: z.number().int().min(1).max(16).default(4).describe('Parts uploaded in parallel; memory is about partSize × queueSize'),
+  sdkMaxAttempts: z.number().int().min(1).max(10).default(3).describe('AWS SDK attempts per S3 request (e.g. one part) inside one delivery; the core retries the whole object after that'),
+};
+
+export type S3Config = z.infer<z.ZodObject<typeof s3Options>> & { id: string; type: string; inputs: string[] };
