@@ -1,0 +1,32 @@
+// The `ecs` transform: Zendesk records -> ECS 9.4.0 documents (one mapper per stream).
+
+import { defineTransform } from '../../src/core/plugin.js';
+import type { PipelineEvent } from '../../src/core/types.js';
+import type { Enrichment } from '../enrich/index.js';
+import type { Prepared } from '../zendesk/prepare.js';
+import { schemaOptions, schemaTransform, type Mapped, type SchemaOptions } from '../schema-transform.js';
+import { mapAccessLogEcs } from './access-log.js';
+import { mapAuditLogEcs } from './audit-log.js';
+import { mapTicketAuditEcs } from './ticket-audit.js';
+
+export function mapEcs(event: PipelineEvent, p: Prepared, e: Enrichment, opts: Pick<SchemaOptions, 'rawData' | 'ticketAudits' | 'enrich'>): Mapped[] {
+  const { id, account } = event.meta;
+  const enriched = opts.enrich;
+  switch (p.stream) {
+    case 'audit_log':
+      return [{ id, body: mapAuditLogEcs({ id, account, enrichment: e, enriched, rawData: opts.rawData, audit: p.audit, cls: p.cls }) }];
+    case 'ticket_audit':
+      return mapTicketAuditEcs({ id, account, enrichment: e, enriched, rawData: opts.rawData, ticket: p.ticket }, { perChild: opts.ticketAudits === 'per_child' });
+    case 'access_log':
+      return [{ id, body: mapAccessLogEcs({ id, account, enrichment: e, enriched, rawData: opts.rawData, access: p.access, activity: p.activity }) }];
+  }
+}
+
+export const ecsTransform = defineTransform({
+  type: 'ecs',
+  description: 'Map Zendesk audit logs, ticket audits and access logs to ECS 9.4.0 (with security enrichment by default)',
+  options: schemaOptions,
+  create(config) {
+    return schemaTransform('ecs', config, mapEcs);
+  },
+});

@@ -1,0 +1,52 @@
+// Enrichment: parsed change values (already computed when the record is prepared) plus the
+// risk verdict. Stateful only through the IP memory, which lives as long as the transform.
+
+import type { Prepared } from '../zendesk/prepare.js';
+import type { ParsedChange } from './patterns.js';
+import { IpMemory } from './ip-memory.js';
+import { evaluateRisk, type RiskRule, type RuleInput } from './rules.js';
+
+export interface Enrichment {
+  /** Parsed before/after values to publish; empty when enrichment is off. */
+  changes: ParsedChange[];
+  severityId: number;
+  riskScore: number;
+  rules: RiskRule[];
+}
+
+export interface EnrichOptions {
+  enabled: boolean;
+  newIpWindowMs: number;
+  newIpMaxUsers: number;
+}
+
+export type Enricher = (p: Prepared, account: string) => Enrichment;
+
+const NONE: Enrichment = Object.freeze({ changes: [], severityId: 1, riskScore: 0, rules: [] }) as Enrichment;
+
+export function createEnricher(opts: EnrichOptions): Enricher {
+  if (!opts.enabled) return () => NONE;
+  const memory = new IpMemory({ windowMs: opts.newIpWindowMs, maxUsers: opts.newIpMaxUsers });
+  return (p, account) => {
+    const input: RuleInput = { stream: p.stream, changes: [] };
+    if (p.stream === 'audit_log') {
+      input.audit = p.audit;
+      input.cls = p.cls;
+      input.changes = p.changes;
+      // Only successful sign-ins teach the memory; a failed one from a new IP is its own rule.
+      const user = p.audit.sourceType === 'user' ? (p.audit.sourceId ?? p.audit.actorId) : p.audit.actorId;
+      if (p.cls.kind === 'sign_in' && p.cls.outcome !== 'failure' && p.audit.ip && user) {
+        input.ipSighting = memory.observe(`${account}:${user}`, p.audit.ip, p.audit.time);
+      }
+    } else if (p.stream === 'access_log') {
+      input.access = p.access;
+    }
+    const risk = evaluateRisk(input);
+    return { changes: input.changes, severityId: risk.severityId, riskScore: risk.riskScore, rules: risk.rules };
+  };
+}
+
+/** The label convention shared by OCSF (`metadata.labels`) and ECS (`tags`): "risk:<rule id>". */
+export function riskLabels(e: Enrichment): string[] {
+  return e.rules.map((r) => `risk:${r.id}`);
+}

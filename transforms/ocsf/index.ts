@@ -1,0 +1,31 @@
+// The `ocsf` transform: Zendesk records -> OCSF 1.8.0 events (one mapper per stream).
+
+import { defineTransform } from '../../src/core/plugin.js';
+import type { PipelineEvent } from '../../src/core/types.js';
+import type { Enrichment } from '../enrich/index.js';
+import type { Prepared } from '../zendesk/prepare.js';
+import { schemaOptions, schemaTransform, type Mapped, type SchemaOptions } from '../schema-transform.js';
+import { mapAccessLogOcsf } from './access-log.js';
+import { mapAuditLogOcsf } from './audit-log.js';
+import { mapTicketAuditOcsf } from './ticket-audit.js';
+
+export function mapOcsf(event: PipelineEvent, p: Prepared, e: Enrichment, opts: Pick<SchemaOptions, 'rawData' | 'ticketAudits'>): Mapped[] {
+  const { id, account } = event.meta;
+  switch (p.stream) {
+    case 'audit_log':
+      return [{ id, body: mapAuditLogOcsf({ uid: id, account, enrichment: e, rawData: opts.rawData, audit: p.audit, cls: p.cls }) }];
+    case 'ticket_audit':
+      return mapTicketAuditOcsf({ uid: id, account, enrichment: e, rawData: opts.rawData, ticket: p.ticket }, { perChild: opts.ticketAudits === 'per_child' });
+    case 'access_log':
+      return [{ id, body: mapAccessLogOcsf({ uid: id, account, enrichment: e, rawData: opts.rawData, access: p.access, activity: p.activity }) }];
+  }
+}
+
+export const ocsfTransform = defineTransform({
+  type: 'ocsf',
+  description: 'Map Zendesk audit logs, ticket audits and access logs to OCSF 1.8.0 (with security enrichment by default)',
+  options: schemaOptions,
+  create(config) {
+    return schemaTransform('ocsf', config, mapOcsf);
+  },
+});

@@ -1,0 +1,40 @@
+// One entry point for the schema mappers: read the record of the event's stream and classify
+// it. Unknown streams and unreadable records throw (the pipeline dead-letters them).
+
+import type { PipelineEvent } from '../../src/core/types.js';
+import type { ParsedChange } from '../enrich/patterns.js';
+import { accessActivity, readAccessLog, type AccessActivity, type AccessLog } from './access-log.js';
+import { classifyAuditLog, parseAuditChange, readAuditLog, type AuditClass, type AuditLog } from './audit-log.js';
+import { MappingError } from './fields.js';
+import { readTicketAudit, type TicketAudit } from './ticket-audit.js';
+
+export type Prepared =
+  | { stream: 'audit_log'; audit: AuditLog; changes: ParsedChange[]; cls: AuditClass }
+  | { stream: 'ticket_audit'; ticket: TicketAudit }
+  | { stream: 'access_log'; access: AccessLog; activity: AccessActivity };
+
+export const STREAMS = ['audit_log', 'ticket_audit', 'access_log'] as const;
+
+export function prepare(event: PipelineEvent): Prepared {
+  switch (event.meta.stream) {
+    case 'audit_log': {
+      const audit = readAuditLog(event.body);
+      const changes = parseAuditChange(audit);
+      return { stream: 'audit_log', audit, changes, cls: classifyAuditLog(audit, changes) };
+    }
+    case 'ticket_audit':
+      return { stream: 'ticket_audit', ticket: readTicketAudit(event.body) };
+    case 'access_log': {
+      const access = readAccessLog(event.body);
+      return { stream: 'access_log', access, activity: accessActivity(access) };
+    }
+    default:
+      throw new MappingError(`no mapping for stream "${event.meta.stream}" (known: ${STREAMS.join(', ')})`);
+  }
+}
+
+/** The sourcetype suggested to sinks, e.g. "zendesk:audit" (raw) or "zendesk:audit:ocsf". */
+export function sourcetypeOf(stream: string, schema: 'ocsf' | 'ecs' | 'raw'): string {
+  const base = stream === 'audit_log' ? 'zendesk:audit' : stream === 'access_log' ? 'zendesk:access' : `zendesk:${stream}`;
+  return schema === 'raw' ? base : `${base}:${schema}`;
+}
