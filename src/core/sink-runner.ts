@@ -30,6 +30,7 @@ export function startSinkRunner({ config, driver, buffer, ctx }: SinkRunnerOptio
   const labels = { sink: config.id };
   const m = ctx.metrics;
   let authFailing = false;
+  let delivered = false;
 
   async function sendOnce(events: PipelineEvent[]): Promise<AttemptOutcome<Terminal>> {
     const signal = AbortSignal.any([stopSending.signal, AbortSignal.timeout(config.requestTimeout)]);
@@ -87,7 +88,11 @@ export function startSinkRunner({ config, driver, buffer, ctx }: SinkRunnerOptio
         authFailing = false;
         ctx.setHealthy(true);
         ctx.logger.info({ sink: config.id }, 'sink credentials accepted again; sending resumed');
+      } else if (!delivered && result.kind === 'ok') {
+        // The first answer from the destination clears a failed start-up healthcheck.
+        ctx.setHealthy(true);
       }
+      if (result.kind === 'ok') delivered = true;
       if (result.kind !== 'ok') {
         // Only reachable with retry.maxAttempts set (auth is retried forever).
         await deadLetter(entries, 'retries_exhausted', result.reason);

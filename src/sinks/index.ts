@@ -4,6 +4,8 @@ import type { SinkPlugin } from '../core/plugin.js';
 import { fileSink } from './file.js';
 import { stdoutSink } from './stdout.js';
 import { nullSink } from './null.js';
+import { splunkHecSink } from './splunk-hec/index.js';
+import { datadogLogsSink } from './datadog/index.js';
 import { otlpSink } from './otlp/index.js';
 import { s3Sink } from './s3/index.js';
 
@@ -11,6 +13,8 @@ export const sinkPlugins: SinkPlugin[] = [
   fileSink,
   stdoutSink,
   nullSink,
+  splunkHecSink,
+  datadogLogsSink,
   otlpSink,
   s3Sink,
 ];

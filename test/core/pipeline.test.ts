@@ -108,3 +108,34 @@ describe('pipeline', () => {
     expect(pr.accepted).toHaveLength(10);
   });
 });
+
+describe('sink health', () => {
+  it('a failed start-up healthcheck is cleared by the first successful delivery', async () => {
+    const { defineSink } = await import('../../src/core/plugin.js');
+    const { sinkPlugins } = await import('../../src/sinks/index.js');
+    let delivered = 0;
+    if (!sinkPlugins.some((p) => p.type === 'flaky_health')) {
+      sinkPlugins.push(
+        defineSink({
+          type: 'flaky_health',
+          description: 'test',
+          options: {},
+          defaults: { maxEvents: 100, maxBytes: 1 << 20, maxWaitMs: 5, concurrency: 1 },
+          create: () => ({
+            healthcheck: async () => {
+              throw new Error('HTTP 503 at start');
+            },
+            send: async (events) => {
+              delivered += events.length;
+              return { kind: 'ok' };
+            },
+          }),
+        }),
+      );
+    }
+    const p = await startPipeline({ ...base(tempDir()), sources: [gen(100)], sinks: [{ id: 's', type: 'flaky_health', inputs: ['gen'] }] }, { once: true, logDestination: captureLogs().stream });
+    expect(await p.done).toEqual({ ok: true, failures: [] });
+    expect(delivered).toBe(100);
+    expect(p.components.get('s')?.state).toBe('running');
+  });
+});

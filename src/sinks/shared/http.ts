@@ -2,6 +2,7 @@
 // TLS, proxy), gzip, and the status-code classification every sink starts from.
 
 import { readFileSync } from 'node:fs';
+import { rootCertificates } from 'node:tls';
 import { gzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import { Agent, ProxyAgent, type Dispatcher } from 'undici';
@@ -11,13 +12,21 @@ import type { CompressionOptions, TlsOptions } from './http-options.js';
 
 const gzipAsync = promisify(gzip);
 
-export function buildDispatcher(opts: { tls?: TlsOptions | undefined; proxy?: string | undefined; connections?: number }): Dispatcher {
+export function buildDispatcher(opts: {
+  tls?: TlsOptions | undefined;
+  proxy?: string | undefined;
+  connections?: number;
+  /** Resolves caFile/certFile/keyFile (pass BuildEnv.resolvePath: relative to the config file). Default: as given. */
+  resolvePath?: (path: string) => string;
+}): Dispatcher {
   const t = opts.tls;
+  const file = (p: string) => readFileSync(opts.resolvePath ? opts.resolvePath(p) : p);
   const connect = {
     rejectUnauthorized: !(t?.insecureSkipVerify ?? false),
-    ...(t?.caFile ? { ca: readFileSync(t.caFile) } : {}),
-    ...(t?.certFile ? { cert: readFileSync(t.certFile) } : {}),
-    ...(t?.keyFile ? { key: readFileSync(t.keyFile) } : {}),
+    // Node's `ca` replaces the default trust store; keep the system roots and add the file's CAs.
+    ...(t?.caFile ? { ca: [...rootCertificates, file(t.caFile).toString('utf8')] } : {}),
+    ...(t?.certFile ? { cert: file(t.certFile) } : {}),
+    ...(t?.keyFile ? { key: file(t.keyFile) } : {}),
     ...(t?.serverName ? { servername: t.serverName } : {}),
   };
   const common = { connections: opts.connections ?? 16, keepAliveTimeout: 30_000, connect };

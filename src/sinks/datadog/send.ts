@@ -1,0 +1,231 @@
+// One delivery to the Datadog Logs intake through the official client
+// (@datadog/datadog-api-client, v2 LogsApi.submitLog), and the classification of the answer.
+//
+// Status -> outcome (Datadog "Send logs" API reference):
+//   202 (any 2xx)          ok
+//   400                    permanent (dead letter, with Datadog's error detail)
+//   401, 403               auth (sending stops, data kept, long backoff)
+//   408, 429, 5xx but 501  retry (Retry-After honoured; X-RateLimit-Reset as a fallback on 429)
+//   413                    too_large (the core halves the batch; a single event is dead-lettered)
+//   3xx                    retry (redirects are not followed: fix the endpoint; the data is kept)
+//   other 4xx, 501         permanent
+// Network errors are retried. Limits are enforced before sending: more than 1000 logs or
+// more than 5 MB uncompressed -> too_large without a request; one log above 1 MB ->
+// dead-lettered (or truncated with a marker, `oversizedLogs: truncate`).
+
+import type { Dispatcher } from 'undici';
+import { Counter } from 'prom-client';
+import type { client as ddClient, v1 as ddV1, v2 as ddV2 } from '@datadog/datadog-api-client';
+import type { BuildEnv } from '../../core/plugin.js';
+import { describeError } from '../../core/retry.js';
+import type { PipelineEvent, SendOutcome, SinkDriver } from '../../core/types.js';
+import { buildDispatcher, classifyHttpStatus } from '../shared/http.js';
+import { apiUrl, DATADOG_LIMITS, intakeUrl, type DatadogConfig } from './config.js';
+import { createDatadogEncoder, type DatadogLog } from './encode.js';
+import { callScope, createUndiciHttpLibrary, type CallScope } from './http-api.js';
+
+type DatadogModule = typeof import('@datadog/datadog-api-client');
+
+// The client is large (a few seconds to load on a slow disk): load it once, on first use,
+// and start loading as soon as a datadog sink is created.
+let clientModule: Promise<DatadogModule> | undefined;
+export function loadDatadogClient(): Promise<DatadogModule> {
+  clientModule ??= import('@datadog/datadog-api-client');
+  return clientModule;
+}
+
+/** Datadog error bodies: {"errors":[{"status","title","detail"}]} or {"errors":["..."]}. */
+export function describeDatadogError(status: number, text: string): string {
+  let detail = text.slice(0, 500);
+  try {
+    const v = JSON.parse(text) as { errors?: unknown };
+    if (Array.isArray(v.errors) && v.errors.length) {
+      detail = v.errors
+        .map((e) => {
+          if (typeof e === 'string') return e;
+          if (e && typeof e === 'object') {
+            const o = e as { title?: unknown; detail?: unknown };
+            return [o.title, o.detail].filter((x) => typeof x === 'string' && x).join(': ');
+          }
+          return '';
+        })
+        .filter(Boolean)
+        .join('; ')
+        .slice(0, 500);
+    }
+  } catch {
+    /* not JSON: keep the text */
+  }
+  return `Datadog HTTP ${status}${detail ? `: ${detail}` : ''}`;
+}
+
+export function classifyDatadogResponse(status: number, headers: Record<string, string>, text: string, now: number): SendOutcome {
+  const reason = describeDatadogError(status, text);
+  if (status >= 300 && status < 400) {
+    // Redirects are not followed (they would drop the body or the key); keep the data and say so.
+    return { kind: 'retry', reason: `${reason}; redirected${headers.location ? ` to ${headers.location}` : ''}: fix the endpoint` };
+  }
+  const outcome = classifyHttpStatus(status, headers, '', now);
+  if (outcome.kind === 'ok' || outcome.kind === 'partial') return outcome;
+  if (outcome.kind === 'retry' && outcome.retryAfterMs === undefined && status === 429) {
+    const reset = Number(headers['x-ratelimit-reset']);
+    if (Number.isFinite(reset) && reset > 0) return { kind: 'retry', reason, retryAfterMs: Math.ceil(reset * 1000) };
+  }
+  return { ...outcome, reason };
+}
+
+function staleCounter(env: Pick<BuildEnv, 'metrics'>): Counter<'sink'> {
+  const name = 'zsf_sink_stale_events_total';
+  const existing = env.metrics.registry.getSingleMetric(name) as Counter<'sink'> | undefined;
+  return (
+    existing ??
+    new Counter({
+      name,
+      help: "Events sent with a timestamp older than the destination's indexing window (Datadog: 18 h); they may not be searchable",
+      labelNames: ['sink'] as const,
+      registers: [env.metrics.registry],
+    })
+  );
+}
+
+interface Api {
+  logs: ddV2.LogsApi;
+  auth: ddV1.AuthenticationApi;
+}
+
+export function createDatadogDriver(
+  config: DatadogConfig,
+  env: Pick<BuildEnv, 'logger' | 'metrics' | 'secrets'> & Partial<Pick<BuildEnv, 'resolvePath'>> & { now?: () => number },
+): SinkDriver {
+  const now = env.now ?? Date.now;
+  const labels = { sink: config.id };
+  const dispatcher: Dispatcher = buildDispatcher({ tls: config.tls, proxy: config.proxy, connections: 64, ...(env.resolvePath ? { resolvePath: env.resolvePath } : {}) });
+  const encoder = createDatadogEncoder(config);
+  const scrub = (s: string) => env.secrets.scrub(s);
+  const stale = staleCounter(env);
+  const gzipOn = config.compression.type === 'gzip';
+  let lastStaleWarning = -Infinity;
+  let staleSinceWarning = 0;
+
+  const batchMaxBytes = (config as { batch?: { maxBytes?: number } }).batch?.maxBytes;
+  if (batchMaxBytes !== undefined && batchMaxBytes > DATADOG_LIMITS.maxPayloadBytes) {
+    env.logger.warn({ sink: config.id, batchMaxBytes }, "batch.maxBytes is above Datadog's 5 MB payload limit: batches will be split before they can be sent");
+  }
+
+  const loading = loadDatadogClient();
+  loading.catch(() => undefined); // reported on first use
+  let api: Api | undefined;
+  let closed = false;
+
+  async function getApi(): Promise<Api> {
+    if (api) return api;
+    const dd = await loading;
+    const httpApi = createUndiciHttpLibrary(dd.client, dispatcher, config.compression.level);
+    const make = (base: string): ddClient.Configuration =>
+      dd.client.createConfiguration({
+        baseServer: new dd.client.ServerConfiguration(base, {}),
+        authMethods: { apiKeyAuth: config.apiKey },
+        httpApi,
+        enableRetry: false, // the core retries, with backoff, jitter and Retry-After
+      });
+    api = { logs: new dd.v2.LogsApi(make(intakeUrl(config))), auth: new dd.v1.AuthenticationApi(make(apiUrl(config))) };
+    return api;
+  }
+
+  function noteStale(events: PipelineEvent[]): void {
+    const cutoff = now() - config.staleAfter;
+    let n = 0;
+    let oldest = Infinity;
+    for (const e of events) {
+      if (e.meta.time < cutoff) {
+        n++;
+        oldest = Math.min(oldest, e.meta.time);
+      }
+    }
+    if (!n) return;
+    stale.inc(labels, n);
+    staleSinceWarning += n;
+    if (now() - lastStaleWarning >= 60_000) {
+      env.logger.warn(
+        { sink: config.id, events: staleSinceWarning, oldest: new Date(oldest).toISOString(), staleAfterMs: config.staleAfter },
+        'sending events older than the Datadog indexing window (18 h): Datadog accepts them but may not index them (backfill?)',
+      );
+      lastStaleWarning = now();
+      staleSinceWarning = 0;
+    }
+  }
+
+  /** Runs one client call inside a scope that carries the signal and collects the raw answer. */
+  async function call<T>(signal: AbortSignal, fn: (a: Api) => Promise<T>, maxBodyBytes?: number): Promise<{ scope: CallScope; error?: unknown }> {
+    const a = await getApi();
+    const scope: CallScope = maxBodyBytes === undefined ? { signal } : { signal, maxBodyBytes };
+    try {
+      await callScope.run(scope, () => fn(a));
+      return { scope };
+    } catch (error) {
+      return { scope, error };
+    }
+  }
+
+  return {
+    async healthcheck(signal) {
+      const { scope, error } = await call(signal, (a) => a.auth.validate());
+      if (scope.status === undefined) throw error instanceof Error ? error : new Error(describeError(error));
+      if (scope.status >= 200 && scope.status < 300) return;
+      throw new Error(scrub(`Datadog API key check (GET /api/v1/validate) failed: ${describeDatadogError(scope.status, scope.text ?? '')}`));
+    },
+
+    async send(events, signal) {
+      if (events.length === 0) return { kind: 'ok' };
+      if (events.length > DATADOG_LIMITS.maxEntries) {
+        return { kind: 'too_large', reason: `${events.length} logs in one request, above Datadog's ${DATADOG_LIMITS.maxEntries}-entry limit` };
+      }
+      const logs: DatadogLog[] = [];
+      const rejected: { index: number; reason: string }[] = [];
+      events.forEach((e, index) => {
+        const r = encoder.encode(e);
+        if (r.ok) logs.push(r.encoded.log);
+        else rejected.push({ index, reason: r.reason });
+      });
+      if (logs.length === 0) return { kind: 'partial', rejected };
+      const body = logs.map(({ ddsource, ddtags, hostname, message, service, ...rest }) => ({
+        ddsource,
+        ddtags,
+        hostname,
+        message,
+        service,
+        additionalProperties: rest,
+      }));
+      // The serialised body is measured exactly by the HTTP layer, which refuses (does not send)
+      // one above the 5 MB limit.
+      const { scope, error } = await call(
+        signal,
+        (a) => a.logs.submitLog(gzipOn ? { body, contentEncoding: 'gzip' } : { body }),
+        DATADOG_LIMITS.maxPayloadBytes,
+      );
+      if (scope.tooLarge !== undefined) {
+        return { kind: 'too_large', reason: `payload is ${scope.tooLarge} bytes uncompressed, above Datadog's ${DATADOG_LIMITS.maxPayloadBytes}-byte limit` };
+      }
+      if (scope.wireBytes !== undefined) {
+        env.metrics.sinkBytesUncompressed.inc(labels, scope.rawBytes ?? 0);
+        env.metrics.sinkBytesSent.inc(labels, scope.wireBytes);
+      }
+      if (scope.status === undefined) {
+        // No HTTP answer: a network error, an abort, or the client refusing to build the request.
+        if (signal.aborted) throw error;
+        return { kind: 'retry', reason: scrub(`Datadog request failed: ${describeError(error)}`) };
+      }
+      const outcome = classifyDatadogResponse(scope.status, scope.headers ?? {}, scope.text ?? '', now());
+      if (outcome.kind !== 'ok') return 'reason' in outcome ? { ...outcome, reason: scrub(outcome.reason) } : outcome;
+      const rejectedSet = new Set(rejected.map((r) => r.index));
+      noteStale(rejected.length ? events.filter((_, i) => !rejectedSet.has(i)) : events); // counted once, when delivered
+      return rejected.length ? { kind: 'partial', rejected } : { kind: 'ok' };
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      await dispatcher.close();
+    },
+  };
+}

@@ -1,0 +1,51 @@
+// One HTTP exchange over a sink's undici dispatcher: the request goes out, the status,
+// headers and (capped) response text come back. Network errors and aborts are thrown;
+// HTTP statuses are not, so every sink classifies them the same way (classifyHttpStatus).
+
+import { request, type Dispatcher } from 'undici';
+
+export interface HttpResponse {
+  status: number;
+  /** Lower-case header names, as undici reports them. */
+  headers: Record<string, string | string[] | undefined>;
+  /** The response body as UTF-8 text, cut at `maxResponseBytes`. */
+  text: string;
+}
+
+export interface HttpRequestOptions {
+  dispatcher: Dispatcher;
+  url: string | URL;
+  method?: 'GET' | 'POST' | 'PUT' | 'HEAD' | 'DELETE';
+  headers?: Record<string, string>;
+  body?: Buffer | string;
+  signal?: AbortSignal;
+  /** Keep at most this much of the response body (the rest is read and discarded so the connection can be reused). Default 64 KiB. */
+  maxResponseBytes?: number;
+}
+
+export async function httpRequest(opts: HttpRequestOptions): Promise<HttpResponse> {
+  const res = await request(opts.url, {
+    method: opts.method ?? 'POST',
+    dispatcher: opts.dispatcher,
+    ...(opts.headers ? { headers: opts.headers } : {}),
+    ...(opts.body !== undefined ? { body: opts.body } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
+  const limit = opts.maxResponseBytes ?? 64 * 1024;
+  const chunks: Buffer[] = [];
+  let kept = 0;
+  for await (const chunk of res.body as AsyncIterable<Buffer>) {
+    if (kept < limit) {
+      const part = chunk.length > limit - kept ? chunk.subarray(0, limit - kept) : chunk;
+      chunks.push(part);
+      kept += part.length;
+    }
+  }
+  return { status: res.statusCode, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') };
+}
+
+/** First value of a header (undici gives arrays for repeated headers). */
+export function headerValue(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
+  const v = headers[name.toLowerCase()];
+  return Array.isArray(v) ? v[0] : v;
+}

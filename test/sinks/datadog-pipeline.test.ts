@@ -1,0 +1,166 @@
+// datadog_logs through the whole pipeline (generator -> sink runner -> official client on
+// undici -> Datadog receiver): batching by bytes, 413 split, Retry-After, an outage with a
+// disk buffer, and a 403 that stops sending and keeps the data.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startPipeline, type Pipeline } from '../../src/core/pipeline.js';
+import { sleep as realSleep } from '../../src/core/retry.js';
+import { loadDatadogClient } from '../../src/sinks/datadog/send.js';
+import { captureLogs, readDeadLetters, tempDir } from '../support/probe.js';
+import { startDatadogReceiver, type DatadogReceiver } from '../receivers/datadog.js';
+
+const KEY = 'pipeline-dd-key-7c1e9';
+const fastRetry = { initialBackoff: '1ms', maxBackoff: '5ms', authBackoff: '5ms' };
+
+beforeAll(async () => {
+  await loadDatadogClient();
+}, 60_000);
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function receiver(opts: Parameters<typeof startDatadogReceiver>[0] = {}): Promise<DatadogReceiver> {
+  const r = await startDatadogReceiver({ apiKeys: [KEY], ...opts });
+  cleanups.push(() => r.close());
+  return r;
+}
+
+function config(dataDir: string, sink: Record<string, unknown>, gen: Record<string, unknown> = {}) {
+  return {
+    dataDir,
+    shutdownTimeout: '5s',
+    sources: [{ id: 'gen', type: 'generator', account: 'acme', count: 200, batchSize: 50, seed: 13, startTime: new Date(Date.now() - 3600_000).toISOString(), ...gen }],
+    sinks: [{ id: 'dd', type: 'datadog_logs', inputs: ['gen'], apiKey: KEY, retry: fastRetry, healthcheck: { enabled: false }, ...sink }],
+  };
+}
+
+function fastSleep(record: number[] = []) {
+  return (ms: number, signal?: AbortSignal) => {
+    record.push(ms);
+    return realSleep(Math.min(ms, 10), signal);
+  };
+}
+
+async function start(cfg: unknown, opts: { once?: boolean; sleeps?: number[] } = {}): Promise<Pipeline> {
+  const p = await startPipeline(cfg, { once: opts.once ?? false, api: false, logDestination: captureLogs().stream, sleep: fastSleep(opts.sleeps) });
+  cleanups.push(() => p.stop());
+  return p;
+}
+
+/** Condition wait on pipeline state (files, component states): bounded, checked every 10 ms. */
+async function eventually(pred: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!pred()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+function checkpointNext(dataDir: string): number | undefined {
+  const f = join(dataDir, 'checkpoints', 'gen.json');
+  if (!existsSync(f)) return undefined;
+  return (JSON.parse(readFileSync(f, 'utf8')) as { state: { next: number } }).state.next;
+}
+
+const ids = (r: DatadogReceiver) => r.logs.map((l) => (l.event as { id: number }).id);
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+async function metric(p: Pipeline, name: string): Promise<number> {
+  const m = (await p.metrics.registry.getMetricsAsJSON()).find((x) => x.name === name);
+  return (m?.values ?? []).reduce((s, v) => s + Number(v.value), 0);
+}
+
+describe('datadog_logs in the pipeline', () => {
+  it('batches by encoded bytes, gzips, delivers every event exactly once and commits', async () => {
+    const rcv = await receiver();
+    const dataDir = tempDir();
+    const maxBytes = 20_000;
+    const p = await start(config(dataDir, { batch: { maxEvents: 1000, maxBytes, maxWait: '20ms' }, endpoint: rcv.url }, { count: 300, batchSize: 100 }), { once: true });
+    expect(await p.done).toEqual({ ok: true, failures: [] });
+    expect(ids(rcv).sort((a, b) => a - b)).toEqual(range(300));
+    const perRequest = new Map<number, number>();
+    for (const l of rcv.logs) perRequest.set(l.request, (perRequest.get(l.request) ?? 0) + Buffer.byteLength(l.log.message as string));
+    expect(Math.max(...perRequest.values())).toBeLessThanOrEqual(maxBytes);
+    const total = [...perRequest.values()].reduce((a, b) => a + b, 0);
+    expect(perRequest.size).toBeGreaterThanOrEqual(Math.ceil(total / maxBytes));
+    expect(rcv.intakeRequests.every((r) => r.headers['content-encoding'] === 'gzip' && r.wireBytes < r.decodedBytes)).toBe(true);
+    expect(checkpointNext(dataDir)).toBe(300);
+    expect(await metric(p, 'zsf_sink_events_sent_total')).toBe(300);
+  });
+
+  it('on 413 halves the batch and delivers everything', async () => {
+    const rcv = await receiver({ maxPayloadBytes: 12_000 });
+    const dataDir = tempDir();
+    const p = await start(config(dataDir, { endpoint: rcv.url, batch: { maxEvents: 100, maxBytes: '1MiB', maxWait: '50ms' } }, { count: 100, batchSize: 100 }), { once: true });
+    expect((await p.done).ok).toBe(true);
+    expect(ids(rcv).sort((a, b) => a - b)).toEqual(range(100));
+    expect(rcv.intakeRequests[0]!.status).toBe(413);
+    expect(rcv.intakeRequests.filter((r) => r.status === 202).every((r) => r.decodedBytes <= 12_000)).toBe(true);
+    expect(readDeadLetters(dataDir)).toEqual([]);
+  });
+
+  it('a single log the intake still refuses with 413 is dead-lettered with the reason, the rest delivered', async () => {
+    const rcv = await receiver({ maxPayloadBytes: 1100 });
+    const dataDir = tempDir();
+    const p = await start(config(dataDir, { endpoint: rcv.url, batch: { maxEvents: 40, maxBytes: '1MiB', maxWait: '50ms' } }, { count: 40, batchSize: 40 }), { once: true });
+    expect((await p.done).ok).toBe(true);
+    const dead = readDeadLetters(dataDir);
+    const deadIds = dead.map((d) => (d.payload as { body: { id: number } }).body.id);
+    expect(dead.length).toBeGreaterThan(0);
+    expect(ids(rcv).length).toBeGreaterThan(0);
+    expect([...ids(rcv), ...deadIds].sort((a, b) => a - b)).toEqual(range(40));
+    expect(dead.every((d) => d.reason === 'too_large' && /Datadog HTTP 413/.test(d.detail ?? ''))).toBe(true);
+  });
+
+  it('honours Retry-After on 429', async () => {
+    const rcv = await receiver();
+    rcv.failNext(2, { status: 429, body: '{"errors":[{"status":"429","title":"Too Many Requests"}]}', headers: { 'retry-after': '4' } });
+    const sleeps: number[] = [];
+    const p = await start(config(tempDir(), { endpoint: rcv.url }, { count: 30, batchSize: 30 }), { once: true, sleeps });
+    expect((await p.done).ok).toBe(true);
+    expect(ids(rcv).sort((a, b) => a - b)).toEqual(range(30));
+    expect(rcv.intakeRequests.slice(0, 3).map((r) => r.status)).toEqual([429, 429, 202]);
+    expect(sleeps.filter((ms) => ms === 4000)).toHaveLength(2);
+    expect(await metric(p, 'zsf_sink_retries_total')).toBe(2);
+  });
+
+  it('loses nothing across a destination outage with a disk buffer and a forwarder restart', async () => {
+    const rcv = await receiver();
+    await rcv.stop();
+    const dataDir = tempDir();
+    const cfg = config(dataDir, { endpoint: rcv.url, buffer: { type: 'disk', maxBytes: '64MiB' }, batch: { maxEvents: 100, maxBytes: '256KiB', maxWait: '10ms' } }, { count: 250, batchSize: 50 });
+    const p1 = await start(cfg);
+    await eventually(() => checkpointNext(dataDir) === 250, 'checkpoint at 250');
+    expect(rcv.logs).toHaveLength(0);
+    await p1.stop();
+    const p2 = await start(cfg);
+    await rcv.start();
+    await rcv.waitFor(() => new Set(ids(rcv)).size === 250, 15_000, 'all 250 ids');
+    await eventually(() => p2.components.get('dd')?.state === 'running', 'sink running');
+    await p2.stop();
+    expect(readDeadLetters(dataDir)).toEqual([]);
+  });
+
+  it('on 403 stops sending, reports unhealthy, keeps the data, and resumes when the key works', async () => {
+    const rcv = await receiver({ apiKeys: ['revoked'] });
+    const dataDir = tempDir();
+    const p = await start(config(dataDir, { endpoint: rcv.url }, { count: 120, batchSize: 40 }));
+    await eventually(() => p.components.get('dd')?.state === 'unhealthy', 'sink unhealthy');
+    await rcv.waitFor(() => rcv.intakeRequests.filter((r) => r.status === 403).length >= 3, 10_000, 'three 403s');
+    const state = p.components.get('dd')!;
+    expect(state.reason).toMatch(/API key is invalid/);
+    expect(state.reason).not.toContain(KEY);
+    expect(rcv.logs).toHaveLength(0);
+    expect(readDeadLetters(dataDir)).toEqual([]);
+    expect(checkpointNext(dataDir)).toBeUndefined();
+    rcv.apiKeys.add(KEY);
+    await rcv.waitForLogs(120);
+    expect(ids(rcv).sort((a, b) => a - b)).toEqual(range(120));
+    await eventually(() => p.components.get('dd')?.state === 'running', 'sink running again');
+    await eventually(() => checkpointNext(dataDir) === 120, 'checkpoint at 120');
+  });
+});
