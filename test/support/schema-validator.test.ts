@@ -93,6 +93,8 @@ describe('validateOcsf', () => {
     ['object constraint at_least_one', validOcsf, (e) => (e.actor = {}), /actor: actor needs at least one of/],
     ['observable type id', validOcsf, (e) => ((e.observables as Json[])[0]!.type_id = 1234), /observables\[0\].type_id: 1234 is not a defined value/],
     ['observable caption', validOcsf, (e) => ((e.observables as Json[])[0]!.type = 'IP'), /observables\[0\].type: "IP" does not match type_id 2/],
+    ['observable pointing nowhere', validOcsf, (e) => ((e.observables as Json[])[0]!.name = 'dst_endpoint.ip'), /observables\[0\].name: "dst_endpoint.ip" is not an attribute of this event/],
+    ['observable value differs', validOcsf, (e) => ((e.observables as Json[])[0]!.value = '192.0.2.1'), /observables\[0\].value: "192.0.2.1" is not the value of src_endpoint.ip/],
     ['null value', validOcsf, (e) => (e.message = null), /message: null/],
     ['string enum', validOcsf, (e) => (e.http_request = { http_method: 'FETCH' }), /http_request.http_method: "FETCH" is not a defined value/],
     ['metadata.version', validOcsf, (e) => ((e.metadata as Json).version = '1.1.0'), /metadata.version/],

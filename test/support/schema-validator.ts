@@ -237,7 +237,23 @@ export function validateOcsf(event: unknown, s: OcsfSchema = loadOcsf()): string
     errors.push(`type_uid: ${JSON.stringify(event.type_uid)} != class_uid * 100 + activity_id (${(cls.uid as number) * 100 + event.activity_id})`);
   }
   checkEntity(s, cls, event, '', new Set(listed), errors);
+  checkObservables(event, errors);
   return errors;
+}
+
+/** observables[].name must point at an attribute of this event, and `value` must be its value. */
+function checkObservables(event: Json, errors: string[]): void {
+  if (!Array.isArray(event.observables)) return;
+  event.observables.forEach((o, i) => {
+    if (!isObj(o) || typeof o.name !== 'string') return;
+    let found: unknown[] = [event];
+    for (const seg of o.name.replace(/\[\d*\]/g, '').split('.')) {
+      found = found.flatMap((v) => (Array.isArray(v) ? v : [v])).flatMap((v) => (isObj(v) && v[seg] !== undefined ? [v[seg]] : []));
+    }
+    found = found.flatMap((v) => (Array.isArray(v) ? v : [v]));
+    if (found.length === 0) errors.push(`observables[${i}].name: "${o.name}" is not an attribute of this event`);
+    else if (o.value !== undefined && !found.some((v) => String(v) === o.value)) errors.push(`observables[${i}].value: ${JSON.stringify(o.value)} is not the value of ${o.name}`);
+  });
 }
 
 // ------------------------------------------------------------------------------------ ECS

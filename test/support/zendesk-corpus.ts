@@ -54,7 +54,8 @@ function changeDescription(r: () => number, sourceType: string, action: string, 
   if (v < 0.1) return '';
   if (action === 'login') {
     if (r() < 0.2) return 'Signed in';
-    const loc = r() < 0.5 ? pick(r, LOCATIONS) : r() < 0.5 ? ipv4(r) : ipv6(r);
+    const v2 = r();
+    const loc = v2 < 0.4 ? pick(r, LOCATIONS) : v2 < 0.6 ? 'https://acme.zendesk.com/access/login' : v2 < 0.8 ? ipv4(r) : ipv6(r);
     return `${r() < 0.7 ? 'Successful' : 'Failed'} sign-in using ${pick(r, METHODS_SIGN_IN)} from ${loc}`;
   }
   if (action === 'exported') return `Exported ${label} to CSV`;
@@ -69,7 +70,7 @@ function changeDescription(r: () => number, sourceType: string, action: string, 
   }
   if (sourceType === 'user_setting') return r() < 0.5 ? 'Suspended' : 'Unsuspended';
   if (sourceType === 'account' && r() < 0.5) return `Owner changed from ${pick(r, NAMES)} to ${pick(r, NAMES)}`;
-  if (sourceType.includes('setting')) return pick(r, ['Enabled', 'Disabled', 'Changed', 'Turned off', 'changed from on to off', `Value changed from 30 to 60`]);
+  if (sourceType.includes('setting')) return pick(r, ['Enabled', 'Disabled', 'Changed', 'Turned off', 'changed from on to off', `Value changed from 30 to 60`, `${label} changed from Off to On`, `${label} changed from Required to Optional`, `${label} changed from SAML to Zendesk authentication`]);
   if (sourceType === 'apitoken' || sourceType === 'api_token') return action === 'create' ? 'API token created' : 'description changed from not set to SIEM forwarder';
   if (sourceType === 'group' && action === 'update') return r() < 0.5 ? `Agent ${pick(r, NAMES)} added` : `Agent ${pick(r, NAMES)} removed`;
   if (sourceType === 'rule') return pick(r, ['Trigger: Notify requester', 'Active changed from true to false', 'Deactivated', 'Title changed from A to B']);

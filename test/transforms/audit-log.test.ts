@@ -50,6 +50,16 @@ const rows: Row[] = [
     },
   },
   {
+    name: 'sign-in "from" the URL of the sign-in page -> http_request.url / url.original',
+    raw: { action: 'login', change_description: 'Successful sign-in using JWT from https://acme.zendesk.com/access/jwt' },
+    classUid: 3002, activityId: 1, category: ['authentication'], type: ['start'],
+    check: (o, e) => {
+      expect(o.http_request).toEqual({ url: { url_string: 'https://acme.zendesk.com/access/jwt' } });
+      expect(o.src_endpoint).toEqual({ ip: '209.119.38.228' });
+      expect(e.url).toEqual({ original: 'https://acme.zendesk.com/access/jwt' });
+    },
+  },
+  {
     name: '"Signed in" -> Logon Success',
     raw: { action: 'login', change_description: 'Signed in' },
     classUid: 3002, activityId: 1, category: ['authentication'], type: ['start'],

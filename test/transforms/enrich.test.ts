@@ -45,13 +45,14 @@ describe('change_description patterns', () => {
         [input('Password changed'), { field: 'password', after: 'changed' }],
         [input('Password reset'), { field: 'password', after: 'reset' }],
       ],
-      negative: [input('Changed', { sourceType: 'account_setting', sourceLabel: 'Password policy' })],
+      negative: [input('Changed', { sourceType: 'account_setting', sourceLabel: 'Password policy' }), input('Password security level changed from High to Medium', { sourceType: 'account_setting', sourceLabel: 'Password security level' })],
     },
     two_factor: {
       positive: [
         [input('Disabled', { sourceType: 'account_setting', sourceLabel: 'Two-Factor authentication for all admins and agents' }), { field: 'two_factor', before: true, after: false }],
         [input('Two-factor authentication enabled'), { field: 'two_factor', before: false, after: true }],
         [input('Changed', { sourceType: 'account_setting', sourceLabel: 'Require Two Factor' }), { field: 'two_factor', after: 'Changed' }],
+        [input('Two-factor authentication changed from Required to Optional', { sourceType: 'account_setting', sourceLabel: 'Two-factor authentication' }), { field: 'two_factor', before: true, after: false }],
       ],
       negative: [input('Name changed from 2FA Bot to Jane')],
     },
@@ -59,6 +60,8 @@ describe('change_description patterns', () => {
       positive: [
         [input('Disabled', { sourceType: 'account_setting', sourceLabel: 'Single sign-on (SSO): SAML' }), { field: 'sso', after: false }],
         [input('JWT single sign-on turned on', { sourceType: 'account_setting', sourceLabel: 'Security' }), { field: 'sso', after: true }],
+        [input('Single sign-on (SSO) for team members changed from SAML to Zendesk authentication', { sourceType: 'account_setting', sourceLabel: 'Single sign-on (SSO) for team members' }), { field: 'sso', before: true, after: false }],
+        [input('Agent sign-in with Google changed from Off to On', { sourceType: 'account_setting', sourceLabel: 'Agent sign-in with Google' }), { field: 'sso', before: false, after: true }],
       ],
       negative: [input('Name changed from SAML Bot to Jane')],
     },
@@ -150,6 +153,8 @@ const ruleCases: Record<string, RuleCase> = {
     positive: [
       { source_type: 'account_setting', source_label: 'Two-Factor authentication for all admins and agents', change_description: 'Disabled' },
       { source_type: 'account_setting', source_label: 'Single sign-on (SSO): SAML', change_description: 'Disabled' },
+      { source_type: 'account_setting', source_label: 'Two-factor authentication', change_description: 'Two-factor authentication changed from Required to Optional' },
+      { source_type: 'account_setting', source_label: 'Single sign-on (SSO) for team members', change_description: 'Single sign-on (SSO) for team members changed from SAML to Zendesk authentication' },
     ],
     negative: [{ source_type: 'account_setting', source_label: 'Require Two Factor', change_description: 'Enabled' }],
   },
@@ -158,6 +163,8 @@ const ruleCases: Record<string, RuleCase> = {
       { source_type: 'account_setting', source_label: 'Require Two Factor', change_description: 'Enabled' },
       { source_type: 'account_setting', source_label: 'IP Restriction', change_description: 'Changed' },
       { source_type: 'security_settings', source_label: 'Password policy', change_description: 'Value changed from Low to High' },
+      { source_type: 'account_setting', source_label: 'Access log API', change_description: 'Access log API changed from On to Off' },
+      { source_type: 'account_setting', source_label: 'Allowed IP ranges', change_description: 'Allowed IP ranges changed from "" to "192.0.2.0/24"' },
     ],
     negative: [{ source_type: 'account_setting', source_label: 'Brand color', change_description: 'Changed' }, { source_type: 'rule', source_label: 'Password reset macro', change_description: 'Changed' }],
   },

@@ -100,6 +100,7 @@ export function mapAuditLogEcs(i: EcsAuditInput): Raw {
   if (cls.kind === 'sign_in' && cls.location) {
     const locIp = ipOf(cls.location);
     if (locIp) sourceIp ??= locIp;
+    else if (/^https?:\/\//i.test(cls.location)) out.url = { original: cls.location };
     else geo = geoOf(cls.location);
   }
   if (sourceIp || geo) out.source = defined([['ip', sourceIp], ['geo', geo]]);

@@ -30,7 +30,7 @@ export interface ChangePattern {
 }
 
 const TOGGLE_ON = /^(enabled|turned on|on|activated|active|true|yes|allowed|required)$/i;
-const TOGGLE_OFF = /^(disabled|turned off|off|deactivated|inactive|false|no|not allowed|not required|not set)$/i;
+const TOGGLE_OFF = /^(disabled|turned off|off|deactivated|inactive|false|no|not allowed|not required|optional|not set)$/i;
 
 /** true/false for words like Enabled/Disabled/on/off, undefined otherwise. */
 export function toggleValue(word: string | undefined): boolean | undefined {
@@ -45,11 +45,11 @@ export function toggleValue(word: string | undefined): boolean | undefined {
  * Reads an on/off change from text such as "Disabled", "Two-factor authentication enabled",
  * "changed from off to on" or "Turned off".
  */
-export function toggleOf(text: string): { before?: boolean; after: boolean } | undefined {
+export function toggleOf(text: string, valueOf: (word: string) => boolean | undefined = toggleValue): { before?: boolean; after: boolean } | undefined {
   const fromTo = /changed from (.+?) to (.+)$/i.exec(text);
   if (fromTo) {
-    const after = toggleValue(fromTo[2]);
-    if (after !== undefined) return { before: toggleValue(fromTo[1]), after };
+    const after = valueOf(fromTo[2]!);
+    if (after !== undefined) return { before: valueOf(fromTo[1]!), after };
   }
   const m = /\b(enabled|disabled|turned on|turned off|activated|deactivated)\b/i.exec(text);
   if (m) {
@@ -58,6 +58,18 @@ export function toggleOf(text: string): { before?: boolean; after: boolean } | u
   }
   const whole = toggleValue(text);
   return whole === undefined ? undefined : { before: !whole, after: whole };
+}
+
+/**
+ * SSO settings name the sign-in method rather than on/off: "changed from SAML to Zendesk
+ * authentication" turns single sign-on off.
+ */
+export function ssoValue(word: string): boolean | undefined {
+  const t = toggleValue(word);
+  if (t !== undefined) return t;
+  if (/saml|jwt|google|microsoft|apple|okta|azure|entra|openid|oidc|\bsso\b|single sign/i.test(word)) return true;
+  if (/zendesk|password|native|none|email/i.test(word)) return false;
+  return undefined;
 }
 
 const subjectOf = (i: ChangeInput) => `${i.sourceLabel ?? ''} ${i.changeDescription}`;
@@ -69,10 +81,10 @@ const SETTING_SOURCES = /^(account_setting|account_settings|security_setting|sec
  * on/off word in the description or a settings source type (so that a user merely *named*
  * "SAML Bot" does not look like an SSO change).
  */
-function settingToggle(field: string, subject: RegExp) {
+function settingToggle(field: string, subject: RegExp, valueOf: (word: string) => boolean | undefined = toggleValue) {
   return (i: ChangeInput): ParsedChange[] | undefined => {
     if (!subject.test(subjectOf(i))) return undefined;
-    const t = toggleOf(i.changeDescription);
+    const t = toggleOf(i.changeDescription, valueOf);
     if (t) return [{ pattern: field, field, before: t.before, after: t.after }];
     if (!SETTING_SOURCES.test(i.sourceType)) return undefined;
     if (i.action === 'destroy') return [{ pattern: field, field, before: true, after: false }];
@@ -135,11 +147,12 @@ export const CHANGE_PATTERNS: readonly ChangePattern[] = [
   },
   {
     id: 'password',
-    description: 'Password change or reset: "Password changed", "Password reset"',
+    description: 'Password change or reset of a user: "Password changed", "Password reset"',
     example: { changeDescription: 'Password changed', sourceType: 'user', sourceLabel: 'Jane', action: 'update' },
     parse(i) {
+      // A user's own password; account password *settings* (policy, security level) are settings.
+      if (!/^user/.test(i.sourceType)) return undefined;
       const d = i.changeDescription;
-      if (/password policy/i.test(d) || /password policy/i.test(i.sourceLabel ?? '')) return undefined;
       const m = /\bpassword\b.*?\b(changed|reset|updated|set)\b|\b(changed|reset|updated|set)\b.*?\bpassword\b/i.exec(d);
       if (!m) return undefined;
       const verb = (m[1] ?? m[2] ?? '').toLowerCase();
@@ -154,9 +167,9 @@ export const CHANGE_PATTERNS: readonly ChangePattern[] = [
   },
   {
     id: 'sso',
-    description: 'Single sign-on setting (SAML, JWT, Google/Microsoft sign-in): "Single sign-on: SAML" with "Enabled"/"Disabled"',
+    description: 'Single sign-on setting (SAML, JWT, Google/Microsoft sign-in): "Single sign-on: SAML" with "Enabled"/"Disabled", or "changed from SAML to Zendesk authentication" (off)',
     example: { changeDescription: 'Disabled', sourceType: 'account_setting', sourceLabel: 'Single sign-on (SSO): SAML', action: 'update' },
-    parse: settingToggle('sso', /single sign[- ]?on|\bsso\b|\bsaml\b|\bjwt\b/i),
+    parse: settingToggle('sso', /single sign[- ]?on|\bsso\b|\bsaml\b|\bjwt\b|sign[- ]?in with (google|microsoft|apple)|social sign[- ]?in/i, ssoValue),
   },
   {
     id: 'redaction',

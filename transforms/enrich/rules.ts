@@ -26,7 +26,7 @@ export interface RiskRule {
   test(input: RuleInput): boolean;
 }
 
-const SECURITY_SETTING = /two[- ]?factor|\b2fa\b|\bmfa\b|single sign[- ]?on|\bsso\b|\bsaml\b|\bjwt\b|password|ip restriction|allowlist|blocklist|whitelist|blacklist|api access|api token access|token access|session|security|mobile app access|authenticat|remote auth|assum/i;
+const SECURITY_SETTING = /two[- ]?factor|\b2fa\b|\bmfa\b|single sign[- ]?on|\bsso\b|\bsaml\b|\bjwt\b|sign[- ]?in|password|ip restriction|ip range|allowed ip|allowlist|blocklist|whitelist|blacklist|api access|access for the api|token access|session|security|mobile app access|authenticat|remote auth|assum|access log|audit log/i;
 
 const has = (i: RuleInput, pattern: string) => i.changes.some((c) => c.pattern === pattern);
 const family = (i: RuleInput) => (i.audit ? SOURCE_TYPES[i.audit.sourceType]?.family : undefined);
@@ -74,7 +74,7 @@ export const RISK_RULES: readonly RiskRule[] = [
   },
   {
     id: 'security_settings_changed',
-    title: 'Security setting changed (2FA, SSO, passwords, IP restrictions, API access, sessions)',
+    title: 'Security setting changed (2FA, SSO, sign-in, passwords, IP restrictions, API access, sessions, access/audit logging)',
     severityId: 3,
     riskScore: 47,
     mitre: 'T1556',

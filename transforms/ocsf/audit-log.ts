@@ -63,9 +63,12 @@ export function mapAuditLogOcsf(i: OcsfAuditInput): Raw {
       specific.user = target ?? actor ?? { name: 'unknown' };
       specific.service = { name: 'Zendesk Support' };
       Object.assign(specific, authProtocol(cls.method));
+      // "from <where>": an address, the URL of the sign-in page, or a place.
       if (cls.location) {
         const locIp = ipOf(cls.location);
-        src = locIp ? srcEndpoint(a.ip ?? locIp) : srcEndpoint(a.ip, { desc: cls.location, ...locationParts(cls.location) });
+        if (locIp) src = srcEndpoint(a.ip ?? locIp);
+        else if (/^https?:\/\//i.test(cls.location)) specific.http_request = { url: { url_string: cls.location } };
+        else src = srcEndpoint(a.ip, { desc: cls.location, ...locationParts(cls.location) });
       }
       break;
     }

@@ -118,7 +118,10 @@ export function withoutNulls(v: unknown): unknown {
   return v;
 }
 
-/** Splits "City, Region, Country" style text into parts (Zendesk writes locations like that). */
+/**
+ * Splits "City, Region, Country" style text into parts (Zendesk writes locations like that).
+ * A single word could be a city or a country, so it is left unstructured.
+ */
 export function locationParts(desc: string): { city?: string; region?: string; country?: string } {
   const parts = desc
     .split(',')
@@ -126,6 +129,5 @@ export function locationParts(desc: string): { city?: string; region?: string; c
     .filter((p) => p.length > 0);
   if (parts.length >= 3) return { city: parts[0], region: parts.slice(1, -1).join(', '), country: parts[parts.length - 1] };
   if (parts.length === 2) return { city: parts[0], country: parts[1] };
-  if (parts.length === 1) return { country: parts[0] };
   return {};
 }

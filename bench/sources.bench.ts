@@ -1,0 +1,97 @@
+// Zendesk sources: backfill from the in-process simulator.
+//  (a) limits off: 100k audit logs + 100k access logs + 20k ticket events, records/s, and
+//      requests per record against the minimum the page sizes allow;
+//  (b) with a request budget: the fraction of the budget used (goal ≥ 0.95) and 429s (goal 0).
+//      The rate window is scaled down from Zendesk's 60 s to ZSF_BENCH_WINDOW_MS (default 3 s)
+//      on both sides (default 3 s), so the run takes seconds instead of many minutes.
+
+import { Writable } from 'node:stream';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startPipeline } from '../src/core/pipeline.js';
+import { DEMO_CREDENTIALS, startSimulator } from '../src/simulator/index.js';
+import { withPeakRss, type BenchRow } from './lib.js';
+
+const AUDIT = Number(process.env.ZSF_BENCH_AUDIT ?? 100_000);
+const ACCESS = Number(process.env.ZSF_BENCH_ACCESS ?? 100_000);
+const TICKETS = Number(process.env.ZSF_BENCH_TICKETS ?? 20_000);
+const WINDOW_MS = Number(process.env.ZSF_BENCH_WINDOW_MS ?? 3000);
+
+const quiet = () => new Writable({ write: (_c, _e, cb) => cb() });
+
+async function backfill(o: { audit: number; access: number; tickets: number; limits: boolean; budget: number }) {
+  const sim = await startSimulator({
+    seed: 3,
+    data: { auditLogs: o.audit, accessLogs: o.access, ticketEvents: o.tickets },
+    limits: o.limits ? { enabled: true, windowMs: WINDOW_MS, accountPerMinute: o.budget, accessLogsPerMinute: 1_000_000, incrementalPerMinute: 1_000_000 } : { enabled: false },
+  });
+  const dataDir = mkdtempSync(join(tmpdir(), 'zsf-bench-src-'));
+  const start = new Date(sim.timeRange.start * 1000 - 60_000).toISOString();
+  const sources = [
+    o.audit && { id: 'audit', type: 'zendesk_audit_logs', account: 'sim', startTime: start, initialWindow: '1d' },
+    o.access && { id: 'access', type: 'zendesk_access_logs', account: 'sim', startTime: start, pageSize: 2500, initialWindow: '1d', requestsPerMinute: 1000 },
+    o.tickets && { id: 'tickets', type: 'zendesk_ticket_audits', account: 'sim', startTime: start, requestsPerMinute: 100 },
+  ].filter(Boolean) as Record<string, unknown>[];
+  if (o.limits) process.env.ZSF_ZENDESK_RATE_WINDOW_MS = String(WINDOW_MS);
+  try {
+    const t0 = performance.now();
+    const { result, peakRssMb } = await withPeakRss(async () => {
+      const p = await startPipeline(
+        {
+          dataDir,
+          api: { enabled: false },
+          log: { level: 'warn' },
+          zendesk: { accounts: [{ name: 'sim', baseUrl: sim.url, auth: { type: 'token', email: DEMO_CREDENTIALS.email, token: DEMO_CREDENTIALS.token }, requestsPerMinute: o.budget }] },
+          sources,
+          sinks: [{ id: 'null', type: 'null', inputs: sources.map((s) => s.id as string), buffer: { type: 'memory', maxEvents: 20_000, maxBytes: '256MiB' } }],
+        },
+        { once: true, logDestination: quiet() },
+      );
+      const r = await p.done;
+      if (!r.ok) throw new Error(JSON.stringify(r.failures));
+      return p;
+    });
+    const secs = (performance.now() - t0) / 1000;
+    const records = (await result.metrics.sourceRecords.get()).values.reduce((a, v) => a + v.value, 0);
+    const requests = sim.counters.total;
+    const minPages = Math.ceil(o.audit / 100) + Math.ceil(o.access / 2500) + Math.ceil(o.tickets / 1000);
+    // Steady state: requests per complete window between the first and the last request.
+    const times = sim.requests.map((r) => r.time);
+    const full = Math.floor((times[times.length - 1]! - times[0]!) / WINDOW_MS);
+    const perWindow = Array.from({ length: full }, (_, k) => times.filter((t) => t >= times[0]! + k * WINDOW_MS && t < times[0]! + (k + 1) * WINDOW_MS).length);
+    const steadyUse = full > 0 ? perWindow.reduce((x, y) => x + y, 0) / full / o.budget : NaN;
+    return { secs, records, requests, minPages, tooMany: sim.counters.tooManyRequests, peakRssMb, steadyUse, full };
+  } finally {
+    delete process.env.ZSF_ZENDESK_RATE_WINDOW_MS;
+    await sim.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+export default async function (): Promise<BenchRow[]> {
+  const a = await backfill({ audit: AUDIT, access: ACCESS, tickets: TICKETS, limits: false, budget: 100_000 });
+  const rows: BenchRow[] = [
+    {
+      name: `backfill ${AUDIT / 1000}k audit + ${ACCESS / 1000}k access + ${TICKETS / 1000}k ticket events, limits off`,
+      eventsPerSec: a.records / a.secs,
+      peakRssMb: a.peakRssMb,
+      ratio: a.requests / a.minPages,
+      ratioTo: 'minimum requests',
+      note: `${a.records} records, ${a.requests} requests (minimum ${a.minPages}), ${a.tooMany} × 429`,
+    },
+  ];
+  // (b) the audit log alone against a budget of 40 requests per (scaled) minute.
+  const budget = 40;
+  const n = Number(process.env.ZSF_BENCH_BUDGET_AUDIT ?? 30_000);
+  const b = await backfill({ audit: n, access: 0, tickets: 0, limits: true, budget });
+  rows.push({
+    name: `backfill ${n / 1000}k audit logs, budget ${budget}/window (window ${WINDOW_MS} ms for 60 s)`,
+    eventsPerSec: b.records / b.secs,
+    peakRssMb: b.peakRssMb,
+    ratio: b.steadyUse,
+    ratioTo: 'request budget used (mean of complete windows)',
+    note: `${b.requests} requests in ${b.secs.toFixed(1)} s over ${b.full} complete windows, ${b.tooMany} × 429, minimum ${b.minPages} requests`,
+  });
+  return rows;
+}
