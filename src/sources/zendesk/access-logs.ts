@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { defineSource } from '../../core/plugin.js';
 import { duration } from '../../config/units.js';
-import { accountClient, commonZendeskOptions, isoSeconds, parseTime, startTimeMs } from './common.js';
+import { accountClient, commonZendeskOptions, isoSeconds, parseTime, startTimeMs, windowOptions } from './common.js';
 import { Progress, runWindowedPoller } from './windowed-poller.js';
 
 const RETENTION_MS = 90 * 86_400_000;
@@ -60,15 +60,7 @@ export const accessLogsSource = defineSource({
               return `/api/v2/access_logs?${q.toString()}`;
             },
           },
-          {
-            account: config.account,
-            startTime: start,
-            lookbackMs: config.lookback,
-            settleMs: config.settle,
-            pollIntervalMs: config.pollInterval,
-            initialWindowMs: config.initialWindow,
-            maxWindowMs: config.maxWindow,
-          },
+          windowOptions(config, start),
           new Progress(ctx),
         );
       },

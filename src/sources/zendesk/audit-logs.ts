@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { defineSource } from '../../core/plugin.js';
 import { duration } from '../../config/units.js';
-import { accountClient, commonZendeskOptions, isoSeconds, parseTime, startTimeMs } from './common.js';
+import { accountClient, commonZendeskOptions, isoSeconds, parseTime, startTimeMs, windowOptions } from './common.js';
 import { Progress, runWindowedPoller } from './windowed-poller.js';
 
 export const auditLogsSource = defineSource({
@@ -62,15 +62,7 @@ export const auditLogsSource = defineSource({
               style = next;
             },
           },
-          {
-            account: config.account,
-            startTime: startTimeMs(config.startTime, ctx.now()),
-            lookbackMs: config.lookback,
-            settleMs: config.settle,
-            pollIntervalMs: config.pollInterval,
-            initialWindowMs: config.initialWindow,
-            maxWindowMs: config.maxWindow,
-          },
+          windowOptions(config, startTimeMs(config.startTime, ctx.now())),
           new Progress(ctx),
         );
       },

@@ -42,3 +42,19 @@ export function parseTime(v: unknown): number | undefined {
   const t = Date.parse(v);
   return Number.isNaN(t) ? undefined : t;
 }
+
+/** The windowed sources' timing options, from their config. */
+export function windowOptions(
+  config: { account: string; lookback: number; settle: number; pollInterval: number; initialWindow: number; maxWindow: number },
+  startTime: number,
+) {
+  return {
+    account: config.account,
+    startTime,
+    lookbackMs: config.lookback,
+    settleMs: config.settle,
+    pollIntervalMs: config.pollInterval,
+    initialWindowMs: config.initialWindow,
+    maxWindowMs: config.maxWindow,
+  };
+}
