@@ -46,13 +46,20 @@ export const generatorSource = defineSource({
     batchSize: z.number().int().min(1).max(100_000).default(100),
     seed: z.number().int().default(1),
     startTime: z.iso.datetime().default('2026-01-01T00:00:00Z'),
+    ratePerSecond: z.number().positive().optional().describe('Pace the records (soak and crash tests); default: as fast as the pipeline takes them'),
   },
   create(config) {
     const startMs = Date.parse(config.startTime);
     return {
       async run(ctx) {
         let next = typeof (ctx.checkpoint as { next?: unknown })?.next === 'number' ? (ctx.checkpoint as { next: number }).next : 0;
+        const pacedFrom = { time: ctx.now(), n: next };
         while (next < config.count && !ctx.signal.aborted) {
+          if (config.ratePerSecond) {
+            const due = pacedFrom.time + ((next - pacedFrom.n) / config.ratePerSecond) * 1000;
+            if (due > ctx.now()) await ctx.sleep(due - ctx.now(), ctx.signal).catch(() => undefined);
+            if (ctx.signal.aborted) break;
+          }
           const end = Math.min(config.count, next + config.batchSize);
           const records: SourceRecord[] = [];
           for (let n = next; n < end; n++) records.push(generateRecord(n, config.account, config.stream, startMs, config.seed));

@@ -8,7 +8,7 @@ const p = await startPipeline(
     dataDir,
     api: { enabled: false },
     log: { level: 'error' },
-    sources: [{ id: 'gen', type: 'generator', count: Number(count), batchSize: 50 }],
+    sources: [{ id: 'gen', type: 'generator', count: Number(count), batchSize: 50, ratePerSecond: 5000 }],
     sinks: [
       {
         id: 'out',
