@@ -3,6 +3,7 @@
 
 import { loadConfigFile, type LoadedConfig } from '../config/load.js';
 import { startPipeline, type Pipeline, type PipelineResult } from '../core/pipeline.js';
+import { startProgress } from './progress.js';
 
 export interface RunOptions {
   once?: boolean;
@@ -13,6 +14,7 @@ export interface RunOptions {
 export async function runFromConfig(loaded: LoadedConfig, opts: RunOptions = {}): Promise<PipelineResult> {
   const pipeline = await startPipeline(loaded, { once: opts.once ?? false });
   opts.onStart?.(pipeline);
+  const stopProgress = startProgress(pipeline);
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
     signals++;
@@ -27,6 +29,7 @@ export async function runFromConfig(loaded: LoadedConfig, opts: RunOptions = {})
   try {
     return await pipeline.done;
   } finally {
+    await stopProgress();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     pipeline.logger.flush();
