@@ -165,6 +165,18 @@ describe('Zendesk sources against the simulator', () => {
     expect(readDeadLetters(dataDir)).toEqual([]);
   });
 
+  it('gives up on a page slower than requestTimeout and fetches it again', async () => {
+    const s = await sim({ data: { auditLogs: 150, accessLogs: 10, ticketEvents: 10 }, faults: [{ endpoint: 'audit_logs', kind: 'slow', delayMs: 5000, onRequest: 1, count: 1 }] });
+    const { p, pr } = await run({
+      probeName: 'slow',
+      accounts: [account(s)],
+      sources: [{ id: 'audit', type: 'zendesk_audit_logs', account: 'acme', startTime: startOf(s), initialWindow: '30d', requestTimeout: '1s' }],
+    });
+    expect((await p.done).ok).toBe(true);
+    expectExactlyOnce(ids(pr, 'audit_log'), s.records('audit_logs').map((r) => r.id));
+    expect((await p.metrics.sourceRequests.get()).values.find((v) => v.labels.code === 'error')?.value).toBe(1);
+  });
+
   it('dead-letters a page that stays malformed, fails the run and commits nothing past it; a rerun completes', async () => {
     const s = await sim({ data: { auditLogs: 250, accessLogs: 10, ticketEvents: 10 }, faults: [{ endpoint: 'audit_logs', kind: 'malformed', onRequest: 2, count: 3 }] });
     const dataDir = tempDir('zsf-malformed-');

@@ -51,6 +51,8 @@ export interface GetOptions {
   signal: AbortSignal;
   /** --once mode gives up after this many attempts instead of retrying forever. */
   maxAttempts?: number;
+  /** Per-request timeout of the calling source (the client is shared by an account's streams). */
+  timeoutMs?: number;
 }
 
 export interface ZendeskClientOptions {
@@ -104,7 +106,7 @@ export class ZendeskClient {
           method: 'GET',
           path,
           headers: { authorization: this.auth, accept: 'application/json', 'user-agent': this.opts.userAgent ?? 'zendesk-siem-forwarder' },
-          signal: AbortSignal.any([o.signal, AbortSignal.timeout(this.opts.requestTimeoutMs ?? 60_000)]),
+          signal: AbortSignal.any([o.signal, AbortSignal.timeout(o.timeoutMs ?? this.opts.requestTimeoutMs ?? 60_000)]),
         });
         const text = await res.body.text();
         this.metrics.sourceRequests.inc({ source: o.ctx.id, code: String(res.statusCode) });

@@ -45,7 +45,7 @@ export function parseTime(v: unknown): number | undefined {
 
 /** The windowed sources' timing options, from their config. */
 export function windowOptions(
-  config: { account: string; lookback: number; settle: number; pollInterval: number; initialWindow: number; maxWindow: number },
+  config: { account: string; lookback: number; settle: number; pollInterval: number; initialWindow: number; maxWindow: number; requestTimeout: number },
   startTime: number,
 ) {
   return {
@@ -56,5 +56,6 @@ export function windowOptions(
     pollIntervalMs: config.pollInterval,
     initialWindowMs: config.initialWindow,
     maxWindowMs: config.maxWindow,
+    requestTimeoutMs: config.requestTimeout,
   };
 }

@@ -59,7 +59,7 @@ export const ticketEventsSource = defineSource({
           const url = `/api/v2/incremental/ticket_events?${q.toString()}`;
           let body: Record<string, unknown>;
           try {
-            ({ body } = await client.getJson(url, { ctx, signal: ctx.signal, endpoint: 'incremental', endpointLimit: config.requestsPerMinute, ...(maxAttempts ? { maxAttempts } : {}) }));
+            ({ body } = await client.getJson(url, { ctx, signal: ctx.signal, timeoutMs: config.requestTimeout, endpoint: 'incremental', endpointLimit: config.requestsPerMinute, ...(maxAttempts ? { maxAttempts } : {}) }));
           } catch (err) {
             if (err instanceof ZendeskRequestError && (err.status === 400 || err.status === 422) && state.startTime * 1000 > ctx.now() - 600_000) {
               // A recent start_time can be refused as "too recent"; that heals by waiting.

@@ -52,6 +52,7 @@ export interface WindowOptions {
   pollIntervalMs: number;
   initialWindowMs: number;
   maxWindowMs: number;
+  requestTimeoutMs: number;
 }
 
 const floorSec = (ms: number) => Math.floor(ms / 1000) * 1000;
@@ -90,7 +91,7 @@ export async function runWindowedPoller(ctx: SourceContext, client: ZendeskClien
     let shrunk = false;
     try {
       while (url) {
-        const { body } = await client.getJson(url, { ctx, signal: ctx.signal, ...(spec.endpoint ? { endpoint: spec.endpoint } : {}), ...(spec.endpointLimit ? { endpointLimit: spec.endpointLimit } : {}), ...(maxAttempts ? { maxAttempts } : {}) });
+        const { body } = await client.getJson(url, { ctx, signal: ctx.signal, timeoutMs: o.requestTimeoutMs, ...(spec.endpoint ? { endpoint: spec.endpoint } : {}), ...(spec.endpointLimit ? { endpointLimit: spec.endpointLimit } : {}), ...(maxAttempts ? { maxAttempts } : {}) });
         pages++;
         const items = body[spec.listKey];
         if (!Array.isArray(items)) throw new MalformedPageError(url, JSON.stringify(body).slice(0, 10_000), `no "${spec.listKey}" array`);
