@@ -15,7 +15,7 @@ import { sourcePlugins } from '../sources/index.js';
 import { sinkPlugins } from '../sinks/index.js';
 import { transformPlugins } from '../../transforms/index.js';
 import { BatchHandle, OrderedCommitter } from './acks.js';
-import { entryBytes, type BufferEntry, type EventBuffer } from './buffers/buffer.js';
+import type { BufferEntry, EventBuffer } from './buffers/buffer.js';
 import { DiskBuffer } from './buffers/disk.js';
 import { MemoryBuffer } from './buffers/memory.js';
 import { CheckpointError, loadCheckpoint, saveCheckpoint } from './checkpoints.js';
@@ -202,6 +202,13 @@ export async function startPipeline(input: unknown, opts: PipelineOptions = {}):
   async function route(from: string, events: PipelineEvent[], handle: BatchHandle, signal: AbortSignal): Promise<void> {
     if (events.length === 0) return;
     const targets = graph.downstream.get(from) ?? [];
+    // Serialise each event once for every sink that reads it (sizes; frames of disk buffers).
+    let serialised: { json: string; bytes: number }[] | undefined;
+    const sized = () =>
+      (serialised ??= events.map((e) => {
+        const json = JSON.stringify(e.body);
+        return { json, bytes: Buffer.byteLength(json) };
+      }));
     await Promise.all(
       targets.map(async (to) => {
         if (graph.kind.get(to) === 'transform') {
@@ -209,7 +216,9 @@ export async function startPipeline(input: unknown, opts: PipelineOptions = {}):
           return;
         }
         const sink = sinks.get(to)!;
-        const entries: BufferEntry[] = events.map((event) => ({ event, bytes: entryBytes(event), ack: handle }));
+        const sizes = sized();
+        const keepJson = sink.buffer.kind === 'disk'; // a memory buffer would only hold the string twice
+        const entries: BufferEntry[] = events.map((event, i) => ({ event, bytes: sizes[i]!.bytes, ack: handle, ...(keepJson ? { json: sizes[i]!.json } : {}) }));
         handle.add(entries.length);
         await sink.buffer.push(entries, signal);
       }),

@@ -11,6 +11,8 @@ export interface BufferEntry {
   bytes: number;
   /** Upstream batch to ack once this entry is accepted (memory: delivered; disk: fsynced). */
   ack?: Ack;
+  /** JSON.stringify(event.body), when already computed (the disk buffer reuses it). */
+  json?: string;
 }
 
 export interface ReadBatch {
