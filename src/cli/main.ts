@@ -11,6 +11,7 @@ import { registerCheckpointsCommand } from './checkpoints.js';
 import { runFromConfig } from './run.js';
 import { registerDemoCommand } from './demo.js';
 import { registerSimulateCommand } from './simulate.js';
+import { registerTopCommand } from './top.js';
 
 // src/cli/main.ts under tsx, dist/src/cli/main.js when built: package.json is two or three levels up.
 function readVersion(): string {
@@ -61,6 +62,7 @@ program
 registerCheckpointsCommand(program);
 registerSimulateCommand(program);
 registerDemoCommand(program);
+registerTopCommand(program);
 
 try {
   await program.parseAsync(process.argv);

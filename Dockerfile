@@ -1,0 +1,88 @@
+# syntax=docker/dockerfile:1
+#
+# zendesk-siem-forwarder container image.
+#
+#   docker build -t zendesk-siem-forwarder:0.1.0 --build-arg VERSION=0.1.0 .
+#   docker run --rm --read-only --tmpfs /tmp -v zsf-data:/data \
+#     -v "$PWD/my.yaml:/etc/zsf/config.yaml:ro" -p 9464:9464 zendesk-siem-forwarder:0.1.0
+#
+# The config must set `dataDir: /data` and `api: { listen: "0.0.0.0:9464" }` (the Helm chart
+# does this for you). Checked statically by test/deploy/dockerfile.test.ts; no Docker engine
+# runs in this project's CI, so keep this file simple enough to be right by reading.
+
+# One base for both stages: Node 20 LTS on Debian 12 (bookworm), slim variant. Pin a digest
+# (node:20-bookworm-slim@sha256:...) in your own build for reproducible images.
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+# ---------------------------------------------------------------------------------- build
+FROM ${NODE_IMAGE} AS build
+WORKDIR /src
+# Dependencies first: this layer is cached until package*.json change.
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY transforms ./transforms
+# tsc -p tsconfig.build.json -> dist/src/** and dist/transforms/** (compiled JS only, no tests).
+RUN npm run build
+
+# -------------------------------------------------------------------------------- runtime
+FROM ${NODE_IMAGE} AS runtime
+# Set at build time: --build-arg VERSION=$(node -p "require('./package.json').version")
+#   --build-arg REVISION=$(git rev-parse HEAD) --build-arg SOURCE_URL=<your repository URL>
+ARG VERSION=0.1.0
+ARG REVISION=unknown
+ARG SOURCE_URL=unknown
+LABEL org.opencontainers.image.title="zendesk-siem-forwarder" \
+      org.opencontainers.image.description="Ships Zendesk audit logs, ticket audits and access logs to Splunk HEC, Datadog, OTLP and S3 with at-least-once delivery" \
+      org.opencontainers.image.source="${SOURCE_URL}" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.licenses="Apache-2.0"
+
+ENV NODE_ENV=production
+WORKDIR /app
+
+# Production dependencies only. None of them has an install script (the static test checks
+# package-lock.json), so --ignore-scripts costs nothing and runs no third-party code at build.
+# npm itself is removed afterwards: nothing runs it in the container and it only adds CVEs.
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+ && npm cache clean --force \
+ && rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack \
+           /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack /root/.npm
+
+# Compiled JS from the build stage; no sources, tests or dev dependencies. The examples let
+# `zsf validate -c /app/examples/...` and `zsf demo` work in the image.
+COPY --from=build /src/dist ./dist
+COPY examples ./examples
+
+# `zsf` on PATH: a symlink to the CLI entry, which starts with `#!/usr/bin/env node`: env
+# execs node in its own place, so no shell stays in between and node is PID 1.
+# /app/data -> /data: `zsf demo` (examples/demo.yaml writes ../data/demo) works on a
+# read-only root filesystem too.
+# Fixed non-root UID/GID 10001 (Kubernetes runAsUser/fsGroup in the chart use the same).
+RUN chmod 0755 /app/dist/src/cli/main.js \
+ && ln -s /app/dist/src/cli/main.js /usr/local/bin/zsf \
+ && groupadd --gid 10001 zsf \
+ && useradd --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent \
+            --shell /usr/sbin/nologin zsf \
+ && mkdir -p /data /etc/zsf \
+ && chown 10001:10001 /data \
+ && ln -s /data /app/data
+
+# Everything the process writes goes to /data (checkpoints, disk buffers, dead letters) and
+# /tmp; the root filesystem can be mounted read-only.
+VOLUME ["/data"]
+USER 10001:10001
+
+# /metrics, /healthz, /readyz (the config must listen on 0.0.0.0:9464 in a container).
+EXPOSE 9464
+
+# Node runs as PID 1 without an init: `zsf run` installs its own SIGTERM/SIGINT handlers (drain,
+# commit, exit 0; a second signal exits at once), so the PID-1 "no default signal action"
+# rule does not bite, and zsf spawns no child processes, so there are no zombies to reap.
+# Wrap it with `docker run --init` / tini only if you add processes of your own.
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["zsf"]
+CMD ["run", "--config", "/etc/zsf/config.yaml"]
