@@ -16,85 +16,30 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { z } from 'zod';
-import type { BuildEnv, SinkPlugin } from '../src/core/plugin.js';
-import { recordToEvent, type PipelineEvent, type SinkDriver } from '../src/core/types.js';
-import { createMetrics } from '../src/observability/metrics.js';
-import { Secrets } from '../src/observability/secrets.js';
+import type { SinkPlugin } from '../src/core/plugin.js';
+import { type PipelineEvent } from '../src/core/types.js';
 import { otlpSink } from '../src/sinks/otlp/index.js';
 import { s3Sink } from '../src/sinks/s3/index.js';
 import { ndjsonStream } from '../src/sinks/s3/ndjson.js';
 import { createS3Client, uploadObject } from '../src/sinks/s3/upload.js';
 import { s3Options, type S3Config } from '../src/sinks/s3/config.js';
-import { generateRecord } from '../src/sources/generator.js';
 import { startOtlpReceiver } from '../test/receivers/otlp.js';
-import { ocsfTransform } from '../transforms/ocsf/index.js';
-import { schemaOptions } from '../transforms/schema-transform.js';
 import { rawJsonRate, withPeakRss, type BenchRow } from './lib.js';
+import { batches, benchEnv, drive, ocsfEvent } from './sink-harness.js';
 
 const COUNT = Number(process.env.ZSF_BENCH_ARCHIVE_EVENTS ?? 20_000);
 const OBJECT_MB = Number(process.env.ZSF_BENCH_S3_OBJECT_MB ?? 500);
-const quiet = () => new Writable({ write: (_c, _e, cb) => cb() });
 
-function env(id: string): BuildEnv {
-  return {
-    id,
-    dataDir: tmpdir(),
-    resolvePath: (p) => p,
-    logger: pino({ level: 'warn' }, quiet()),
-    metrics: createMetrics(),
-    secrets: new Secrets(),
-    config: {},
-    shared: <T>(_k: string, make: () => T) => make(),
-  };
-}
-
-const mapOcsf = ocsfTransform.create({ id: 'ocsf', type: 'ocsf', inputs: ['gen'], ...z.strictObject(schemaOptions).parse({}) } as never, env('ocsf'));
-const START = Date.parse('2026-01-01T00:00:00Z');
+const env = (id: string) => benchEnv(id);
 
 function* ocsfLazy(from: number, to: number): Generator<PipelineEvent> {
-  for (let i = from; i < to; i++) {
-    const r = mapOcsf(recordToEvent(generateRecord(i, 'acme', 'audit_log', START, 42)));
-    if (Array.isArray(r)) yield* r;
-    else if (r && !(r instanceof Promise)) yield r;
-  }
+  for (let i = from; i < to; i++) yield* ocsfEvent(i);
 }
 
 /** `n` events drawn in turn from `pool`, produced one at a time. */
 function* cycle(pool: PipelineEvent[], n: number): Generator<PipelineEvent> {
   for (let i = 0; i < n; i++) yield pool[i % pool.length]!;
-}
-
-function batches(events: PipelineEvent[], maxEvents: number, maxBytes: number): PipelineEvent[][] {
-  const out: PipelineEvent[][] = [];
-  let cur: PipelineEvent[] = [];
-  let bytes = 0;
-  for (const e of events) {
-    const b = Buffer.byteLength(JSON.stringify(e.body));
-    if (cur.length && (cur.length >= maxEvents || bytes + b > maxBytes)) {
-      out.push(cur);
-      cur = [];
-      bytes = 0;
-    }
-    cur.push(e);
-    bytes += b;
-  }
-  if (cur.length) out.push(cur);
-  return out;
-}
-
-async function drive(driver: SinkDriver, work: PipelineEvent[][], concurrency: number): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < work.length) {
-        const out = await driver.send(work[next++]!, AbortSignal.timeout(300_000));
-        if (out.kind !== 'ok') throw new Error(`send failed: ${JSON.stringify(out)}`);
-      }
-    }),
-  );
 }
 
 async function driverRow(name: string, plugin: SinkPlugin, options: Record<string, unknown>, events: PipelineEvent[], bodyBytes: number, raw: number, where: string, batch?: { maxEvents: number; maxBytes: number }): Promise<BenchRow & { wire: number }> {
@@ -104,11 +49,11 @@ async function driverRow(name: string, plugin: SinkPlugin, options: Record<strin
   const driver = plugin.create({ ...parsed, id: 'bench', type: plugin.type, inputs: ['x'], requestTimeout: 300_000 } as never, e);
   const b = batch ?? { maxEvents: plugin.defaults.maxEvents, maxBytes: plugin.defaults.maxBytes };
   const work = batches(events, b.maxEvents, b.maxBytes);
-  await drive(driver, work.slice(0, 1), 1); // warm-up: connections, JIT
+  await drive(driver, work.slice(0, 1), 1, 300_000); // warm-up: connections, JIT
   const wireBefore = await wire();
   const { result: secs, peakRssMb } = await withPeakRss(async () => {
     const t = performance.now();
-    await drive(driver, work, plugin.defaults.concurrency);
+    await drive(driver, work, plugin.defaults.concurrency, 300_000);
     return (performance.now() - t) / 1000;
   });
   await driver.close?.();

@@ -13,88 +13,33 @@ import { Writable } from 'node:stream';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { z } from 'zod';
 import { startPipeline } from '../src/core/pipeline.js';
-import type { BuildEnv, SinkPlugin } from '../src/core/plugin.js';
-import { recordToEvent, type PipelineEvent, type SinkDriver } from '../src/core/types.js';
-import { createMetrics } from '../src/observability/metrics.js';
-import { Secrets } from '../src/observability/secrets.js';
+import type { SinkPlugin } from '../src/core/plugin.js';
+import { type PipelineEvent } from '../src/core/types.js';
 import { datadogOptions } from '../src/sinks/datadog/config.js';
 import { datadogLogsSink } from '../src/sinks/datadog/index.js';
 import { loadDatadogClient } from '../src/sinks/datadog/send.js';
 import { hecOptions } from '../src/sinks/splunk-hec/config.js';
 import { splunkHecSink } from '../src/sinks/splunk-hec/index.js';
-import { generateRecord } from '../src/sources/generator.js';
 import { startDatadogReceiver } from '../test/receivers/datadog.js';
 import { startHecReceiver } from '../test/receivers/hec.js';
-import { ocsfTransform } from '../transforms/ocsf/index.js';
-import { schemaOptions } from '../transforms/schema-transform.js';
 import { rawJsonRate, withPeakRss, type BenchRow } from './lib.js';
+import { batches, benchEnv, drive, ocsfEvent } from './sink-harness.js';
 
 const COUNT = Number(process.env.ZSF_BENCH_SOC_EVENTS ?? 30_000);
 const TOKEN = 'bench-hec-token';
 const KEY = 'bench-dd-api-key';
 const quiet = () => new Writable({ write: (_c, _e, cb) => cb() });
 
-function env(id: string): BuildEnv {
-  const secrets = new Secrets();
-  secrets.add(TOKEN);
-  secrets.add(KEY);
-  return {
-    id,
-    dataDir: tmpdir(),
-    resolvePath: (p) => p,
-    logger: pino({ level: 'warn' }, quiet()),
-    metrics: createMetrics(),
-    secrets,
-    config: {},
-    shared: <T>(_k: string, make: () => T) => make(),
-  };
+function env(id: string) {
+  return benchEnv(id, [TOKEN, KEY]);
 }
 
 function ocsfEvents(n: number): PipelineEvent[] {
-  const map = ocsfTransform.create({ id: 'ocsf', type: 'ocsf', inputs: ['gen'], ...z.strictObject(schemaOptions).parse({}) } as never, env('ocsf'));
   const out: PipelineEvent[] = [];
-  const start = Date.parse('2026-01-01T00:00:00Z');
-  for (let i = 0; i < n; i++) {
-    const r = map(recordToEvent(generateRecord(i, 'acme', 'audit_log', start, 42)));
-    if (Array.isArray(r)) out.push(...r);
-    else if (r && !(r instanceof Promise)) out.push(r);
-  }
+  for (let i = 0; i < n; i++) out.push(...ocsfEvent(i));
   return out;
-}
-
-/** Cut batches the way the core does: up to maxEvents, and up to maxBytes of JSON body bytes. */
-function batches(events: PipelineEvent[], maxEvents: number, maxBytes: number): PipelineEvent[][] {
-  const out: PipelineEvent[][] = [];
-  let cur: PipelineEvent[] = [];
-  let bytes = 0;
-  for (const e of events) {
-    const b = Buffer.byteLength(JSON.stringify(e.body));
-    if (cur.length && (cur.length >= maxEvents || bytes + b > maxBytes)) {
-      out.push(cur);
-      cur = [];
-      bytes = 0;
-    }
-    cur.push(e);
-    bytes += b;
-  }
-  if (cur.length) out.push(cur);
-  return out;
-}
-
-async function drive(driver: SinkDriver, work: PipelineEvent[][], concurrency: number): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < work.length) {
-        const batch = work[next++]!;
-        const out = await driver.send(batch, AbortSignal.timeout(60_000));
-        if (out.kind !== 'ok') throw new Error(`send failed: ${JSON.stringify(out)}`);
-      }
-    }),
-  );
 }
 
 async function driverRow(
