@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startPipeline, type Pipeline } from '../../src/core/pipeline.js';
-import { DEMO_CREDENTIALS, startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/index.js';
+import { DEMO_CREDENTIALS, DEMO_OAUTH_TOKEN, startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/index.js';
 import { captureLogs, probe, readDeadLetters, tempDir, type Probe } from '../support/probe.js';
 
 const open: { close(): Promise<void> }[] = [];
@@ -219,6 +219,18 @@ describe('Zendesk sources against the simulator', () => {
     expect(pr.accepted).toHaveLength(0);
     expect(existsSync(join(dataDir, 'checkpoints', 'audit.json'))).toBe(false);
     expect(s.requests.filter((r) => r.status === 401)).toHaveLength(1); // no hammering with bad credentials
+  });
+
+  it('authenticates with an OAuth bearer token', async () => {
+    const s = await sim({ data: { auditLogs: 120, accessLogs: 10, ticketEvents: 10 } });
+    const { p, pr } = await run({
+      probeName: 'oauth',
+      accounts: [{ ...account(s), auth: { type: 'oauth', accessToken: DEMO_OAUTH_TOKEN } }],
+      sources: [{ id: 'audit', type: 'zendesk_audit_logs', account: 'acme', startTime: startOf(s), initialWindow: '30d' }],
+    });
+    expect((await p.done).ok).toBe(true);
+    expectExactlyOnce(ids(pr, 'audit_log'), s.records('audit_logs').map((r) => r.id));
+    expect(s.requests.every((r) => r.status === 200)).toBe(true);
   });
 
   it('keeps a separate request budget per account', async () => {
