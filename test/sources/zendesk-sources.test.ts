@@ -221,6 +221,30 @@ describe('Zendesk sources against the simulator', () => {
     expect(s.requests.filter((r) => r.status === 401)).toHaveLength(1); // no hammering with bad credentials
   });
 
+  it('end to end with OCSF: a record the mapper cannot map is dead-lettered with its reason; the rest flows', async () => {
+    const s = await sim({ data: { auditLogs: 200, accessLogs: 10, ticketEvents: 10 } });
+    const [bad] = s.append('audit_logs', [{ action: null } as unknown as Record<string, unknown>], { timeOffset: -3600 });
+    const dataDir = tempDir('zsf-e2e-');
+    const pr = probe('e2e');
+    const p = await startPipeline(
+      {
+        dataDir,
+        api: { enabled: false },
+        zendesk: { accounts: [account(s)] },
+        sources: [{ id: 'audit', type: 'zendesk_audit_logs', account: 'acme', startTime: startOf(s), initialWindow: '30d' }],
+        transforms: [{ id: 'ocsf', type: 'ocsf', inputs: ['audit'] }],
+        sinks: [{ id: 'out', type: 'probe', probe: 'e2e', inputs: ['ocsf'] }],
+      },
+      { once: true, logDestination: captureLogs().stream },
+    );
+    expect((await p.done).ok).toBe(true);
+    const dead = readDeadLetters(dataDir);
+    expect(dead).toEqual([expect.objectContaining({ component: 'ocsf', reason: 'transform_failed', detail: expect.stringContaining('"action"'), kind: 'event' })]);
+    expect((dead[0]!.payload as { body: { id: number } }).body.id).toBe(bad!.id);
+    expect(pr.accepted).toHaveLength(s.records('audit_logs').length - 1);
+    expect(pr.accepted.every((e) => e.meta.schema === 'ocsf' && typeof e.body.class_uid === 'number')).toBe(true);
+  });
+
   it('authenticates with an OAuth bearer token', async () => {
     const s = await sim({ data: { auditLogs: 120, accessLogs: 10, ticketEvents: 10 } });
     const { p, pr } = await run({
