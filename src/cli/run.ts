@@ -1,7 +1,7 @@
 // `zsf run`: start the pipeline from a config file and keep it running until SIGINT/SIGTERM
 // (or, with --once, until every source has caught up and everything is delivered).
 
-import { loadConfigFile, type LoadedConfig } from '../config/load.js';
+import type { LoadedConfig } from '../config/load.js';
 import { startPipeline, type Pipeline, type PipelineResult } from '../core/pipeline.js';
 import { startProgress } from './progress.js';
 
@@ -34,8 +34,4 @@ export async function runFromConfig(loaded: LoadedConfig, opts: RunOptions = {})
     process.off('SIGTERM', onSignal);
     pipeline.logger.flush();
   }
-}
-
-export function loadOrExit(file: string): LoadedConfig {
-  return loadConfigFile(file);
 }

@@ -67,12 +67,6 @@ export function recordToEvent(record: SourceRecord): PipelineEvent {
   };
 }
 
-/** The inverse, for mappers that want the record shape back. */
-export function eventToRecord(event: PipelineEvent): SourceRecord {
-  const upstreamId = event.meta.id.slice(event.meta.account.length + event.meta.stream.length + 2);
-  return { account: event.meta.account, stream: event.meta.stream, id: upstreamId, time: event.meta.time, raw: event.body };
-}
-
 // ---------------------------------------------------------------- sources
 
 /** A batch of records (typically one upstream page) and the checkpoint state *after* it. */

@@ -24,12 +24,6 @@ export class Secrets {
   scrub(text: string): string {
     return this.pattern ? text.replace(this.pattern, MASK) : text;
   }
-
-  /** Deep copy of a JSON value with every secret occurrence masked. */
-  scrubValue<T>(value: T): T {
-    if (!this.pattern) return value;
-    return JSON.parse(this.scrub(JSON.stringify(value))) as T;
-  }
 }
 
 function escapeRegExp(s: string): string {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { startPipeline } from '../../src/core/pipeline.js';
+import { generateRecord } from '../../src/sources/generator.js';
 import { captureLogs, probe, settle, tempDir } from '../support/probe.js';
 
 async function recordsRead(p: Awaited<ReturnType<typeof startPipeline>>): Promise<number> {
@@ -41,6 +42,11 @@ describe('backpressure', () => {
     expect(process.memoryUsage.rss() - rssBefore).toBeLessThan(100 * 1024 * 1024);
     const gauge = (await p.metrics.bufferEvents.get()).values[0]?.value;
     expect(gauge).toBe(200);
+    // The byte bound counts UTF-8 bytes of the body JSON (the records have names like 李小龙).
+    const bodies = Array.from({ length: 200 }, (_, i) => JSON.stringify(generateRecord(i, 'synthetic', 'audit_log', Date.parse('2026-01-01T00:00:00Z'), 1).raw));
+    const utf8 = bodies.reduce((a, b) => a + Buffer.byteLength(b), 0);
+    expect(utf8).toBeGreaterThan(bodies.reduce((a, b) => a + b.length, 0));
+    expect((await p.metrics.bufferBytes.get()).values[0]?.value).toBe(utf8);
     unblock();
     // Released: the source moves again.
     while ((await recordsRead(p)) < stalledAt + 500) await settle(10);

@@ -7,7 +7,7 @@ import type { PipelineEvent } from '../types.js';
 
 export interface BufferEntry {
   event: PipelineEvent;
-  /** UTF-8 byte length of JSON.stringify(event.body): the unit of every byte bound. */
+  /** UTF-8 byte length of JSON.stringify(event.body): the unit of every byte bound (computed once, in fan-out). */
   bytes: number;
   /** Upstream batch to ack once this entry is accepted (memory: delivered; disk: fsynced). */
   ack?: Ack;
@@ -50,10 +50,6 @@ export interface EventBuffer {
   /** Resolves when isEmpty() becomes true. */
   whenEmpty(): Promise<void>;
   close(): Promise<void>;
-}
-
-export function entryBytes(event: PipelineEvent): number {
-  return Buffer.byteLength(JSON.stringify(event.body));
 }
 
 /** A tiny wait/notify helper: `wait()` resolves on the next `notify()`. */

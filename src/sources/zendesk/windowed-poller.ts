@@ -87,7 +87,6 @@ export async function runWindowedPoller(ctx: SourceContext, client: ZendeskClien
 
     let url: string | null = spec.firstUrl(lo, hi);
     let pages = 0;
-    let inWindow = 0;
     let shrunk = false;
     try {
       while (url) {
@@ -116,7 +115,6 @@ export async function runWindowedPoller(ctx: SourceContext, client: ZendeskClien
             outside++;
             continue;
           }
-          inWindow++;
           const key = String(id);
           if (key in state.seen) continue;
           state.seen[key] = Math.floor(time / 1000);
@@ -164,7 +162,7 @@ export async function runWindowedPoller(ctx: SourceContext, client: ZendeskClien
     if (pages > spec.maxPagesPerWindow / 2 && windowMs > 1000) windowMs = Math.max(1000, floorSec(windowMs / 2));
     else if (pages <= Math.max(1, spec.maxPagesPerWindow / 8) && span >= windowMs) windowMs = Math.min(o.maxWindowMs, windowMs * 2);
     state = { done, windowMs, seen };
-    progress.window(inWindow, done);
+    progress.window(done);
     await ctx.emit({ records: [], checkpoint: snapshot(state), checkpointTime: done });
   }
 }
@@ -190,7 +188,7 @@ export class Progress {
     this.pages++;
     this.maybeLog(reached);
   }
-  window(_records: number, reached: number): void {
+  window(reached: number): void {
     this.maybeLog(reached);
   }
   caughtUp(reached: number): void {
