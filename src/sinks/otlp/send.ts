@@ -14,10 +14,11 @@ import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { ExporterMetrics, OTLPExporterBase, createOtlpNetworkExportDelegate, type ExportResponse, type IExporterTransport } from '@opentelemetry/otlp-exporter-base';
 import { JsonLogsSerializer, LogsExporterMetricsHelper, ProtobufLogsSerializer, type IExportLogsServiceResponse, type ISerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { SendOutcome } from '../../core/types.js';
 import { parseRetryAfter } from '../../core/retry.js';
 import { classifyHttpStatus, compress } from '../shared/http.js';
+import { httpRequest } from '../shared/request.js';
 import type { CompressionOptions } from '../shared/http-options.js';
 
 export type OtlpEncoding = 'protobuf' | 'json';
@@ -50,24 +51,16 @@ export interface TransportOptions {
 
 export async function postOnce(data: Uint8Array, o: TransportOptions): Promise<CapturedResponse> {
   const { body, encoding } = await compress(Buffer.from(data.buffer, data.byteOffset, data.byteLength), o.compression);
-  const res = await request(o.url, {
-    method: 'POST',
+  const res = await httpRequest({
     dispatcher: o.dispatcher,
-    signal: o.signal,
+    url: o.url,
     headers: { ...o.headers, 'content-type': o.contentType, ...(encoding ? { 'content-encoding': encoding } : {}) },
     body,
+    signal: o.signal,
+    maxResponseBytes: MAX_RESPONSE_BYTES,
   });
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of res.body as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_RESPONSE_BYTES) {
-      res.body.destroy();
-      throw new Error(`OTLP response body exceeds ${MAX_RESPONSE_BYTES} bytes`);
-    }
-    chunks.push(chunk);
-  }
-  return { status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks), bytesUncompressed: data.byteLength, bytesSent: body.length };
+  if (res.truncated) throw new Error(`OTLP response body exceeds ${MAX_RESPONSE_BYTES} bytes`);
+  return { status: res.status, headers: res.headers, body: res.body, bytesUncompressed: data.byteLength, bytesSent: body.length };
 }
 
 /** A transport that sends once and remembers what happened, for the driver to classify. */

@@ -8,8 +8,12 @@ export interface HttpResponse {
   status: number;
   /** Lower-case header names, as undici reports them. */
   headers: Record<string, string | string[] | undefined>;
-  /** The response body as UTF-8 text, cut at `maxResponseBytes`. */
+  /** The response body, cut at `maxResponseBytes` (protocols with binary answers read this). */
+  body: Buffer;
+  /** The same as UTF-8 text. */
   text: string;
+  /** The answer was longer than `maxResponseBytes`. */
+  truncated: boolean;
 }
 
 export interface HttpRequestOptions {
@@ -34,14 +38,17 @@ export async function httpRequest(opts: HttpRequestOptions): Promise<HttpRespons
   const limit = opts.maxResponseBytes ?? 64 * 1024;
   const chunks: Buffer[] = [];
   let kept = 0;
+  let truncated = false;
   for await (const chunk of res.body as AsyncIterable<Buffer>) {
     if (kept < limit) {
       const part = chunk.length > limit - kept ? chunk.subarray(0, limit - kept) : chunk;
       chunks.push(part);
       kept += part.length;
-    }
+      if (part.length < chunk.length) truncated = true;
+    } else if (chunk.length) truncated = true;
   }
-  return { status: res.statusCode, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') };
+  const body = Buffer.concat(chunks);
+  return { status: res.statusCode, headers: res.headers, body, text: body.toString('utf8'), truncated };
 }
 
 /** First value of a header (undici gives arrays for repeated headers). */
