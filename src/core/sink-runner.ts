@@ -109,7 +109,15 @@ export function startSinkRunner({ config, driver, buffer, ctx }: SinkRunnerOptio
             const e = entries[r.index];
             if (e) await deadLetter([e], 'rejected', r.reason);
           }
-          m.sinkEventsSent.inc(labels, entries.length - rejected.size);
+          if (!outcome.resendRest) {
+            m.sinkEventsSent.inc(labels, entries.length - rejected.size);
+            break;
+          }
+          // Every round drops at least one event, so this ends; a driver that rejects nothing
+          // but asks for a resend would loop, and is a bug to report loudly.
+          if (rejected.size === 0) throw new Error(`sink ${config.id}: driver asked to resend without rejecting anything`);
+          const rest = entries.filter((_, i) => !rejected.has(i));
+          if (rest.length) work.push(rest);
           break;
         }
         case 'permanent':

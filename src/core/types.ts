@@ -132,8 +132,12 @@ export type SendOutcome =
   | { kind: 'retry'; reason: string; retryAfterMs?: number }
   /** The whole batch will never be accepted (e.g. 400). Dead-lettered with the reason. */
   | { kind: 'permanent'; reason: string }
-  /** Some events rejected permanently (indices into the batch); the rest were accepted. */
-  | { kind: 'partial'; rejected: { index: number; reason: string }[] }
+  /**
+   * Some events rejected permanently (indices into the batch). The rest were accepted, unless
+   * `resendRest`: then the destination stopped at the bad event (e.g. HEC's
+   * invalid-event-number), and the core sends the others again as a new attempt.
+   */
+  | { kind: 'partial'; rejected: { index: number; reason: string }[]; resendRest?: boolean }
   /** 413 or equivalent: the core splits the batch and resends; a single event is dead-lettered. */
   | { kind: 'too_large'; reason: string }
   /** 401/403: stop sending, report unhealthy, keep the data, retry with long backoff. */

@@ -62,6 +62,27 @@ describe('pipeline', () => {
     expect(await p.metrics.registry.getSingleMetricAsString('zsf_sink_events_sent_total')).toContain('zsf_sink_events_sent_total{sink="s"} 9');
   });
 
+  it('partial with resendRest: dead-letters the rejected event and sends the others again as a new attempt', async () => {
+    const dataDir = tempDir();
+    const pr = probe('resend', (events) =>
+      events.some((e) => e.body.id === 3) ? { kind: 'partial', rejected: [{ index: events.findIndex((e) => e.body.id === 3), reason: 'bad event 3' }], resendRest: true } : { kind: 'ok' },
+    );
+    const p = await startPipeline({ ...base(dataDir), sources: [gen(10, 10)], sinks: [{ id: 's', type: 'probe', probe: 'resend', inputs: ['gen'], batch: { maxEvents: 10 } }] }, { once: true, logDestination: captureLogs().stream });
+    expect((await p.done).ok).toBe(true);
+    expect(pr.calls.map((c) => c.map((e) => e.body.id))).toEqual([[0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [0, 1, 2, 4, 5, 6, 7, 8, 9]]);
+    expect(pr.accepted.map((e) => e.body.id)).toEqual([0, 1, 2, 4, 5, 6, 7, 8, 9]);
+    expect(readDeadLetters(dataDir)).toEqual([expect.objectContaining({ component: 's', reason: 'rejected', detail: 'bad event 3' })]);
+    expect(await p.metrics.registry.getSingleMetricAsString('zsf_sink_events_sent_total')).toContain('zsf_sink_events_sent_total{sink="s"} 9');
+  });
+
+  it('a driver that asks for a resend without rejecting anything fails the sink loudly instead of looping', async () => {
+    probe('resend-bug', () => ({ kind: 'partial', rejected: [], resendRest: true }));
+    const p = await startPipeline({ ...base(tempDir()), sources: [gen(5, 5)], sinks: [{ id: 's', type: 'probe', probe: 'resend-bug', inputs: ['gen'] }] }, { once: true, logDestination: captureLogs().stream });
+    const r = await p.done;
+    expect(r.ok).toBe(false);
+    expect(r.failures).toEqual([{ component: 's', reason: expect.stringContaining('driver asked to resend without rejecting anything') }]);
+  });
+
   it('on auth failure stops sending, fails readyz, keeps the data and resumes when credentials work again', async () => {
     const dataDir = tempDir();
     let allow = false;

@@ -16,6 +16,7 @@ import { hecTime } from '../../src/sinks/splunk-hec/encode.js';
 import { loadConfigFile, loadConfigObject } from '../../src/config/load.js';
 import { captureLogs, tempDir } from '../support/probe.js';
 import { parseConcatenated, selfSignedCert, startConnectProxy, startHecReceiver, type HecReceiver, type InjectedResponse } from '../receivers/hec.js';
+import { deliverThroughCore } from '../support/drive-sink.js';
 
 const TOKEN = 'hec-token-5f1c2a9e-secret';
 const T0 = Date.parse('2026-01-01T00:00:00Z') + 123; // event times carry milliseconds
@@ -271,13 +272,25 @@ describe('splunk_hec invalid-event-number', () => {
     expect(receiver.indexed.map((r) => (r.event as { id: number }).id)).toEqual([0, 2, 3]);
   });
 
-  it('dead-letters only the event HEC names and resends the others (nothing lost)', async () => {
+  it('answers the event HEC names as rejected, in one request, and asks the core to resend the rest', async () => {
     const { receiver, driver } = await setup();
     const evs = events(5);
     evs[2]!.meta.time = Number.NaN; // a broken upstream time: the envelope is not valid JSON (HEC code 6 at position 2)
-    const out = await driver.send(evs, AbortSignal.timeout(5000));
-    expect(out).toMatchObject({ kind: 'partial', rejected: [{ index: 2 }] });
-    expect((out as { rejected: { reason: string }[] }).rejected[0]!.reason).toBe('HEC HTTP 400 code 6: Invalid data format (invalid-event-number 2)');
+    expect(await driver.send(evs, AbortSignal.timeout(5000))).toEqual({
+      kind: 'partial',
+      rejected: [{ index: 2, reason: 'HEC HTTP 400 code 6: Invalid data format (invalid-event-number 2)' }],
+      resendRest: true,
+    });
+    expect(receiver.dataRequests.map((r) => r.status)).toEqual([400]);
+  });
+
+  it('through the core: dead-letters only the event HEC names and resends the others (nothing lost)', async () => {
+    const { receiver, driver } = await setup();
+    const evs = events(5);
+    evs[2]!.meta.time = Number.NaN;
+    const out = await deliverThroughCore(driver, evs);
+    expect(out.deadLetters).toEqual([{ index: 2, reason: 'HEC HTTP 400 code 6: Invalid data format (invalid-event-number 2)' }]);
+    expect(out.sent).toBe(4);
     expect(receiver.dataRequests.map((r) => r.status)).toEqual([400, 200]);
     // splunkd indexed 0 and 1 before the error; they are sent again (at-least-once), 3 and 4 once
     const ids = receiver.indexed.map((r) => (r.event as { id: number }).id);
@@ -289,8 +302,9 @@ describe('splunk_hec invalid-event-number', () => {
     const evs = events(6);
     evs[1]!.meta.time = Number.NaN;
     evs[4]!.meta.time = Number.NaN;
-    const out = await driver.send(evs, AbortSignal.timeout(5000));
-    expect(out).toMatchObject({ kind: 'partial', rejected: [{ index: 1 }, { index: 4 }] });
+    const out = await deliverThroughCore(driver, evs);
+    expect(out.deadLetters.map((d) => d.index)).toEqual([1, 4]);
+    expect(out.sent).toBe(4);
     expect(receiver.dataRequests.map((r) => r.status)).toEqual([400, 400, 200]);
     expect(receiver.indexed.map((r) => (r.event as { id: number }).id).sort()).toEqual([0, 2, 3, 5]);
   });
@@ -300,10 +314,10 @@ describe('splunk_hec invalid-event-number', () => {
     const evs = events(40);
     const bad = evs.map((e, i) => [e, i] as const).filter(([e]) => e.body.source_type === 'apitoken').map(([, i]) => i);
     expect(bad.length).toBeGreaterThan(1);
-    const out = (await driver.send(evs, AbortSignal.timeout(5000))) as { kind: string; rejected: { index: number; reason: string }[] };
-    expect(out.kind).toBe('partial');
-    expect(out.rejected.map((r) => r.index).sort((a, b) => a - b)).toEqual(bad);
-    expect(out.rejected[0]!.reason).toMatch(/code 7: Incorrect index/);
+    const out = await deliverThroughCore(driver, evs);
+    expect(out.deadLetters.map((r) => r.index)).toEqual(bad);
+    expect(out.deadLetters[0]!.reason).toMatch(/code 7: Incorrect index/);
+    expect(out.sent).toBe(40 - bad.length);
     expect(receiver.dataRequests).toHaveLength(2);
     const delivered = new Set(receiver.indexed.map((r) => (r.event as { id: number }).id));
     for (let i = 0; i < 40; i++) expect(delivered.has(i)).toBe(!bad.includes(i));

@@ -40,7 +40,7 @@ export const probeSink = defineSink({
         p.calls.push(events);
         const outcome = await p.behaviour(events, p.calls.length, signal);
         if (outcome.kind === 'ok') p.accepted.push(...events);
-        if (outcome.kind === 'partial') {
+        if (outcome.kind === 'partial' && !outcome.resendRest) {
           const rejected = new Set(outcome.rejected.map((r) => r.index));
           p.accepted.push(...events.filter((_, i) => !rejected.has(i)));
         }

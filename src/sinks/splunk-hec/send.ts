@@ -252,43 +252,39 @@ export function createHecDriver(config: HecConfig, env: Pick<BuildEnv, 'logger' 
   }
 
   async function sendEventMode(events: PipelineEvent[], signal: AbortSignal): Promise<SendOutcome> {
-    const envelopes = events.map((e) => encoder.envelope(e));
-    // `live` maps positions in the next request to indices in the batch.
-    let live: number[] = [];
     const rejected: { index: number; reason: string }[] = [];
+    const live: number[] = [];
     events.forEach((e, i) => {
       // HEC refuses a blank event (code 13) and everything after it in the request: settle it here.
       if (Object.keys(e.body).length === 0) rejected.push({ index: i, reason: 'empty event body: HEC rejects it (code 13, Event field cannot be blank)' });
       else live.push(i);
     });
     if (live.length === 0) return { kind: 'partial', rejected };
-    for (;;) {
-      const body = live.map((i) => envelopes[i]!).join('\n');
-      const bytes = Buffer.byteLength(body);
-      if (bytes > config.maxContentLength) return tooLarge(bytes);
-      const res = await post(body, HEC_EVENT_PATH, undefined, 'application/json', signal);
-      const v = classifyHecResponse(res, now());
-      if (v.kind === 'accepted') {
-        const acked = await awaitAck(v.ackId, signal);
-        if (acked.kind !== 'ok' || rejected.length === 0) return acked;
-        return { kind: 'partial', rejected };
-      }
-      if (v.kind !== 'invalid_event') return { ...v, reason: scrub(v.reason) };
-      if (v.position < 0 || v.position >= live.length) {
-        return { kind: 'permanent', reason: scrub(`${v.reason}; the position is outside the ${live.length} events sent`) };
-      }
-      // Code 7 (incorrect index) condemns every event routed to that index, not just the first.
-      let bad: number[];
-      if (v.code === 7) {
-        const idx = encoder.meta(events[live[v.position]!]!).index;
-        bad = live.filter((i) => encoder.meta(events[i]!).index === idx);
-      } else bad = [live[v.position]!];
-      const badSet = new Set(bad);
-      for (const i of bad) rejected.push({ index: i, reason: scrub(v.reason) });
-      live = live.filter((i) => !badSet.has(i));
-      env.logger.warn({ sink: config.id, rejected: bad.length, remaining: live.length, reason: scrub(v.reason) }, 'HEC rejected an event; resending the rest of the batch');
-      if (live.length === 0) return { kind: 'partial', rejected };
+    const body = live.map((i) => encoder.envelope(events[i]!)).join('\n');
+    const bytes = Buffer.byteLength(body);
+    if (bytes > config.maxContentLength) return tooLarge(bytes);
+    const res = await post(body, HEC_EVENT_PATH, undefined, 'application/json', signal);
+    const v = classifyHecResponse(res, now());
+    if (v.kind === 'accepted') {
+      const acked = await awaitAck(v.ackId, signal);
+      if (acked.kind !== 'ok' || rejected.length === 0) return acked;
+      return { kind: 'partial', rejected };
     }
+    if (v.kind !== 'invalid_event') return { ...v, reason: scrub(v.reason) };
+    if (v.position < 0 || v.position >= live.length) {
+      return { kind: 'permanent', reason: scrub(`${v.reason}; the position is outside the ${live.length} events sent`) };
+    }
+    // HEC stopped at that event: reject it (code 7, incorrect index: every event routed to
+    // that index) and let the core send the others again. Splunk may have indexed the ones
+    // before it already; sending them again is the at-least-once side of the trade.
+    let bad: number[];
+    if (v.code === 7) {
+      const idx = encoder.meta(events[live[v.position]!]!).index;
+      bad = live.filter((i) => encoder.meta(events[i]!).index === idx);
+    } else bad = [live[v.position]!];
+    for (const i of bad) rejected.push({ index: i, reason: scrub(v.reason) });
+    env.logger.warn({ sink: config.id, rejected: bad.length, remaining: live.length - bad.length, reason: scrub(v.reason) }, 'HEC rejected an event; the rest of the batch is sent again');
+    return { kind: 'partial', rejected, resendRest: true };
   }
 
   async function sendRawMode(events: PipelineEvent[], signal: AbortSignal): Promise<SendOutcome> {
