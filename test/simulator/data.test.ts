@@ -5,7 +5,7 @@ import { mulberry32 } from '../../src/simulator/prng.js';
 import { startSimulator } from '../../src/simulator/index.js';
 import { counts, T0 } from './helpers.js';
 
-// Field lists as in shared/zendesk/examples/audit_logs.page.json, incremental_ticket_events.page.json
+// Field lists as in test/reference/zendesk/examples/audit_logs.page.json, incremental_ticket_events.page.json
 // and access_logs.page.verbatim.json.
 const AUDIT_FIELDS = ['action', 'action_label', 'actor_id', 'actor_name', 'change_description', 'created_at', 'id', 'ip_address', 'source_id', 'source_label', 'source_type', 'url'];
 const EVENT_FIELDS = ['id', 'ticket_id', 'timestamp', 'created_at', 'updater_id', 'via', 'system', 'event_type', 'merged_ticket_ids', 'child_events'];

@@ -1,5 +1,6 @@
 // Test-only validators for the mapper outputs, driven by the reference data in
-// ../shared/schemas (OCSF 1.8.0 resolved per class, ECS 9.4.0 flat field list).
+// test/reference/schemas (OCSF 1.8.0 resolved per class, ECS 9.4.0 flat field list; see
+// test/reference/README.md for where they come from).
 //
 // OCSF: class/category/type arithmetic, activity in the class list, required attributes per
 // class and per object (profile attributes only count when the profile is in
@@ -15,10 +16,8 @@ import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** ../shared/schemas beside the repository (CI clones shared/ next to it); ZSF_SHARED_DIR overrides. */
-export const SCHEMAS_DIR = process.env.ZSF_SHARED_DIR
-  ? join(process.env.ZSF_SHARED_DIR, 'schemas')
-  : fileURLToPath(new URL('../../../shared/schemas/', import.meta.url));
+/** The reference data copied into the repository (test/reference/schemas). */
+export const SCHEMAS_DIR = fileURLToPath(new URL('../reference/schemas/', import.meta.url));
 
 type Json = Record<string, unknown>;
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
