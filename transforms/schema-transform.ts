@@ -31,9 +31,12 @@ export interface Mapped {
   body: Raw;
 }
 
-export type SchemaMapper = (event: PipelineEvent, p: Prepared, e: Enrichment, opts: SchemaOptions) => Mapped[];
+/** What a mapper needs besides the record: the transform's options and each account's origin. */
+export type MapperOptions = SchemaOptions & { origins?: ReadonlyMap<string, string> };
 
-export function schemaTransform(schema: Exclude<EventSchema, 'zendesk' | 'raw'>, opts: SchemaOptions, map: SchemaMapper): Transform {
+export type SchemaMapper = (event: PipelineEvent, p: Prepared, e: Enrichment, opts: MapperOptions) => Mapped[];
+
+export function schemaTransform(schema: Exclude<EventSchema, 'zendesk' | 'raw'>, opts: MapperOptions, map: SchemaMapper): Transform {
   const enrich = createEnricher({ enabled: opts.enrich, newIpWindowMs: opts.newIpWindow, newIpMaxUsers: opts.newIpMaxUsers });
   return (event) => {
     if (event.meta.schema === schema) return event; // already mapped (e.g. replayed dead letters)

@@ -121,6 +121,9 @@ function checkScalar(s: OcsfSchema, type: string, v: unknown, path: string, erro
         if (re && !re.test(v)) errors.push(`${path}: ${JSON.stringify(v)} is not a valid ${type}`);
       }
       if (type === 'ip_t' && !isIP(v)) errors.push(`${path}: ${JSON.stringify(v)} is not an IP address`);
+      // url_t is "a Uniform Resource Locator (RFC 1738)": absolute, with a scheme. A bare path
+      // belongs in url.path, not in url_string.
+      if (type === 'url_t' && !isAbsoluteUrl(v)) errors.push(`${path}: ${JSON.stringify(v)} is not an absolute URL (url_t)`);
       return;
     case 'integer_t':
       if (!Number.isInteger(v) || (v as number) < -INT32 || (v as number) >= INT32) return void errors.push(`${path}: expected a 32-bit integer (${type}), got ${JSON.stringify(v)}`);
@@ -140,6 +143,14 @@ function checkScalar(s: OcsfSchema, type: string, v: unknown, path: string, erro
       return;
     default:
       errors.push(`${path}: unknown OCSF type ${type}`);
+  }
+}
+
+function isAbsoluteUrl(v: string): boolean {
+  try {
+    return /^[a-z][a-z0-9+.-]*:/i.test(v) && new URL(v).protocol.length > 1;
+  } catch {
+    return false;
   }
 }
 
@@ -392,12 +403,14 @@ export function validateEcs(doc: unknown, opts: EcsOptions = {}, s: EcsSchema = 
   const ecsVersion = (doc.ecs as Json | undefined)?.version;
   if (ecsVersion !== undefined && ecsVersion !== s.version) errors.push(`ecs.version: ${JSON.stringify(ecsVersion)}, expected "${s.version}"`);
 
-  // event.category / event.type: every type is expected by some category, every category gets one of its types.
+  // event.category / event.type, strictly: every (category, type) combination the document
+  // states must be one ECS expects (a "web" event that is also "creation" is not), and every
+  // category gets one of its types.
   const ev = isObj(doc.event) ? doc.event : {};
   const cats = Array.isArray(ev.category) ? ev.category.filter((x): x is string => typeof x === 'string') : [];
   const types = Array.isArray(ev.type) ? ev.type.filter((x): x is string => typeof x === 'string') : [];
   if (cats.length > 0 && types.length === 0) errors.push('event.type: required with event.category');
-  for (const t of types) if (!cats.some((c) => s.pairs[c]?.includes(t))) errors.push(`event.type: "${t}" is not expected with event.category ${JSON.stringify(cats)}`);
+  for (const c of cats) for (const t of types) if (!s.pairs[c]?.includes(t)) errors.push(`event.type: "${t}" is not expected with event.category "${c}" (expected: ${(s.pairs[c] ?? []).join(', ')})`);
   for (const c of cats) if (types.length > 0 && !types.some((t) => s.pairs[c]?.includes(t))) errors.push(`event.category: "${c}" has none of its expected types in ${JSON.stringify(types)}`);
   return errors;
 }

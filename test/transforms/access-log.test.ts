@@ -35,7 +35,8 @@ describe('access log activity by method', () => {
     expect(o).toMatchObject({ class_uid: 6003, activity_id: activityId, activity_name: activityName });
     const e = (await one(ecs, rec)).body;
     expect(validateEcs(e)).toEqual([]);
-    expect((e.event as Json).category).toEqual(['api', 'web']);
+    // ECS expects only access/error/info under web: a change is api only.
+    expect((e.event as Json).category).toEqual(ecsType.length === 1 ? ['api', 'web'] : ['api']);
     expect((e.event as Json).type).toEqual(ecsType);
   });
 });
@@ -118,5 +119,45 @@ describe('access log fields', () => {
     const bad = (await one(ocsf, accessRecord({ ip_address: 'not-an-ip' }))).body;
     expect(bad.src_endpoint).toEqual({ name: 'unknown' });
     expect(validateOcsf(bad)).toEqual([]);
+  });
+});
+
+describe('access log URLs and ECS categories (strict schema rules)', () => {
+  it('builds the absolute URL from the account origin: OCSF url_string, ECS url.full; the path stays in url.path', async () => {
+    const rec = accessRecord({ method: 'GET', url: '/api/v2/users/360000103288?include=roles' });
+    const o = (await one(ocsf, rec)).body;
+    expect(validateOcsf(o)).toEqual([]);
+    expect((o.http_request as Json).url).toEqual({
+      url_string: 'https://acme.zendesk.com/api/v2/users/360000103288?include=roles',
+      hostname: 'acme.zendesk.com',
+      scheme: 'https',
+      path: '/api/v2/users/360000103288',
+      query_string: 'include=roles',
+    });
+    const e = (await one(ecs, rec)).body;
+    expect(validateEcs(e)).toEqual([]);
+    expect(e.url).toMatchObject({ original: '/api/v2/users/360000103288?include=roles', full: 'https://acme.zendesk.com/api/v2/users/360000103288?include=roles', domain: 'acme.zendesk.com', path: '/api/v2/users/360000103288' });
+  });
+
+  it('uses a configured baseUrl as the origin, and omits the absolute URL when the account is unknown', async () => {
+    const viaProxy = makeTransform('ocsf', {}, { zendesk: { accounts: [{ name: 'acme', baseUrl: 'http://127.0.0.1:8089/ignored' }] } });
+    const o = (await one(viaProxy, accessRecord({ url: '/graphql' }))).body;
+    expect(((o.http_request as Json).url as Json).url_string).toBe('http://127.0.0.1:8089/graphql');
+    const unknown = makeTransform('ocsf', {}, {});
+    const u = (await one(unknown, accessRecord({ url: '/graphql' }))).body;
+    expect(validateOcsf(u)).toEqual([]);
+    expect((u.http_request as Json).url).toEqual({ path: '/graphql' });
+  });
+
+  it.each([
+    ['failed read', { method: 'GET', status: 500 }, ['web'], ['access', 'error']],
+    ['denied delete', { method: 'DELETE', status: 403 }, ['api'], ['access', 'deletion', 'denied']],
+    ['failed change', { method: 'PUT', status: 500 }, ['api'], ['access', 'change']],
+    ['read', { method: 'GET', status: 200 }, ['api', 'web'], ['access']],
+  ] as const)('%s: ECS categories whose expected types fit', async (_name, raw, category, type) => {
+    const e = (await one(ecs, accessRecord(raw))).body;
+    expect(validateEcs(e)).toEqual([]);
+    expect((e.event as Json).category).toEqual(category);
+    expect((e.event as Json).type).toEqual(type);
   });
 });

@@ -11,11 +11,14 @@ import { SCHEMAS_DIR } from '../support/schema-validator.js';
 
 export const EXAMPLES_DIR = join(SCHEMAS_DIR, '..', 'zendesk', 'examples');
 
-export function makeTransform(type: string, options: Record<string, unknown> = {}): Transform {
+/** The zendesk section the transforms read account origins from (absolute access-log URLs). */
+export const ACME_CONFIG = { zendesk: { accounts: [{ name: 'acme', subdomain: 'acme' }] } };
+
+export function makeTransform(type: string, options: Record<string, unknown> = {}, pipelineConfig: unknown = ACME_CONFIG): Transform {
   const plugin = transformPlugins.find((p) => p.type === type);
   if (!plugin) throw new Error(`no transform ${type}`);
   const config = z.strictObject(plugin.options).parse(options);
-  return plugin.create({ ...config, id: `t_${type}`, type, inputs: ['src'] } as never, {} as BuildEnv);
+  return plugin.create({ ...config, id: `t_${type}`, type, inputs: ['src'] } as never, { config: pipelineConfig } as BuildEnv);
 }
 
 export async function run(t: Transform, input: SourceRecord | PipelineEvent): Promise<PipelineEvent[]> {

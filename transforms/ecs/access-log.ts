@@ -1,9 +1,13 @@
-// Access log record -> ECS document: categories api + web, type access plus the change verb
-// (creation/change/deletion) and denied (401/403) or error (other >= 400).
+// Access log record -> ECS document: type access plus the change verb (creation/change/
+// deletion) and denied (401/403) or error (a failed read). ECS 9.4 expects only access, error
+// and info under `web`, and no error under `api`, so the categories follow the types:
+// a plain read is api + web, a change or a denial is api, a failed read is web. A failed
+// change keeps its verb and says failure in event.outcome.
 
 import type { Enrichment } from '../enrich/index.js';
 import { defined, rest, withoutNulls, type Raw } from '../zendesk/fields.js';
 import { ACCESS_LOG_MAPPED_KEYS, accessOperation, accessResource, type AccessActivity, type AccessLog } from '../zendesk/access-log.js';
+import { absoluteUrl } from '../zendesk/origin.js';
 import { ecsBase, ecsUser, Related, zendeskEnrichment, type Outcome } from './common.js';
 
 export interface EcsAccessInput {
@@ -14,17 +18,19 @@ export interface EcsAccessInput {
   enrichment: Enrichment;
   enriched: boolean;
   rawData?: boolean;
+  /** The account's origin, for url.full. */
+  origin?: string;
 }
 
 const VERB: Partial<Record<AccessActivity, string>> = { create: 'creation', update: 'change', delete: 'deletion' };
 
-export function accessTypes(activity: AccessActivity, status: number | undefined): string[] {
+export function accessCategorization(activity: AccessActivity, status: number | undefined): { category: string[]; type: string[] } {
   const type = ['access'];
   const verb = VERB[activity];
   if (verb) type.push(verb);
   if (status === 401 || status === 403) type.push('denied');
-  else if (status !== undefined && status >= 400) type.push('error');
-  return type;
+  else if (status !== undefined && status >= 400 && !verb) return { category: ['web'], type: [...type, 'error'] };
+  return { category: type.length === 1 ? ['api', 'web'] : ['api'], type };
 }
 
 export function mapAccessLogEcs(i: EcsAccessInput): Raw {
@@ -35,8 +41,7 @@ export function mapAccessLogEcs(i: EcsAccessInput): Raw {
     account: i.account,
     stream: 'access_log',
     time: a.time,
-    category: ['api', 'web'],
-    type: accessTypes(i.activity, a.status),
+    ...accessCategorization(i.activity, a.status),
     action: accessOperation(a),
     outcome,
     message: a.summary ?? `${a.method ?? 'UNKNOWN'} ${a.url ?? ''}`.trim(),
@@ -51,6 +56,13 @@ export function mapAccessLogEcs(i: EcsAccessInput): Raw {
     const url: Raw = { original: a.url };
     if (a.path) url.path = a.path;
     if (a.query) url.query = a.query;
+    const full = absoluteUrl(a.url, i.origin);
+    if (full) {
+      const u = new URL(full);
+      url.full = full;
+      url.domain = u.hostname;
+      url.scheme = u.protocol.slice(0, -1);
+    }
     out.url = url;
   }
   const http: Raw = {};

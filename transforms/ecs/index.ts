@@ -4,12 +4,13 @@ import { defineTransform } from '../../src/core/plugin.js';
 import type { PipelineEvent } from '../../src/core/types.js';
 import type { Enrichment } from '../enrich/index.js';
 import type { Prepared } from '../zendesk/prepare.js';
-import { schemaOptions, schemaTransform, type Mapped, type SchemaOptions } from '../schema-transform.js';
+import { schemaOptions, schemaTransform, type Mapped, type MapperOptions } from '../schema-transform.js';
+import { accountOrigins } from '../zendesk/origin.js';
 import { mapAccessLogEcs } from './access-log.js';
 import { mapAuditLogEcs } from './audit-log.js';
 import { mapTicketAuditEcs } from './ticket-audit.js';
 
-export function mapEcs(event: PipelineEvent, p: Prepared, e: Enrichment, opts: Pick<SchemaOptions, 'rawData' | 'ticketAudits' | 'enrich'>): Mapped[] {
+export function mapEcs(event: PipelineEvent, p: Prepared, e: Enrichment, opts: Pick<MapperOptions, 'rawData' | 'ticketAudits' | 'enrich' | 'origins'>): Mapped[] {
   const { id, account } = event.meta;
   const enriched = opts.enrich;
   switch (p.stream) {
@@ -18,7 +19,7 @@ export function mapEcs(event: PipelineEvent, p: Prepared, e: Enrichment, opts: P
     case 'ticket_audit':
       return mapTicketAuditEcs({ id, account, enrichment: e, enriched, rawData: opts.rawData, ticket: p.ticket }, { perChild: opts.ticketAudits === 'per_child' });
     case 'access_log':
-      return [{ id, body: mapAccessLogEcs({ id, account, enrichment: e, enriched, rawData: opts.rawData, access: p.access, activity: p.activity }) }];
+      return [{ id, body: mapAccessLogEcs({ id, account, enrichment: e, enriched, rawData: opts.rawData, access: p.access, activity: p.activity, origin: opts.origins?.get(account) }) }];
   }
 }
 
@@ -26,7 +27,7 @@ export const ecsTransform = defineTransform({
   type: 'ecs',
   description: 'Map Zendesk audit logs, ticket audits and access logs to ECS 9.4.0 (with security enrichment by default)',
   options: schemaOptions,
-  create(config) {
-    return schemaTransform('ecs', config, mapEcs);
+  create(config, env) {
+    return schemaTransform('ecs', { ...config, origins: accountOrigins(env.config) }, mapEcs);
   },
 });

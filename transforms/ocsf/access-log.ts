@@ -5,6 +5,7 @@
 import type { Enrichment } from '../enrich/index.js';
 import { rest, withoutNulls, type Raw } from '../zendesk/fields.js';
 import { ACCESS_LOG_MAPPED_KEYS, HTTP_METHODS, accessOperation, accessResource, type AccessActivity, type AccessLog } from '../zendesk/access-log.js';
+import { absoluteUrl } from '../zendesk/origin.js';
 import { API_ACTIVITY, baseEvent, enrichments, observable, userObject } from './common.js';
 
 export interface OcsfAccessInput {
@@ -14,6 +15,8 @@ export interface OcsfAccessInput {
   activity: AccessActivity;
   enrichment: Enrichment;
   rawData?: boolean;
+  /** The account's origin, for an absolute url_string. */
+  origin?: string;
 }
 
 const ACTIVITY_ID: Record<AccessActivity, number> = { unknown: 0, create: 1, read: 2, update: 3, delete: 4, other: 99 };
@@ -52,7 +55,14 @@ export function mapAccessLogOcsf(i: OcsfAccessInput): Raw {
   if (a.path) {
     const url: Raw = { path: a.path };
     if (a.query) url.query_string = a.query;
-    if (a.url) url.url_string = a.url;
+    // url_t is an absolute URL (RFC 1738); Zendesk logs the path only, so the origin is added.
+    const full = a.url ? absoluteUrl(a.url, i.origin) : undefined;
+    if (full) {
+      url.url_string = full;
+      const u = new URL(full);
+      url.hostname = u.hostname;
+      url.scheme = u.protocol.slice(0, -1);
+    }
     req.url = url;
   }
   if (a.userAgent) req.user_agent = a.userAgent;

@@ -4,12 +4,13 @@ import { defineTransform } from '../../src/core/plugin.js';
 import type { PipelineEvent } from '../../src/core/types.js';
 import type { Enrichment } from '../enrich/index.js';
 import type { Prepared } from '../zendesk/prepare.js';
-import { schemaOptions, schemaTransform, type Mapped, type SchemaOptions } from '../schema-transform.js';
+import { schemaOptions, schemaTransform, type Mapped, type MapperOptions } from '../schema-transform.js';
+import { accountOrigins } from '../zendesk/origin.js';
 import { mapAccessLogOcsf } from './access-log.js';
 import { mapAuditLogOcsf } from './audit-log.js';
 import { mapTicketAuditOcsf } from './ticket-audit.js';
 
-export function mapOcsf(event: PipelineEvent, p: Prepared, e: Enrichment, opts: Pick<SchemaOptions, 'rawData' | 'ticketAudits'>): Mapped[] {
+export function mapOcsf(event: PipelineEvent, p: Prepared, e: Enrichment, opts: Pick<MapperOptions, 'rawData' | 'ticketAudits' | 'origins'>): Mapped[] {
   const { id, account } = event.meta;
   switch (p.stream) {
     case 'audit_log':
@@ -17,7 +18,7 @@ export function mapOcsf(event: PipelineEvent, p: Prepared, e: Enrichment, opts: 
     case 'ticket_audit':
       return mapTicketAuditOcsf({ uid: id, account, enrichment: e, rawData: opts.rawData, ticket: p.ticket }, { perChild: opts.ticketAudits === 'per_child' });
     case 'access_log':
-      return [{ id, body: mapAccessLogOcsf({ uid: id, account, enrichment: e, rawData: opts.rawData, access: p.access, activity: p.activity }) }];
+      return [{ id, body: mapAccessLogOcsf({ uid: id, account, enrichment: e, rawData: opts.rawData, access: p.access, activity: p.activity, origin: opts.origins?.get(account) }) }];
   }
 }
 
@@ -25,7 +26,7 @@ export const ocsfTransform = defineTransform({
   type: 'ocsf',
   description: 'Map Zendesk audit logs, ticket audits and access logs to OCSF 1.8.0 (with security enrichment by default)',
   options: schemaOptions,
-  create(config) {
-    return schemaTransform('ocsf', config, mapOcsf);
+  create(config, env) {
+    return schemaTransform('ocsf', { ...config, origins: accountOrigins(env.config) }, mapOcsf);
   },
 });
