@@ -76,15 +76,17 @@ interface SinkInstance {
 export async function startPipeline(input: unknown, opts: PipelineOptions = {}): Promise<Pipeline> {
   const loaded = isLoaded(input) ? input : loadConfigObject(input, { ...(opts.env ? { env: opts.env } : {}), ...(opts.baseDir ? { baseDir: opts.baseDir } : {}) });
   const lock = await acquireDataDirLock(loaded.config.dataDir);
+  const undoOnFailure: (() => Promise<void>)[] = [];
   try {
-    return await startLocked(loaded, opts, lock);
+    return await startLocked(loaded, opts, lock, undoOnFailure);
   } catch (err) {
+    for (const undo of undoOnFailure.reverse()) await undo().catch(() => undefined);
     lock.release();
     throw err;
   }
 }
 
-async function startLocked(input: unknown, opts: PipelineOptions, lock: DataDirLock): Promise<Pipeline> {
+async function startLocked(input: unknown, opts: PipelineOptions, lock: DataDirLock, undoOnFailure: (() => Promise<void>)[]): Promise<Pipeline> {
   const loaded = isLoaded(input) ? input : loadConfigObject(input, { ...(opts.env ? { env: opts.env } : {}), ...(opts.baseDir ? { baseDir: opts.baseDir } : {}) });
   const { config, graph, secrets } = loaded;
   const now = opts.now ?? Date.now;
@@ -166,6 +168,7 @@ async function startLocked(input: unknown, opts: PipelineOptions, lock: DataDirL
   };
   if (apiConfig) {
     api = await startApiServer(apiConfig.listen, metrics.registry, readiness, secrets);
+    undoOnFailure.push(api.close); // a later start-up error must not leave the port open (nor the process alive)
     logger.info({ url: api.url }, 'metrics and health endpoints listening');
   }
 

@@ -120,6 +120,23 @@ describe('operator safety', () => {
     }
   }, 30_000);
 
+  it('a start-up failure after the API is up closes it and releases the lock: the process exits instead of hanging', async () => {
+    const dir = tempDir('zsf-startfail-');
+    const config = join(dir, 'config.yaml');
+    writeFileSync(
+      config,
+      ['dataDir: ./data', 'api: { listen: "127.0.0.1:0" }', 'sources:', '  - { id: gen, type: generator, count: 10 }', 'sinks:', '  - { id: out, type: file, inputs: [gen], path: ./out.ndjson, buffer: { type: disk } }', ''].join('\n'),
+    );
+    // The disk buffer's directory cannot be created: a file is in the way.
+    mkdirSync(join(dir, 'data', 'buffers'), { recursive: true });
+    writeFileSync(join(dir, 'data', 'buffers', 'out'), 'in the way');
+    const r = zsf('run', '--config', config, '--once');
+    expect(await r.exit).toBe(1);
+    expect(r.out()).toContain('metrics and health endpoints listening');
+    expect(r.err()).toContain('EEXIST');
+    expect(existsSync(join(dir, 'data', 'zsf.lock'))).toBe(false);
+  }, 30_000);
+
   it('takes over the lock a crashed instance left, says so in the log, and releases it at the end', async () => {
     const dir = tempDir('zsf-stale-');
     const config = writeConfig(dir);
