@@ -3,6 +3,8 @@
 import type { Command } from 'commander';
 import { loadConfigFile } from '../config/load.js';
 import { listCheckpoints, resetCheckpoint } from '../core/checkpoints.js';
+import { acquireDataDirLock } from '../core/datadir-lock.js';
+import { UsageError } from './usage-error.js';
 
 export function registerCheckpointsCommand(program: Command): void {
   const cp = program.command('checkpoints').description('inspect or reset source checkpoints');
@@ -33,7 +35,17 @@ export function registerCheckpointsCommand(program: Command): void {
     .requiredOption('-c, --config <file>', 'config file')
     .action(async (source: string, o: { config: string }) => {
       const { config } = loadConfigFile(o.config);
-      const backup = await resetCheckpoint(config.dataDir, source);
+      const known = new Set([...config.sources.map((s) => s.id), ...(await listCheckpoints(config.dataDir)).map((c) => c.source)]);
+      if (!known.has(source)) throw new UsageError(`unknown source "${source}"; known: ${[...known].sort().join(', ') || '(none)'}`);
+      // Holding the dataDir lock: refuses while an instance runs (it would overwrite the reset
+      // with its next commit), and no instance starts halfway through.
+      const lock = await acquireDataDirLock(config.dataDir);
+      let backup: string | undefined;
+      try {
+        backup = await resetCheckpoint(config.dataDir, source);
+      } finally {
+        lock.release();
+      }
       console.log(backup ? `checkpoint of ${source} moved to ${backup}` : `${source} has no checkpoint; nothing to reset`);
     });
 }

@@ -7,11 +7,7 @@ import { loadConfigFile } from '../config/load.js';
 import type { Pipeline } from '../core/pipeline.js';
 import { DEMO_CREDENTIALS, startSimulator } from '../simulator/index.js';
 import { runFromConfig } from './run.js';
-
-async function metricValues(p: Pipeline, name: string): Promise<{ labels: Record<string, string | number>; value: number }[]> {
-  const m = await p.metrics.registry.getSingleMetric(name)?.get();
-  return (m?.values ?? []).map((v) => ({ labels: v.labels as Record<string, string | number>, value: v.value }));
-}
+import { formatSummary, summarise } from './summary.js';
 
 export function registerDemoCommand(program: Command): void {
   program
@@ -36,20 +32,10 @@ export function registerDemoCommand(program: Command): void {
         console.log(`zendesk-siem-forwarder demo: simulated Zendesk at ${sim.url}; running ${o.config} once…`);
         const result = await runFromConfig(loaded, { once: true, onStart: (p) => (pipeline = p) });
         const p = pipeline!;
-        const secs = ((Date.now() - started) / 1000).toFixed(1);
-        console.log(`\n${result.ok ? 'done' : 'FAILED'} in ${secs}s`);
-        const requests = await metricValues(p, 'zsf_source_requests_total');
-        for (const v of await metricValues(p, 'zsf_source_records_total')) {
-          const reqs = requests.filter((r) => r.labels.source === v.labels.source);
-          const total = reqs.reduce((a, r) => a + r.value, 0);
-          const limited = reqs.filter((r) => r.labels.code === '429').reduce((a, r) => a + r.value, 0);
-          console.log(`  ${String(v.labels.stream).padEnd(13)} ${String(v.value).padStart(6)} records, ${total} requests, ${limited} × 429`);
-        }
-        for (const v of await metricValues(p, 'zsf_sink_events_sent_total')) console.log(`  sink ${v.labels.sink}: ${v.value} events written`);
-        for (const v of await metricValues(p, 'zsf_dead_letters_total')) console.log(`  dead letters from ${v.labels.component} (${v.labels.reason}): ${v.value}`);
+        console.log();
+        for (const line of formatSummary(await summarise(p, result, Date.now() - started))) console.log(line);
         for (const s of loaded.config.sinks) if (s.type === 'file') console.log(`  output:      ${resolve(loaded.baseDir, String(s.path))}`);
         console.log(`  checkpoints: ${loaded.config.dataDir}/checkpoints/ (run again: it resumes and sends nothing twice)`);
-        for (const f of result.failures) console.log(`  FAILED ${f.component}: ${f.reason}`);
         process.exitCode = result.ok ? 0 : 1;
       } finally {
         await sim.close();

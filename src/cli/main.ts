@@ -1,34 +1,28 @@
 #!/usr/bin/env node
 // Command-line entry: `zsf run | validate | config schema | checkpoints | simulate | demo`.
-// Exit codes: 0 success, 1 runtime failure, 2 invalid configuration or usage.
+// Exit codes: 0 success, 1 runtime failure, 2 invalid configuration or usage, dataDir locked by
+// another instance, or API port taken (nothing was read or sent).
 
 import { Command, CommanderError } from 'commander';
-import { readFileSync } from 'node:fs';
 import { ConfigError } from '../config/errors.js';
+import { DataDirLockedError } from '../core/datadir-lock.js';
+import type { Pipeline } from '../core/pipeline.js';
+import { ApiListenError } from '../observability/api-server.js';
+import { packageVersion } from '../observability/build-info.js';
 import { loadConfigFile } from '../config/load.js';
 import { configJsonSchema } from '../config/schema.js';
 import { registerCheckpointsCommand } from './checkpoints.js';
 import { runFromConfig } from './run.js';
 import { registerDemoCommand } from './demo.js';
 import { registerSimulateCommand } from './simulate.js';
+import { formatSummary, summarise } from './summary.js';
 import { registerTopCommand } from './top.js';
-
-// src/cli/main.ts under tsx, dist/src/cli/main.js when built: package.json is two or three levels up.
-function readVersion(): string {
-  for (const rel of ['../../package.json', '../../../package.json']) {
-    try {
-      return (JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version: string }).version;
-    } catch {
-      // try the next candidate
-    }
-  }
-  return '0.0.0';
-}
+import { UsageError } from './usage-error.js';
 
 const program = new Command()
   .name('zsf')
   .description('zendesk-siem-forwarder: ship Zendesk audit logs, ticket audits and access logs to your SIEM')
-  .version(readVersion())
+  .version(packageVersion())
   .exitOverride();
 
 program
@@ -37,7 +31,11 @@ program
   .requiredOption('-c, --config <file>', 'config file (YAML)')
   .option('--once', 'catch up to now, deliver everything, commit and exit')
   .action(async (o: { config: string; once?: boolean }) => {
-    const result = await runFromConfig(loadConfigFile(o.config), { once: o.once ?? false });
+    const started = Date.now();
+    let pipeline: Pipeline | undefined;
+    const result = await runFromConfig(loadConfigFile(o.config), { once: o.once ?? false, onStart: (p) => (pipeline = p) });
+    // stdout carries the JSON log lines; the human summary goes to stderr.
+    if (o.once && pipeline) process.stderr.write(formatSummary(await summarise(pipeline, result, Date.now() - started)).join('\n') + '\n');
     process.exitCode = result.ok ? 0 : 1;
   });
 
@@ -67,7 +65,8 @@ registerTopCommand(program);
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  if (err instanceof ConfigError) {
+  // Nothing was read or sent: exit 2 like a configuration error, with the reason on stderr.
+  if (err instanceof ConfigError || err instanceof UsageError || err instanceof DataDirLockedError || err instanceof ApiListenError) {
     console.error(err.message);
     process.exitCode = 2;
   } else if (err instanceof CommanderError) {

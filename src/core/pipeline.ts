@@ -19,6 +19,7 @@ import type { BufferEntry, EventBuffer } from './buffers/buffer.js';
 import { DiskBuffer } from './buffers/disk.js';
 import { MemoryBuffer } from './buffers/memory.js';
 import { CheckpointError, loadCheckpoint, saveCheckpoint } from './checkpoints.js';
+import { acquireDataDirLock, type DataDirLock } from './datadir-lock.js';
 import { DeadLetterStore } from './dead-letter.js';
 import type { BuildEnv } from './plugin.js';
 import { AbortedError, describeError, sleep as realSleep } from './retry.js';
@@ -71,7 +72,21 @@ interface SinkInstance {
   runner?: SinkRunner;
 }
 
+/** Takes the dataDir lock first (one instance per dataDir), then starts; the lock is released when the pipeline stops or fails to start. */
 export async function startPipeline(input: unknown, opts: PipelineOptions = {}): Promise<Pipeline> {
+  const loaded = isLoaded(input) ? input : loadConfigObject(input, { ...(opts.env ? { env: opts.env } : {}), ...(opts.baseDir ? { baseDir: opts.baseDir } : {}) });
+  const lock = await acquireDataDirLock(loaded.config.dataDir);
+  const undoOnFailure: (() => Promise<void>)[] = [];
+  try {
+    return await startLocked(loaded, opts, lock, undoOnFailure);
+  } catch (err) {
+    for (const undo of undoOnFailure.reverse()) await undo().catch(() => undefined);
+    lock.release();
+    throw err;
+  }
+}
+
+async function startLocked(input: unknown, opts: PipelineOptions, lock: DataDirLock, undoOnFailure: (() => Promise<void>)[]): Promise<Pipeline> {
   const loaded = isLoaded(input) ? input : loadConfigObject(input, { ...(opts.env ? { env: opts.env } : {}), ...(opts.baseDir ? { baseDir: opts.baseDir } : {}) });
   const { config, graph, secrets } = loaded;
   const now = opts.now ?? Date.now;
@@ -79,6 +94,7 @@ export async function startPipeline(input: unknown, opts: PipelineOptions = {}):
   const sleep = opts.sleep ?? realSleep;
   const logger = opts.logger ?? createLogger({ level: config.log.level, secrets, ...(opts.logDestination ? { destination: opts.logDestination } : {}) });
   const metrics = createMetrics({ defaultMetrics: true });
+  if (lock.takenOver) logger.warn({ lock: lock.path, previous: lock.takenOver.previous, reason: lock.takenOver.reason }, 'took over a stale dataDir lock');
   const deadLetters = new DeadLetterStore(config.dataDir, metrics, secrets, now);
   const components = new Map<string, ComponentState>();
   const sharedResources = new Map<string, unknown>();
@@ -133,6 +149,27 @@ export async function startPipeline(input: unknown, opts: PipelineOptions = {}):
         return sharedResources.get(key) as T;
       },
     };
+  }
+
+  // ---------------------------------------------------------------- api
+  // Before anything is read or sent: a taken port is a start-up error, not a half-started instance.
+  let api: ApiServer | undefined;
+  const apiConfig = opts.api === undefined ? (config.api.enabled ? config.api : false) : opts.api;
+  const readiness = {
+    ready() {
+      const out: Record<string, { state: string; reason?: string }> = {};
+      let ready = true;
+      for (const [id, c] of components) {
+        out[id] = c.reason ? { state: c.state, reason: c.reason } : { state: c.state };
+        if (c.state === 'failed' || c.state === 'unhealthy') ready = false;
+      }
+      return { ready, components: out };
+    },
+  };
+  if (apiConfig) {
+    api = await startApiServer(apiConfig.listen, metrics.registry, readiness, secrets);
+    undoOnFailure.push(api.close); // a later start-up error must not leave the port open (nor the process alive)
+    logger.info({ url: api.url }, 'metrics and health endpoints listening');
   }
 
   // ---------------------------------------------------------------- transforms
@@ -196,6 +233,8 @@ export async function startPipeline(input: unknown, opts: PipelineOptions = {}):
       }
     }
     metrics.transformEvents.inc({ transform: id }, out.length);
+    metrics.componentReceivedEvents.inc({ component: id, kind: 'transform' }, events.length);
+    metrics.componentSentEvents.inc({ component: id, kind: 'transform' }, out.length);
     return out;
   }
 
@@ -220,6 +259,8 @@ export async function startPipeline(input: unknown, opts: PipelineOptions = {}):
         const keepJson = sink.buffer.kind === 'disk'; // a memory buffer would only hold the string twice
         const entries: BufferEntry[] = events.map((event, i) => ({ event, bytes: sizes[i]!.bytes, ack: handle, ...(keepJson ? { json: sizes[i]!.json } : {}) }));
         handle.add(entries.length);
+        metrics.componentReceivedEvents.inc({ component: to, kind: 'sink' }, entries.length);
+        metrics.componentReceivedBytes.inc({ component: to, kind: 'sink' }, entries.reduce((a, e) => a + e.bytes, 0));
         await sink.buffer.push(entries, signal);
       }),
     );
@@ -269,8 +310,10 @@ export async function startPipeline(input: unknown, opts: PipelineOptions = {}):
             emit: async (batch) => {
               if (sourceAbort.signal.aborted) throw new AbortedError();
               const handle = committer.begin(batch.checkpoint, batch.checkpointTime);
+              metrics.componentReceivedEvents.inc({ component: s.id, kind: 'source' }, batch.records.length);
               try {
                 await route(s.id, batch.records.map(recordToEvent), handle, sourceAbort.signal);
+                metrics.componentSentEvents.inc({ component: s.id, kind: 'source' }, batch.records.length);
               } finally {
                 handle.seal();
               }
@@ -289,30 +332,6 @@ export async function startPipeline(input: unknown, opts: PipelineOptions = {}):
     for (const [id, t] of lastCheckpointTime) metrics.sourceLag.set({ source: id }, Math.max(0, (now() - t) / 1000));
   }, 5000);
   lagTimer.unref();
-
-  // ---------------------------------------------------------------- api
-  let api: ApiServer | undefined;
-  const apiConfig = opts.api === undefined ? (config.api.enabled ? config.api : false) : opts.api;
-  const readiness = {
-    ready() {
-      const out: Record<string, { state: string; reason?: string }> = {};
-      let ready = true;
-      for (const [id, c] of components) {
-        out[id] = c.reason ? { state: c.state, reason: c.reason } : { state: c.state };
-        if (c.state === 'failed' || c.state === 'unhealthy') ready = false;
-      }
-      return { ready, components: out };
-    },
-  };
-  if (apiConfig) {
-    try {
-      api = await startApiServer(apiConfig.listen, metrics.registry, readiness, secrets);
-      logger.info({ url: api.url }, 'metrics and health endpoints listening');
-    } catch (err) {
-      logger.error({ listen: apiConfig.listen, err: describeError(err) }, 'cannot start the metrics/health server');
-      throw err;
-    }
-  }
 
   // ---------------------------------------------------------------- lifecycle
   let stopping: Promise<PipelineResult> | null = null;
@@ -363,6 +382,7 @@ export async function startPipeline(input: unknown, opts: PipelineOptions = {}):
     clearInterval(lagTimer);
     await api?.close();
     await deadLetters.close();
+    lock.release();
     const r = result();
     logger.info({ ok: r.ok, failures: r.failures }, 'pipeline stopped');
     resolveDone(r);

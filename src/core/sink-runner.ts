@@ -29,6 +29,11 @@ export function startSinkRunner({ config, driver, buffer, ctx }: SinkRunnerOptio
   const stopSending = new AbortController();
   const labels = { sink: config.id };
   const m = ctx.metrics;
+  const countDelivered = (entries: BufferEntry[]) => {
+    m.sinkEventsSent.inc(labels, entries.length);
+    m.componentSentEvents.inc({ component: config.id, kind: 'sink' }, entries.length);
+    m.componentSentBytes.inc({ component: config.id, kind: 'sink' }, entries.reduce((a, e) => a + e.bytes, 0));
+  };
   let authFailing = false;
   let delivered = false;
 
@@ -101,7 +106,7 @@ export function startSinkRunner({ config, driver, buffer, ctx }: SinkRunnerOptio
       const outcome = result.value;
       switch (outcome.kind) {
         case 'ok':
-          m.sinkEventsSent.inc(labels, entries.length);
+          countDelivered(entries);
           break;
         case 'partial': {
           const rejected = new Set(outcome.rejected.map((r) => r.index));
@@ -110,7 +115,7 @@ export function startSinkRunner({ config, driver, buffer, ctx }: SinkRunnerOptio
             if (e) await deadLetter([e], 'rejected', r.reason);
           }
           if (!outcome.resendRest) {
-            m.sinkEventsSent.inc(labels, entries.length - rejected.size);
+            countDelivered(entries.filter((_, i) => !rejected.has(i)));
             break;
           }
           // Every round drops at least one event, so this ends; a driver that rejects nothing

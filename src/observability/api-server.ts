@@ -14,6 +14,18 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
+/** The API address cannot be bound: a start-up error (the CLI exits 2), never a half-started instance. */
+export class ApiListenError extends Error {
+  constructor(
+    readonly listen: string,
+    override readonly cause: NodeJS.ErrnoException,
+  ) {
+    const why = cause.code === 'EADDRINUSE' ? 'the port is already in use (another zsf instance, or another program)' : cause.code === 'EACCES' ? 'permission denied' : cause.code === 'EADDRNOTAVAIL' ? 'no such local address' : cause.message;
+    super(`cannot listen on api.listen ${listen} for /metrics, /healthz and /readyz: ${why}; set api.listen to a free address, or api: { enabled: false }`);
+    this.name = 'ApiListenError';
+  }
+}
+
 export async function startApiServer(listen: string, registry: Registry, readiness: Readiness, secrets: Secrets): Promise<ApiServer> {
   const i = listen.lastIndexOf(':');
   const host = listen.slice(0, i).replace(/^\[|\]$/g, '');
@@ -39,7 +51,7 @@ export async function startApiServer(listen: string, registry: Registry, readine
     }
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err: NodeJS.ErrnoException) => reject(new ApiListenError(listen, err)));
     server.listen(port, host, () => resolve());
   });
   const addr = server.address();

@@ -1,14 +1,27 @@
 // All metrics of DESIGN §9 in one registry per pipeline (not the global one, so tests
-// and several pipelines in one process do not collide).
+// and several pipelines in one process do not collide). Every name exported here is listed
+// in the README metrics table (test/observability/metrics-table.test.ts compares both ways).
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { packageVersion } from './build-info.js';
 
 export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
   const registry = new Registry();
-  if (opts.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'zsf_process_' });
+  // Process metrics under the names every Prometheus client library uses (process_cpu_seconds_total,
+  // process_resident_memory_bytes, nodejs_*): the `job`/`instance` labels say which process, and
+  // off-the-shelf dashboards and alerts work unchanged. A `zsf_` prefix would only rename them.
+  if (opts.defaultMetrics) collectDefaultMetrics({ register: registry });
   const r = [registry];
+  const buildInfo = new Gauge({ name: 'zsf_build_info', help: 'Always 1; the labels say which version runs on which Node.js', labelNames: ['version', 'node'] as const, registers: r });
+  buildInfo.set({ version: packageVersion(), node: process.version }, 1);
   return {
     registry,
+    // Per component, in the spirit of Vector's component_received/sent_*: events for every kind;
+    // bytes where they are measured (see the README metrics table for what each counts).
+    componentReceivedEvents: new Counter({ name: 'zsf_component_received_events_total', help: 'Events into a component: records read by a source, events into a transform, events pushed into a sink buffer', labelNames: ['component', 'kind'] as const, registers: r }),
+    componentSentEvents: new Counter({ name: 'zsf_component_sent_events_total', help: 'Events out of a component: handed downstream by a source or transform, accepted by the destination of a sink', labelNames: ['component', 'kind'] as const, registers: r }),
+    componentReceivedBytes: new Counter({ name: 'zsf_component_received_bytes_total', help: 'Bytes into a component: Zendesk response bodies for a source, event JSON pushed into a sink buffer', labelNames: ['component', 'kind'] as const, registers: r }),
+    componentSentBytes: new Counter({ name: 'zsf_component_sent_bytes_total', help: 'Event JSON bytes a sink delivered (accepted by the destination), before encoding and compression', labelNames: ['component', 'kind'] as const, registers: r }),
     sourceRecords: new Counter({ name: 'zsf_source_records_total', help: 'Records read from upstream', labelNames: ['source', 'stream'] as const, registers: r }),
     sourceRequests: new Counter({ name: 'zsf_source_requests_total', help: 'Upstream HTTP requests by status code (or "error")', labelNames: ['source', 'code'] as const, registers: r }),
     sourceLag: new Gauge({ name: 'zsf_source_lag_seconds', help: 'Now minus the upstream time the committed checkpoint has reached', labelNames: ['source'] as const, registers: r }),

@@ -288,8 +288,8 @@ const ROWS: { title: string; panels: PanelSpec[] }[] = [
         description: 'Resident memory and V8 heap of the zsf process (compare with the container memory limit).',
         unit: 'bytes',
         targets: [
-          { expr: `sum by (pod) (zsf_process_process_resident_memory_bytes{${SEL}})`, legend: '{{pod}} RSS' },
-          { expr: `sum by (pod) (zsf_process_nodejs_heap_size_used_bytes{${SEL}})`, legend: '{{pod}} heap used' },
+          { expr: `sum by (pod) (process_resident_memory_bytes{${SEL}})`, legend: '{{pod}} RSS' },
+          { expr: `sum by (pod) (nodejs_heap_size_used_bytes{${SEL}})`, legend: '{{pod}} heap used' },
         ],
       },
     ],

@@ -109,6 +109,7 @@ export class ZendeskClient {
           signal: AbortSignal.any([o.signal, AbortSignal.timeout(o.timeoutMs ?? this.opts.requestTimeoutMs ?? 60_000)]),
         });
         const text = await res.body.text();
+        this.metrics.componentReceivedBytes.inc({ component: o.ctx.id, kind: 'source' }, Buffer.byteLength(text));
         this.metrics.sourceRequests.inc({ source: o.ctx.id, code: String(res.statusCode) });
         this.readRateHeaders(res.headers);
         const status = res.statusCode;
