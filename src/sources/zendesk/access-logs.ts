@@ -33,7 +33,11 @@ export const accessLogsSource = defineSource({
           .regex(/^\/[^?#\s]*$/, 'expected a URL path such as /api/v2/users/123.json (no query string)')
           .optional()
           .describe('filter[path]: URL path of the object accessed, without query parameters'),
-        browserUrl: z.url({ protocol: /^https?$/, error: 'expected the browser URL, e.g. https://acme.zendesk.com/agent/tickets/1' }).optional().describe('filter[browser_url]: only requests made from this page in the browser'),
+        browserUrl: z
+          .string()
+          .regex(/^(https?:\/\/[^\s/]+)?\/[^\s]*$/, 'expected the browser page as a path (/agent/tickets/1) or a URL (https://acme.zendesk.com/agent/tickets/1); the documented examples show both')
+          .optional()
+          .describe('filter[browser_url]: only requests made from this agent page'),
         excludeGraphql: z.boolean().optional().describe('filter[graphql]=true: leave out GraphQL requests (default false)'),
       })
       .default({}),
