@@ -211,6 +211,39 @@ describe('audit and access logs: 0 lost, 0 duplicates under hostile paging', () 
     expect(ids(second.pr, 'access_log').sort()).toEqual(lateAccess.map((r) => r.id).sort());
   });
 
+  it('a server that ignores the window filters: a whole newest-first page older than the window ends it; an oldest-first answer is read through', async () => {
+    // 300 records one minute apart ending now; the window covers the last 100 minutes (+10 min lookback).
+    const now = Math.floor(Date.now() / 60_000) * 60_000 - 60_000;
+    const data = Array.from({ length: 300 }, (_, i) => ({ id: 1000 + i, action: 'login', created_at: new Date(now - (299 - i) * 60_000).toISOString().replace('.000', '') }));
+    for (const order of ['desc', 'asc'] as const) {
+      const requests: string[] = [];
+      const served = order === 'desc' ? [...data].reverse() : data;
+      const server: Server = createServer((req, res) => {
+        requests.push(req.url ?? '');
+        const q = new URL(req.url ?? '/', 'http://x').searchParams;
+        const from = Number(q.get('page[after]') ?? 0);
+        const page = served.slice(from, from + 50);
+        const more = from + 50 < served.length;
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ audit_logs: page, meta: { has_more: more, after_cursor: more ? String(from + 50) : null }, links: { next: more ? `http://127.0.0.1/api/v2/audit_logs?page[size]=50&page[after]=${from + 50}` : null } }));
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      open.push({ close: () => new Promise<void>((r) => server.close(() => r())) });
+      const startTime = new Date(now - 100 * 60_000).toISOString();
+      const { p, pr } = await run({
+        probeName: `ignored-${order}`,
+        baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        sources: [{ id: 'audit', type: 'zendesk_audit_logs', account: 'acme', startTime, initialWindow: '30d' }],
+      });
+      expect((await p.done).ok, order).toBe(true);
+      const lo = now - 110 * 60_000;
+      expectExactlyOnce(ids(pr, 'audit_log'), data.filter((r) => Date.parse(r.created_at) >= lo).map((r) => r.id));
+      // Newest first: pages 1-3 reach the window start, page 4 is wholly older, then it stops. Oldest first: all 6.
+      expect(requests, order).toHaveLength(order === 'desc' ? 4 : 6);
+      expect(requests.every((u) => u.includes('filter%5Bcreated_at%5D%5B%5D=')), order).toBe(true);
+    }
+  });
+
   it('a cursor cycle A -> B -> A: --once fails loudly after a bounded number of requests and keeps the window', async () => {
     const s = await sim({ data: { auditLogs: 600, accessLogs: 10, ticketEvents: 10 }, behaviour: { cursorCycle: true } });
     const dataDir = tempDir('zsf-cycle-');

@@ -160,6 +160,9 @@ export async function runWindowedPoller(ctx: SourceContext, client: ZendeskClien
           let deadLettered = 0;
           let before = 0;
           let beyond = 0;
+          // Whether the page really is in the order asked for (a page in the other order proves nothing about what follows).
+          let inOrder = true;
+          let prevTime: number | undefined;
           for (const raw of items as unknown[]) {
             const rec = raw as Record<string, unknown>;
             const id = rec && typeof rec === 'object' ? rec.id : undefined;
@@ -178,6 +181,8 @@ export async function runWindowedPoller(ctx: SourceContext, client: ZendeskClien
               });
               continue;
             }
+            if (prevTime !== undefined && (spec.order === 'desc' ? time > prevTime : time < prevTime)) inOrder = false;
+            prevTime = time;
             // Client-side window check: correct even if the server ignored the time filter.
             if (time < lo || time > hi) {
               if (time < lo) before++;
@@ -196,9 +201,10 @@ export async function runWindowedPoller(ctx: SourceContext, client: ZendeskClien
 
           const meta = body.meta as { has_more?: unknown; after_cursor?: unknown } | undefined;
           if (meta?.has_more !== true || items.length === 0) break;
-          // A whole page past the window in the direction of travel: the rest is further away still.
+          // A whole page, in the order asked for, past the window in the direction of travel: the
+          // rest is further away still (a backstop for a server that ignores the window's filters).
           const outsideAhead = spec.order === 'desc' ? before : beyond;
-          if (outsideAhead > 0 && outsideAhead === items.length) break;
+          if (inOrder && outsideAhead > 0 && outsideAhead === items.length) break;
           const links = body.links as { next?: unknown } | undefined;
           let next = typeof links?.next === 'string' ? links.next : null;
           const cursor = cursorOf(meta, next);
