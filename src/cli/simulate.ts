@@ -39,6 +39,9 @@ interface SimulateOptions {
   fault: FaultRule[];
   live: LiveOptions;
   forbidden?: boolean;
+  descendingOnly?: boolean;
+  nextLinkDropsFilters?: boolean;
+  cursorCycle?: boolean;
 }
 
 export function registerSimulateCommand(program: Command): void {
@@ -57,12 +60,15 @@ export function registerSimulateCommand(program: Command): void {
     .option('--window-ms <ms>', 'rate-limit window length', count('window-ms'), 60_000)
     .option(
       '--fault <spec>',
-      'inject a fault, repeatable: endpoint:kind[:key=value,...] with endpoint one of *, audit_logs, audit_log, ticket_events, access_logs and kind one of 5xx, 429, slow, malformed, repeat, late, disconnect; keys on, times (how many requests), status, retryAfter, delayMs, repeat, count and ageSeconds (late). Example: audit_logs:5xx:status=503,times=3,retryAfter=2',
+      'inject a fault, repeatable: endpoint:kind[:key=value,...] with endpoint one of *, audit_logs, audit_log, ticket_events, access_logs and kind one of 5xx, 429, slow, malformed (truncated JSON), repeat, late, disconnect, html200 (an HTML page with status 200), redirect (302 to https://redirect.invalid); keys on, times (how many requests), status, retryAfter, delayMs, repeat, count and ageSeconds (late). Example: audit_logs:5xx:status=503,times=3,retryAfter=2',
       collectFault,
       [] as FaultRule[],
     )
     .option('--live <stream=perMinute>', 'keep appending new records, repeatable, e.g. audit_logs=60', collectLive, {} as LiveOptions)
     .option('--forbidden', 'answer 403 everywhere, as an account without Enterprise / the ADPP add-on')
+    .option('--descending-only', 'audit and access logs: newest first whatever sort asks for')
+    .option('--next-link-drops-filters', "audit and access logs: links.next without the request's filters")
+    .option('--cursor-cycle', 'audit logs: the third page points back to the second (A -> B -> A), forever')
     .action(async (o: SimulateOptions) => {
       const nowMs = Date.now();
       const sim = await startSimulator({
@@ -74,6 +80,7 @@ export function registerSimulateCommand(program: Command): void {
         faults: o.fault,
         live: o.live,
         auth: { email: DEMO_CREDENTIALS.email, token: DEMO_CREDENTIALS.token, oauthTokens: [DEMO_OAUTH_TOKEN], forbidden: o.forbidden ?? false },
+        behaviour: { descendingOnly: o.descendingOnly ?? false, nextLinkDropsFilters: o.nextLinkDropsFilters ?? false, cursorCycle: o.cursorCycle ?? false },
       });
       const basic = Buffer.from(`${DEMO_CREDENTIALS.email}/token:${DEMO_CREDENTIALS.token}`).toString('base64');
       console.log(`Zendesk simulator listening on ${sim.url}`);
@@ -83,8 +90,10 @@ export function registerSimulateCommand(program: Command): void {
       console.log(`  subdomain:   ${DEMO_CREDENTIALS.subdomain} (use baseUrl: ${sim.url})`);
       console.log(`  data:        ${o.auditLogs} audit logs, ${o.ticketEvents} ticket events, ${o.accessLogs} access logs, seed ${o.seed}`);
       console.log(`  limits:      ${o.limits ? `${o.accountLimit}/min account, 10/min incremental, 50/min access logs` : 'off'}`);
+      const odd = (['descendingOnly', 'nextLinkDropsFilters', 'cursorCycle'] as const).filter((k) => o[k]);
+      if (odd.length) console.log(`  behaviour:   ${odd.join(', ')}`);
       if (o.fault.length) console.log(`  faults:      ${o.fault.map((f) => `${f.endpoint ?? '*'}:${f.kind}`).join(', ')}`);
-      console.log(`try: curl -g -H 'Authorization: Basic ${basic}' '${sim.url}/api/v2/audit_logs?page[size]=2'`);
+      console.log(`try: curl -g -H 'Authorization: Basic ${basic}' '${sim.url}/api/v2/audit_logs?filter[created_at][]=2026-01-01T00:00:00Z&filter[created_at][]=2030-01-01T00:00:00Z&page[size]=2'`);
       console.log('Ctrl-C to stop.');
       await new Promise<void>((resolve) => {
         process.once('SIGINT', () => resolve());

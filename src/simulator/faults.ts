@@ -18,7 +18,11 @@ export type FaultKind =
   /** Before answering, append `late.count` records dated `late.ageSeconds` in the past. */
   | 'late'
   /** Destroy the socket without answering. */
-  | 'disconnect';
+  | 'disconnect'
+  /** 200 with an HTML page (a login page or proxy notice served with the wrong status). */
+  | 'html200'
+  /** 302 to another host (`location`, default https://redirect.invalid/ + the request path). */
+  | 'redirect';
 
 export interface FaultRule {
   /** Endpoint the rule applies to; '*' (default) for all. */
@@ -36,6 +40,8 @@ export interface FaultRule {
   delayMs?: number;
   /** 'repeat': number of records re-sent. Default 5. */
   repeat?: number;
+  /** 'redirect': absolute URL of the other host. Default https://redirect.invalid. */
+  location?: string;
   /** 'late': what to append. Default 10 records, 300 s old. */
   late?: { count?: number; ageSeconds?: number; stream?: StreamName };
 }
@@ -94,7 +100,7 @@ export class FaultEngine {
   }
 }
 
-const KINDS: readonly FaultKind[] = ['5xx', '429', 'slow', 'malformed', 'repeat', 'late', 'disconnect'];
+const KINDS: readonly FaultKind[] = ['5xx', '429', 'slow', 'malformed', 'repeat', 'late', 'disconnect', 'html200', 'redirect'];
 
 function validate(r: FaultRule): void {
   if (!KINDS.includes(r.kind)) throw new Error(`unknown fault kind "${String(r.kind)}" (expected one of ${KINDS.join(', ')})`);

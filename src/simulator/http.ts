@@ -1,15 +1,20 @@
 // Small HTTP helpers shared by the endpoint handlers: query access, link building, cursors.
 
 import type { IncomingMessage } from 'node:http';
+import { scalar, type RackParams } from './rack-query.js';
 import type { Position } from './store.js';
 
 export interface HandlerContext {
   url: URL;
+  /** The query string as Zendesk's Rails stack reads it (rack-query.ts); handlers read parameters from here only. */
+  query: RackParams;
   /** Scheme + host the client used (links and record urls are built from it, like Zendesk's own). */
   base: string;
   nowMs: number;
   /** 'repeat' fault: records of the previous page to send again (0 normally). */
   repeat: number;
+  /** Server-held state some behaviours need across requests (the cursor cycle). */
+  state: { cycleStart?: string };
 }
 
 export interface HandlerResult {
@@ -47,9 +52,10 @@ export function decodeCursor(s: string): Position | undefined {
   return { t: Number(m[1]), k: Number(m[2]) };
 }
 
-/** Parses a positive integer parameter; undefined when absent, NaN when malformed. */
-export function intParam(params: URLSearchParams, name: string): number | undefined {
-  const v = params.get(name);
-  if (v === null) return undefined;
+/** Parses a non-negative integer parameter at `path`; undefined when absent, NaN when malformed (or an array/hash). */
+export function intParam(query: RackParams, ...path: string[]): number | undefined {
+  const v = scalar(query, ...path);
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string') return NaN;
   return /^\d+$/.test(v.trim()) ? Number(v.trim()) : NaN;
 }

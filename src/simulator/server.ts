@@ -10,6 +10,7 @@ import { accessEntry, auditEntry, generateDataset, makeRecords, ticketEventEntry
 import { accessLogErrors, supportErrors, type ErrorReply } from './errors.js';
 import { FaultEngine, type FaultKind, type FaultRule } from './faults.js';
 import { requestBase, type HandlerContext, type HandlerResult } from './http.js';
+import { parseNestedQuery, type RackParams } from './rack-query.js';
 import { bucketsFor, primaryBucket, RateLimiter, type BucketState, type LimitDecision, type LimitOptions, type Violation } from './rate-limit.js';
 import { exportTicketEvents, type TicketEventBehaviour } from './ticket-events.js';
 import type { AccessLogRecord, AuditLogRecord, EndpointName, StreamName, StreamRecordMap, TicketEventRecord } from './types.js';
@@ -109,6 +110,7 @@ export class SimulatorServer {
   readonly violations: Violation[] = [];
   private live: Map<StreamName, { perMinute: number; sinceMs: number; emitted: number }> = new Map();
   private seq = 0;
+  private readonly handlerState: HandlerContext['state'] = {};
   private readonly server: Server;
   url = '';
 
@@ -187,12 +189,14 @@ export class SimulatorServer {
     }
   }
 
-  private insert(stream: StreamName, records: AnyRecord[]): void {
-    for (const r of records) {
-      if (stream === 'audit_logs') this.ds.audit.insert(auditEntry(r as AuditLogRecord));
-      else if (stream === 'ticket_events') this.ds.ticketEvents.insert(ticketEventEntry(r as TicketEventRecord));
-      else this.ds.access.insert(accessEntry(r as AccessLogRecord));
-    }
+  /** `secs[i]` places record i when its own time field is unusable on purpose (hostile-data tests). */
+  private insert(stream: StreamName, records: AnyRecord[], secs?: number[]): void {
+    records.forEach((r, i) => {
+      const sec = secs?.[i];
+      if (stream === 'audit_logs') this.ds.audit.insert(auditEntry(r as AuditLogRecord, sec));
+      else if (stream === 'ticket_events') this.ds.ticketEvents.insert(sec === undefined ? ticketEventEntry(r as TicketEventRecord) : { ...ticketEventEntry({ ...(r as TicketEventRecord), timestamp: sec }), r: r as TicketEventRecord });
+      else this.ds.access.insert(accessEntry(r as AccessLogRecord, sec));
+    });
   }
 
   records<S extends StreamName>(stream: S): StreamRecordMap[S][] {
@@ -206,18 +210,22 @@ export class SimulatorServer {
     this.materializeLive(now);
     const sec = o.at !== undefined ? toSec(o.at) : Math.floor((now + (o.timeOffset ?? 0) * 1000) / 1000);
     let out: AnyRecord[];
+    const secs: number[] = [];
     if (typeof what === 'number') {
       out = what > 0 ? makeRecords(this.ds, stream, what, sec) : [];
+      out.forEach(() => secs.push(sec));
     } else {
       out = what.map((partial) => {
         const p = partial as Partial<AuditLogRecord & TicketEventRecord & AccessLogRecord>;
-        const own = stream === 'audit_logs' ? p.created_at : stream === 'ticket_events' ? p.timestamp : p.timestamp;
-        const at = own === undefined ? sec : typeof own === 'number' ? own : toSec(own);
+        const own: unknown = stream === 'audit_logs' ? p.created_at : p.timestamp;
+        // A null, wrong-typed or unparseable time is served as given, stored at `sec`.
+        const at = typeof own === 'number' && stream === 'ticket_events' ? own : typeof own === 'string' && Number.isFinite(Date.parse(own)) ? toSec(own) : sec;
+        secs.push(at);
         const base = makeRecords(this.ds, stream, 1, at)[0] as AnyRecord;
         return Object.assign(base, partial) as AnyRecord;
       });
     }
-    this.insert(stream, out);
+    this.insert(stream, out, secs);
     return out as StreamRecordMap[S][];
   }
 
@@ -281,6 +289,13 @@ export class SimulatorServer {
       }
       return this.reply(res, entry, reply, headers);
     }
+    const html = rule('html200');
+    if (html) return this.reply(res, entry, { status: 200, body: '<!DOCTYPE html><html><head><title>Zendesk</title></head><body><p>Please sign in.</p></body></html>', headers: { 'content-type': 'text/html; charset=utf-8' } }, {});
+    const redirect = rule('redirect');
+    if (redirect) {
+      const to = new URL(req.url ?? '/', redirect.location ?? 'https://redirect.invalid').toString();
+      return this.reply(res, entry, { status: 302, body: `<html><body>You are being <a href="${to}">redirected</a>.</body></html>`, headers: { location: to, 'content-type': 'text/html; charset=utf-8' } }, {});
+    }
     const storm = rule('429');
     if (storm) {
       const window = this.limiter.options.windowMs;
@@ -295,7 +310,15 @@ export class SimulatorServer {
     const decision = this.limiter.take(buckets, now);
     if (!decision.ok) return this.tooMany(res, entry, endpoint, now, decision.retryAfterSec, decision);
 
-    const ctx: HandlerContext = { url, base: requestBase(req, this.url), nowMs: now, repeat: rule('repeat') ? (rule('repeat')?.repeat ?? 5) : 0 };
+    // Rails parses the query before the controller runs; a shape conflict never reaches it.
+    let query: RackParams;
+    try {
+      query = parseNestedQuery(url.search.slice(1));
+    } catch (err) {
+      const why = `Invalid query parameters: ${err instanceof Error ? err.message : String(err)}`;
+      return this.reply(res, entry, access ? accessLogErrors.malformed(why) : supportErrors.invalidValue(why), {});
+    }
+    const ctx: HandlerContext = { url, query, base: requestBase(req, this.url), nowMs: now, repeat: rule('repeat') ? (rule('repeat')?.repeat ?? 5) : 0, state: this.handlerState };
     let result: HandlerResult;
     if (endpoint === 'audit_logs') result = listAuditLogs(this.ds, ctx, this.behaviour);
     else if (endpoint === 'audit_log') result = showAuditLog(this.ds, ctx, r.id as number);

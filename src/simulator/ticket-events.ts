@@ -15,6 +15,7 @@
 import type { Dataset } from './data.js';
 import { supportErrors } from './errors.js';
 import { buildLink, intParam, type HandlerContext, type HandlerResult } from './http.js';
+import { scalar } from './rack-query.js';
 import type { Entry } from './store.js';
 import type { TicketChildEvent, TicketEventRecord } from './types.js';
 
@@ -46,8 +47,9 @@ export function exportTicketEvents(ds: Dataset, ctx: HandlerContext, behaviour: 
   const p = ctx.url.searchParams;
   const minAge = behaviour.incrementalMinAgeSeconds ?? 60;
   const nowSec = Math.floor(ctx.nowMs / 1000);
-  const raw = p.get('start_time');
-  if (raw === null || raw.trim() === '') return supportErrors.invalidValue('start_time is required');
+  const raw = scalar(ctx.query, 'start_time');
+  if (typeof raw === 'object') return supportErrors.invalidValue('start_time must be a Unix epoch time in seconds');
+  if (raw === undefined || raw.trim() === '') return supportErrors.invalidValue('start_time is required');
   if (!/^-?\d+$/.test(raw.trim())) return supportErrors.invalidValue('start_time must be a Unix epoch time in seconds');
   const start = Number(raw.trim());
   const cutoff = nowSec - minAge;
@@ -55,10 +57,11 @@ export function exportTicketEvents(ds: Dataset, ctx: HandlerContext, behaviour: 
     const age = minAge % 60 === 0 ? `${minAge / 60} minute${minAge === 60 ? '' : 's'}` : `${minAge} seconds`;
     return supportErrors.invalidValue(`Too recent start_time. Use a start_time older than ${age}`, 422);
   }
-  let perPage = intParam(p, 'per_page') ?? MAX_PAGE;
+  let perPage = intParam(ctx.query, 'per_page') ?? MAX_PAGE;
   if (Number.isNaN(perPage) || perPage < 1) return supportErrors.invalidValue('per_page must be a positive integer');
   perPage = Math.min(perPage, MAX_PAGE);
-  const withComments = (p.get('include') ?? '').split(',').map((s) => s.trim()).includes('comment_events');
+  const include = scalar(ctx.query, 'include');
+  const withComments = (typeof include === 'string' ? include : '').split(',').map((s) => s.trim()).includes('comment_events');
 
   const s = ds.ticketEvents;
   const entries = s.entries;

@@ -66,17 +66,19 @@ describe('GET /api/v2/audit_logs (cursor pagination)', () => {
     expect(Object.keys(r.json)).toEqual(['audit_logs', 'meta', 'links']);
   });
 
-  it('filters by an inclusive created_at range at second precision, in both spellings', async () => {
+  it('filters by an inclusive created_at range at second precision, in the array form only', async () => {
     // Pick boundaries on seconds that hold several records, so exclusive ends would show.
     const busy = [...counts(all.map(sec)).entries()].filter(([, n]) => n > 2).map(([s]) => s);
     const from = busy[1]!;
     const to = busy[busy.length - 2]!;
     const expected = all.filter((r) => sec(r) >= from && sec(r) <= to).map((r) => r.id);
     const iso = (s: number) => new Date(s * 1000).toISOString().replace('.000', '');
-    for (const key of ['filter[created_at][]', 'filter[created_at]']) {
-      const pages = await walk(`${sim.url}/api/v2/audit_logs?${key}=${iso(from)}&${key}=${iso(to)}&page[size]=100&sort=created_at`);
-      expect(pages.flatMap((p) => p.audit_logs.map((r) => r.id))).toEqual(expected);
-    }
+    const key = 'filter[created_at][]';
+    const pages = await walk(`${sim.url}/api/v2/audit_logs?${key}=${iso(from)}&${key}=${iso(to)}&page[size]=100&sort=created_at`);
+    expect(pages.flatMap((p) => p.audit_logs.map((r) => r.id))).toEqual(expected);
+    // The bare key twice is one value to Rack (the last), and Zendesk refuses it (see wire-contract.test.ts).
+    const bare = await get(`${sim.url}/api/v2/audit_logs?filter[created_at]=${iso(from)}&filter[created_at]=${iso(to)}&page[size]=100`);
+    expect(bare.status).toBe(400);
     // Sub-second input is truncated to the second.
     const r = await get<CursorPage>(`${sim.url}/api/v2/audit_logs?filter[created_at][]=${iso(from).replace('Z', '.900Z')}&filter[created_at][]=${iso(from).replace('Z', '.100Z')}&page[size]=100`);
     expect(r.json.audit_logs.map((x) => x.id).sort()).toEqual(all.filter((x) => sec(x) === from).map((x) => x.id).sort());

@@ -2,6 +2,9 @@
 // 90-day retention). Time windows with filter[start]/filter[end] (yyyy-mm-ddThh:mm:ssZ),
 // cursor pagination up to page[size]=2500, links.next followed verbatim, a checkpoint per
 // page, a lookback for late entries and dedupe by ULID id (see windowed-poller.ts).
+// The documented filters that cut noise are exposed: filter[user_id], filter[path] (the REST
+// path, no query), filter[browser_url] (the agent's page) and filter[graphql]=true (leave out
+// GraphQL requests), per https://developer.zendesk.com/api-reference/ticketing/account-configuration/access_logs/
 
 import { z } from 'zod';
 import { defineSource } from '../../core/plugin.js';
@@ -24,8 +27,18 @@ export const accessLogsSource = defineSource({
     requestsPerMinute: z.number().int().min(1).max(1000).default(50).describe('Endpoint limit of the Access Logs API'),
     filter: z
       .strictObject({
-        userId: z.number().int().optional().describe('filter[user_id]'),
-        path: z.string().optional().describe('filter[path]: URL path of the object accessed'),
+        userId: z.number().int().positive().optional().describe('filter[user_id]: only this user'),
+        path: z
+          .string()
+          .regex(/^\/[^?#\s]*$/, 'expected a URL path such as /api/v2/users/123.json (no query string)')
+          .optional()
+          .describe('filter[path]: URL path of the object accessed, without query parameters'),
+        browserUrl: z
+          .string()
+          .regex(/^(https?:\/\/[^\s/]+)?\/[^\s]*$/, 'expected the browser page as a path (/agent/tickets/1) or a URL (https://acme.zendesk.com/agent/tickets/1); the documented examples show both')
+          .optional()
+          .describe('filter[browser_url]: only requests made from this agent page'),
+        excludeGraphql: z.boolean().optional().describe('filter[graphql]=true: leave out GraphQL requests (default false)'),
       })
       .default({}),
   },
@@ -49,15 +62,18 @@ export const accessLogsSource = defineSource({
             maxPagesPerWindow: 20,
             endpoint: 'access_logs',
             endpointLimit: config.requestsPerMinute,
+            order: 'asc',
             timeOf: (r) => parseTime(r.timestamp),
-            firstUrl: (lo, hi) => {
+            requests: (lo, hi) => {
               const q = new URLSearchParams();
               q.set('filter[start]', isoSeconds(lo));
               q.set('filter[end]', isoSeconds(hi));
               if (config.filter.userId !== undefined) q.set('filter[user_id]', String(config.filter.userId));
               if (config.filter.path) q.set('filter[path]', config.filter.path);
+              if (config.filter.browserUrl) q.set('filter[browser_url]', config.filter.browserUrl);
+              if (config.filter.excludeGraphql) q.set('filter[graphql]', 'true');
               q.set('page[size]', String(config.pageSize));
-              return `/api/v2/access_logs?${q.toString()}`;
+              return [`/api/v2/access_logs?${q.toString()}`];
             },
           },
           windowOptions(config, start),
