@@ -11,7 +11,8 @@ import { accessLogErrors, supportErrors, type ErrorReply } from './errors.js';
 import { FaultEngine, type FaultKind, type FaultRule } from './faults.js';
 import { requestBase, type HandlerContext, type HandlerResult } from './http.js';
 import { bucketsFor, primaryBucket, RateLimiter, type BucketState, type LimitDecision, type LimitOptions, type Violation } from './rate-limit.js';
-import { exportTicketEvents, type TicketEventBehaviour } from './ticket-events.js';
+import { childRng, type Rng } from './prng.js';
+import { backdateLate, exportTicketEvents, type TicketEventBehaviour } from './ticket-events.js';
 import type { AccessLogRecord, AuditLogRecord, EndpointName, StreamName, StreamRecordMap, TicketEventRecord } from './types.js';
 import { ENDPOINTS } from './types.js';
 
@@ -109,6 +110,7 @@ export class SimulatorServer {
   readonly violations: Violation[] = [];
   private live: Map<StreamName, { perMinute: number; sinceMs: number; emitted: number }> = new Map();
   private seq = 0;
+  private readonly lateRng: Rng;
   private readonly server: Server;
   url = '';
 
@@ -124,6 +126,7 @@ export class SimulatorServer {
     this.faults = new FaultEngine(opts.faults);
     this.auth = opts.auth;
     this.behaviour = opts.behaviour;
+    this.lateRng = childRng(opts.seed, 'ticket_events:late');
     this.setLive(opts.live);
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       this.handle(req, res).catch((err: unknown) => {
@@ -180,7 +183,8 @@ export class SimulatorServer {
         const sec = Math.floor((st.sinceMs + ((i + 1) * 60_000) / st.perMinute) / 1000);
         let n = 1;
         while (i + n < due && Math.floor((st.sinceMs + ((i + n + 1) * 60_000) / st.perMinute) / 1000) === sec) n++;
-        this.insert(stream, makeRecords(this.ds, stream, n, sec));
+        const fresh = makeRecords(this.ds, stream, n, sec);
+        this.insert(stream, stream === 'ticket_events' ? backdateLate(fresh as TicketEventRecord[], this.lateRng, this.behaviour.ticketEventsLate) : fresh);
         i += n;
       }
       st.emitted = due;
