@@ -12,8 +12,9 @@ import { FaultEngine, type FaultKind, type FaultRule } from './faults.js';
 import { requestBase, type HandlerContext, type HandlerResult } from './http.js';
 import { bucketsFor, primaryBucket, RateLimiter, type BucketState, type LimitDecision, type LimitOptions, type Violation } from './rate-limit.js';
 import { childRng, type Rng } from './prng.js';
+import { listDeletedTickets, makeDeletion } from './deleted-tickets.js';
 import { backdateLate, exportTicketEvents, type TicketEventBehaviour } from './ticket-events.js';
-import type { AccessLogRecord, AuditLogRecord, EndpointName, StreamName, StreamRecordMap, TicketEventRecord } from './types.js';
+import type { AccessLogRecord, AuditLogRecord, DeletedTicketRecord, EndpointName, StreamName, StreamRecordMap, TicketEventRecord } from './types.js';
 import { ENDPOINTS } from './types.js';
 
 export interface BehaviourOptions extends AuditLogBehaviour, TicketEventBehaviour, AccessLogBehaviour {
@@ -76,7 +77,7 @@ export interface ServerOptions {
 const MAX_LOG = 100_000;
 
 function emptyCounters(): Counters {
-  return { total: 0, requests: { audit_logs: 0, audit_log: 0, ticket_events: 0, access_logs: 0, unknown: 0 }, statuses: {}, tooManyRequests: 0, retryAfterViolations: 0, faultsFired: 0 };
+  return { total: 0, requests: { audit_logs: 0, audit_log: 0, ticket_events: 0, access_logs: 0, deleted_tickets: 0, unknown: 0 }, statuses: {}, tooManyRequests: 0, retryAfterViolations: 0, faultsFired: 0 };
 }
 
 type Route = { endpoint: EndpointName; id?: number };
@@ -89,6 +90,7 @@ function route(method: string, path: string): Route | undefined {
   if (show) return { endpoint: 'audit_log', id: Number(show[1]) };
   if (p === '/api/v2/incremental/ticket_events') return { endpoint: 'ticket_events' };
   if (p === '/api/v2/access_logs') return { endpoint: 'access_logs' };
+  if (p === '/api/v2/deleted_tickets') return { endpoint: 'deleted_tickets' };
   return undefined;
 }
 
@@ -225,6 +227,17 @@ export class SimulatorServer {
     return out as StreamRecordMap[S][];
   }
 
+  /**
+   * Soft-deletes tickets now (or `timeOffset` seconds from now): `count` new ones, all by `actor`
+   * when given, or the given ticket ids (a restored ticket deleted again gets a new deleted_at).
+   */
+  deleteTickets(what: number | number[], o: AppendOptions & { actor?: { id: number; name: string } } = {}): DeletedTicketRecord[] {
+    const sec = o.at !== undefined ? toSec(o.at) : Math.floor((this.opts.now() + (o.timeOffset ?? 0) * 1000) / 1000);
+    const out = typeof what === 'number' ? Array.from({ length: what }, () => makeDeletion(this.ds.deletions, sec, o.actor)) : what.map((id) => ({ ...makeDeletion(this.ds.deletions, sec, o.actor), id }));
+    for (const r of out) this.ds.deletedTickets.put(r);
+    return out;
+  }
+
   resetStats(): void {
     this.log.length = 0;
     this.violations.length = 0;
@@ -304,6 +317,7 @@ export class SimulatorServer {
     if (endpoint === 'audit_logs') result = listAuditLogs(this.ds, ctx, this.behaviour);
     else if (endpoint === 'audit_log') result = showAuditLog(this.ds, ctx, r.id as number);
     else if (endpoint === 'ticket_events') result = exportTicketEvents(this.ds, ctx, this.behaviour);
+    else if (endpoint === 'deleted_tickets') result = listDeletedTickets(this.ds.deletedTickets, ctx);
     else result = listAccessLogs(this.ds, ctx, this.behaviour);
     const malformed = result.status === 200 && rule('malformed') !== undefined;
     return this.reply(res, entry, result, this.limitHeaders(endpoint, decision.states), malformed);

@@ -24,7 +24,7 @@ async function followLate(lookback: string, minutes = 30, settleMinutes = 10) {
   const clock = virtualClock(T0);
   const s = await startSim(clock, { data, live: { ticket_events: { perMinute: 40 } }, behaviour: { ticketEventsLate: { fraction: 0.1, minDelaySeconds: 90, maxDelaySeconds: 180 } } }, open);
   const h = await runOn(clock, { probeName: `late-${lookback}`, accounts: [account(s)], sources: [source({ lookback })], pollMs: POLL });
-  open.push({ close: () => h.p.stop() });
+  open.push({ close: async () => void (await h.p.stop()) });
   await until(() => clock.now() >= T0 + minutes * 60_000, 'live period');
   s.setLive({});
   await until(() => clock.now() >= T0 + (minutes + settleMinutes) * 60_000, 'settle period');
@@ -78,7 +78,7 @@ describe('zendesk_ticket_audits at the live tail', () => {
     const clock = virtualClock(T0);
     const s = await startSim(clock, { data, behaviour: { ticketEventsEndTimeMissing: how } }, open);
     const h = await runOn(clock, { probeName: `noend-${how}`, accounts: [account(s)], sources: [source({ lookback: '0s' })], pollMs: POLL });
-    open.push({ close: () => h.p.stop() });
+    open.push({ close: async () => void (await h.p.stop()) });
     await until(() => clock.now() >= T0 + 10 * POLL, 'ten polls');
     expect(h.p.components.get('tickets')?.state).not.toBe('failed');
     const first = checkpointOf(h.dataDir, 'tickets') as { startTime: number };
@@ -101,7 +101,7 @@ describe('zendesk_ticket_audits at the live tail', () => {
     // The client tries a malformed page 3 times before giving it up: one poll's worth.
     const s = await startSim(clock, { data, faults: [{ endpoint: 'ticket_events', kind: 'malformed', onRequest: 1, count: 3 }] }, open);
     const h = await runOn(clock, { probeName: 'malformed-once', accounts: [account(s)], sources: [source()], pollMs: POLL });
-    open.push({ close: () => h.p.stop() });
+    open.push({ close: async () => void (await h.p.stop()) });
     await until(() => acceptedIds(h.pr, 'ticket_audit').length >= 60, 'all events');
     expect(h.p.components.get('tickets')?.state).not.toBe('failed');
     await h.p.stop();
@@ -114,7 +114,7 @@ describe('zendesk_ticket_audits at the live tail', () => {
     const clock = virtualClock(T0);
     const s = await startSim(clock, { data, faults: [{ endpoint: 'ticket_events', kind: 'malformed', onRequest: 1, count: 9 }] }, open);
     const h = await runOn(clock, { probeName: 'malformed-3', accounts: [account(s)], sources: [source()], pollMs: POLL });
-    open.push({ close: () => h.p.stop() });
+    open.push({ close: async () => void (await h.p.stop()) });
     await until(() => h.p.components.get('tickets')?.state === 'failed', 'source failed', 60_000);
     expect(readDeadLetters(h.dataDir).filter((d) => d.reason === 'malformed_page')).toHaveLength(3);
     expect(h.pr.accepted).toHaveLength(0);
@@ -135,7 +135,7 @@ describe('zendesk_ticket_audits at the live tail', () => {
     const clock = virtualClock(T0);
     const s = await startSim(clock, { data }, open);
     const h = await runOn(clock, { probeName: 'idle', accounts: [account(s)], sources: [source({ lookback: '0s' })], pollMs: POLL });
-    open.push({ close: () => h.p.stop() });
+    open.push({ close: async () => void (await h.p.stop()) });
     await until(() => clock.now() >= T0 + 8 * POLL, 'eight polls');
     await h.p.stop();
     const idle = logLines(h.logs, 'incremental export returned no progress; waiting before asking again');
