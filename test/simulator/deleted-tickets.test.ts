@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSimulator, type DeletedTicketRecord, type Simulator } from '../../src/simulator/index.js';
-import { get, testClock, T0 } from './helpers.js';
+import { get, testClock, T0, type Reply } from './helpers.js';
 
 interface CursorPage {
   deleted_tickets: DeletedTicketRecord[];
@@ -24,7 +24,7 @@ async function walk(s: Simulator, query: string): Promise<{ pages: CursorPage[];
   const pages: CursorPage[] = [];
   let url: string | null = `${s.url}/api/v2/deleted_tickets?${query}`;
   while (url) {
-    const r = await get<CursorPage>(url);
+    const r: Reply<CursorPage> = await get<CursorPage>(url);
     expect(r.status).toBe(200);
     pages.push(r.json);
     url = r.json.meta.has_more ? r.json.links.next : null;
