@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { DeletedTicketRecord } from '../../src/simulator/index.js';
 import { deletionKey } from '../../src/sources/zendesk/deleted-tickets.js';
 import { readDeadLetters, tempDir } from '../support/probe.js';
+import { validateEcs, validateOcsf } from '../support/schema-validator.js';
 import { account, acceptedIds, checkpointOf, lossAndDuplicates, runOn, startSim, until, virtualClock, type Harness } from './ticket-harness.js';
 
 const open: { close(): Promise<void> }[] = [];
@@ -100,5 +101,32 @@ describe('zendesk_deleted_tickets', () => {
     const r = await once.p.done;
     expect(r.ok).toBe(false);
     expect(r.failures[0]).toMatchObject({ component: 'deleted', reason: expect.stringContaining('malformed page') });
+  });
+
+  it('end to end through ocsf and ecs: every mapped deletion is schema-valid and the generated mass deletion is labelled', async () => {
+    const clock = virtualClock(T0);
+    const s = await startSim(clock, { data: data(60) }, open);
+    const h = await runOn(clock, {
+      probeName: 'del-e2e',
+      accounts: [account(s)],
+      sources: [source],
+      transforms: [
+        { id: 'ocsf', type: 'ocsf', inputs: ['deleted'] },
+        { id: 'ecs', type: 'ecs', inputs: ['deleted'] },
+      ],
+      pollMs: POLL,
+      once: true,
+    });
+    expect(await h.p.done).toEqual({ ok: true, failures: [] });
+    const ocsf = h.pr.accepted.filter((e) => e.meta.schema === 'ocsf');
+    const ecs = h.pr.accepted.filter((e) => e.meta.schema === 'ecs');
+    expect(ocsf).toHaveLength(60);
+    expect(ecs).toHaveLength(60);
+    expect(ocsf.flatMap((e) => validateOcsf(e.body))).toEqual([]);
+    expect(ecs.flatMap((e) => validateEcs(e.body))).toEqual([]);
+    // The simulator's burst: one agent deleting 15 tickets 8 s apart; from the 10th on (default threshold) they are labelled.
+    const labelled = ocsf.filter((e) => ((e.body.metadata as { labels?: string[] }).labels ?? []).includes('risk:mass_ticket_deletion'));
+    expect(labelled).toHaveLength(6);
+    expect(new Set(labelled.map((e) => JSON.stringify((e.body.actor as { user: unknown }).user))).size).toBe(1);
   });
 });
