@@ -4,7 +4,7 @@
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { pruneSeen, readTicketEventsState } from '../../src/sources/zendesk/ticket-events.js';
-import { readDeadLetters } from '../support/probe.js';
+import { readDeadLetters, tempDir } from '../support/probe.js';
 import { account, acceptedIds, checkpointOf, logLines, lossAndDuplicates, runOn, startSim, until, virtualClock } from './ticket-harness.js';
 
 const open: { close(): Promise<void> }[] = [];
@@ -57,6 +57,27 @@ describe('zendesk_ticket_audits at the live tail', () => {
     // The checkpoint keeps only ids within the lookback of its frontier.
     const cp = checkpointOf(h.dataDir, 'tickets') as { startTime: number; seen: Record<string, number> };
     expect(Object.values(cp.seen).every((sec) => sec >= cp.startTime - 300)).toBe(true);
+  });
+
+  it('keeps exactly-once across a restart in the middle of live traffic with late events', async () => {
+    const clock = virtualClock(T0);
+    const s = await startSim(clock, { data, live: { ticket_events: { perMinute: 40 } }, behaviour: { ticketEventsLate: { fraction: 0.1, minDelaySeconds: 90, maxDelaySeconds: 180 } } }, open);
+    const dataDir = tempDir('zsf-tickets-restart-');
+    const first = await runOn(clock, { probeName: 'late-restart-1', accounts: [account(s)], sources: [source()], pollMs: POLL, dataDir });
+    open.push({ close: async () => void (await first.p.stop()) });
+    await until(() => clock.now() >= T0 + 12 * 60_000, 'first run');
+    await first.p.stop();
+    // Down for two minutes: late events keep arriving meanwhile.
+    clock.advance(2 * 60_000);
+    const second = await runOn(clock, { probeName: 'late-restart-2', accounts: [account(s)], sources: [source()], pollMs: POLL, dataDir });
+    open.push({ close: async () => void (await second.p.stop()) });
+    await until(() => clock.now() >= T0 + 25 * 60_000, 'second run');
+    s.setLive({});
+    await until(() => clock.now() >= T0 + 35 * 60_000, 'settle');
+    await second.p.stop();
+    const got = [...acceptedIds(first.pr, 'ticket_audit'), ...acceptedIds(second.pr, 'ticket_audit')];
+    expect(acceptedIds(first.pr, 'ticket_audit').length).toBeGreaterThan(300);
+    expect(lossAndDuplicates(got, s.records('ticket_events').map((r) => String(r.id)))).toEqual({ lost: [], duplicates: 0, unexpected: [] });
   });
 
   it('loses late events without the lookback (the simulator really does add them late)', async () => {
