@@ -1,12 +1,14 @@
 // The deleted-tickets source against the simulator: backfill, follow with new deletions,
 // restores and re-deletions, a deletion that shows up late, a restart, and malformed pages.
 
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DeletedTicketRecord } from '../../src/simulator/index.js';
 import { deletionKey } from '../../src/sources/zendesk/deleted-tickets.js';
 import { readDeadLetters, tempDir } from '../support/probe.js';
 import { validateEcs, validateOcsf } from '../support/schema-validator.js';
-import { account, acceptedIds, checkpointOf, lossAndDuplicates, runOn, startSim, until, virtualClock, type Harness } from './ticket-harness.js';
+import { account, acceptedIds, logLines, checkpointOf, lossAndDuplicates, runOn, startSim, until, virtualClock, type Harness } from './ticket-harness.js';
 
 const open: { close(): Promise<void> }[] = [];
 afterEach(async () => {
@@ -134,5 +136,32 @@ describe('zendesk_deleted_tickets', () => {
     const labelled = ocsf.filter((e) => ((e.body.metadata as { labels?: string[] }).labels ?? []).includes('risk:mass_ticket_deletion'));
     expect(labelled).toHaveLength(6);
     expect(new Set(labelled.map((e) => JSON.stringify((e.body.actor as { user: unknown }).user))).size).toBe(1);
+  });
+
+  it('reads the whole list when the server ignores the newest-first sort, and still sends each deletion once', async () => {
+    // A stand-in for a Zendesk that answers oldest first whatever sort was asked: 250 deletions, 100 a page.
+    const list = Array.from({ length: 250 }, (_, i) => ({ id: 1000 + i, subject: `t${i}`, actor: { id: 7, name: 'A' }, previous_state: 'open', deleted_at: new Date(T0 - (250 - i) * 3_600_000).toISOString().replace('.000Z', 'Z') }));
+    const server = createServer((req, res) => {
+      const u = new URL(req.url ?? '/', 'http://x');
+      const from = Number(u.searchParams.get('page[after]') ?? 0);
+      const page = list.slice(from, from + 100);
+      const more = from + 100 < list.length;
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ deleted_tickets: page, meta: { has_more: more }, links: { next: more ? `/api/v2/deleted_tickets?page[size]=100&page[after]=${from + 100}` : null } }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    open.push({ close: () => new Promise<void>((r) => server.close(() => r())) });
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const clock = virtualClock(T0);
+    const acct = account({ url });
+    const h = await runOn(clock, { probeName: 'del-unsorted', accounts: [acct], sources: [source], pollMs: POLL });
+    stopOnClose(h);
+    await until(() => acceptedIds(h.pr, 'deleted_ticket').length >= 250, 'all deletions');
+    const at = clock.now();
+    await until(() => clock.now() >= at + 3 * POLL, 'three more polls');
+    await h.p.stop();
+    const want = list.map((t) => deletionKey(String(t.id), Date.parse(t.deleted_at)));
+    expect(lossAndDuplicates(acceptedIds(h.pr, 'deleted_ticket'), want)).toEqual({ lost: [], duplicates: 0, unexpected: [] });
+    expect(logLines(h.logs, 'deleted tickets not returned newest first; reading the whole list each poll')).toHaveLength(1);
   });
 });

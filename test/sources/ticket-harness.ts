@@ -33,7 +33,7 @@ export async function until(pred: () => boolean, what: string, timeoutMs = 20_00
   }
 }
 
-export function account(s: Simulator, name = 'acme') {
+export function account(s: Pick<Simulator, 'url'>, name = 'acme') {
   return { name, baseUrl: s.url, auth: { type: 'token', email: DEMO_CREDENTIALS.email, token: DEMO_CREDENTIALS.token }, requestsPerMinute: 100_000 };
 }
 
