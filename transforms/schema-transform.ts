@@ -17,6 +17,8 @@ export const schemaOptions = {
     .default(30 * 86_400_000)
     .describe('How far back (in event time) a user\'s sign-in IPs are remembered for the "sign-in from a new IP" rule, e.g. "30d"'),
   newIpMaxUsers: z.number().int().min(1).max(10_000_000).default(100_000).describe('Users kept in the sign-in IP memory (least recently seen are forgotten first)'),
+  massDeletionCount: z.number().int().min(2).max(100_000).default(10).describe('Label "risk:mass_ticket_deletion" when one user deletes at least this many tickets within massDeletionWindow'),
+  massDeletionWindow: duration({ min: 1000 }).default(600_000).describe('Event-time window of the mass-deletion rule, e.g. "10m" (counted per transform, per process)'),
   ticketAudits: z
     .enum(['per_audit', 'per_child'])
     .default('per_audit')
@@ -37,7 +39,7 @@ export type MapperOptions = SchemaOptions & { origins?: ReadonlyMap<string, stri
 export type SchemaMapper = (event: PipelineEvent, p: Prepared, e: Enrichment, opts: MapperOptions) => Mapped[];
 
 export function schemaTransform(schema: Exclude<EventSchema, 'zendesk' | 'raw'>, opts: MapperOptions, map: SchemaMapper): Transform {
-  const enrich = createEnricher({ enabled: opts.enrich, newIpWindowMs: opts.newIpWindow, newIpMaxUsers: opts.newIpMaxUsers });
+  const enrich = createEnricher({ enabled: opts.enrich, newIpWindowMs: opts.newIpWindow, newIpMaxUsers: opts.newIpMaxUsers, massDeletionCount: opts.massDeletionCount, massDeletionWindowMs: opts.massDeletionWindow });
   return (event) => {
     if (event.meta.schema === schema) return event; // already mapped (e.g. replayed dead letters)
     if (event.meta.schema !== 'zendesk') throw new MappingError(`${schema} transform expects Zendesk records, got a "${event.meta.schema}" event`);

@@ -7,7 +7,7 @@ import type { Metrics } from '../observability/metrics.js';
 import type { DeadLetterInput } from './dead-letter.js';
 
 /** Known Zendesk streams; more may come, so `string` is accepted too. */
-export type Stream = 'audit_log' | 'ticket_audit' | 'access_log' | (string & {});
+export type Stream = 'audit_log' | 'ticket_audit' | 'access_log' | 'deleted_ticket' | (string & {});
 
 /** One upstream item exactly as Zendesk returned it (DESIGN §2). */
 export interface SourceRecord {

@@ -32,6 +32,7 @@ const SCOPES: Record<EndpointName, string[]> = {
   audit_log: ['read', 'auditlogs:read'],
   ticket_events: ['read', 'tickets:read'],
   access_logs: ['read'],
+  deleted_tickets: ['read', 'tickets:read'],
 };
 
 export function checkAuth(headers: IncomingHttpHeaders, opts: AuthOptions, endpoint: EndpointName): { ok: true; principal: Principal } | { ok: false; reply: ErrorReply } {

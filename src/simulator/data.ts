@@ -3,6 +3,7 @@
 // an agent's page load), so page boundaries routinely fall inside a second.
 
 import { childRng, chance, int, pick, weighted, type Rng } from './prng.js';
+import { deletionFactory, generateDeletions, type DeletedTicketList, type DeletionFactory } from './deleted-tickets.js';
 import { SortedStream, type Entry } from './store.js';
 import type { AccessLogRecord, AuditLogRecord, StreamName, TicketChildEvent, TicketEventRecord, Via } from './types.js';
 import { ulid } from './ulid.js';
@@ -30,6 +31,8 @@ export interface DataOptions {
    * at least 2500 ticket events, otherwise 0 (none).
    */
   ticketEventBurst?: number;
+  /** Number of soft-deleted tickets listed by /api/v2/deleted_tickets (default 40), within the last 30 days of the range. */
+  deletedTickets?: number;
 }
 
 export const SYSTEM_ACTOR = { id: -1, name: 'Zendesk' } as const;
@@ -624,6 +627,8 @@ export interface Dataset {
   audit: SortedStream<AuditLogRecord>;
   ticketEvents: SortedStream<TicketEventRecord>;
   access: SortedStream<AccessLogRecord>;
+  deletedTickets: DeletedTicketList;
+  deletions: DeletionFactory;
 }
 
 /** Builds the three streams. Same seed and options (including times) give byte-identical records. */
@@ -652,7 +657,9 @@ export function generateDataset(seed: number, opts: DataOptions & { nowMs: numbe
   const accessRaw = build('access_logs', opts.accessLogs ?? 3000, 0, (s, n) => factory.accessCluster(s, n), accessEntry);
   // Within a second, access logs order by their ULID (millisecond + randomness), not by generation order.
   sortWithinSeconds(accessRaw.entries);
-  return { seed, subdomain, baseUrl, startSec, endSec, factory, audit, ticketEvents, access: accessRaw };
+  const deletions = deletionFactory(seed, factory.people);
+  const deletedTickets = generateDeletions(deletions, opts.deletedTickets ?? 40, startSec, endSec);
+  return { seed, subdomain, baseUrl, startSec, endSec, factory, audit, ticketEvents, access: accessRaw, deletedTickets, deletions };
 }
 
 /** Entries are in second order already; order each run of equal seconds by key. */

@@ -8,14 +8,14 @@ import type { DataOptions } from './data.js';
 import type { FaultRule } from './faults.js';
 import type { LimitOptions, Violation } from './rate-limit.js';
 import { SimulatorServer, type AppendOptions, type BehaviourOptions, type Counters, type LiveOptions, type RequestLogEntry } from './server.js';
-import type { StreamName, StreamRecordMap } from './types.js';
+import type { DeletedTicketRecord, StreamName, StreamRecordMap } from './types.js';
 
 export type { AuthOptions, OAuthToken } from './auth.js';
 export type { DataOptions } from './data.js';
 export { parseFaultSpec, type FaultKind, type FaultRule } from './faults.js';
 export type { LimitOptions, Violation, BucketName } from './rate-limit.js';
 export type { AppendOptions, BehaviourOptions, Counters, LiveOptions, RequestLogEntry } from './server.js';
-export type { AccessLogRecord, AuditLogRecord, EndpointName, StreamName, StreamRecordMap, TicketChildEvent, TicketEventRecord, Via } from './types.js';
+export type { AccessLogRecord, AuditLogRecord, DeletedTicketRecord, EndpointName, StreamName, StreamRecordMap, TicketChildEvent, TicketEventRecord, Via } from './types.js';
 export { STREAMS, ENDPOINTS } from './types.js';
 export { mulberry32 } from './prng.js';
 export { isUlid, ulidTime } from './ulid.js';
@@ -53,6 +53,12 @@ export interface Simulator {
   /** Adds records now (or `timeOffset` seconds from now; negative for late arrivals). Returns them. */
   append<S extends StreamName>(stream: S, what: number | Partial<StreamRecordMap[S]>[], opts?: AppendOptions): StreamRecordMap[S][];
   setLive(live: LiveOptions): void;
+  /** The soft-deleted tickets currently listed, ascending by (deleted_at, id). */
+  deletedTickets(): DeletedTicketRecord[];
+  /** Soft-deletes `count` new tickets (or these ids) now or at `timeOffset`/`at`; by `actor` when given. */
+  deleteTickets(what: number | number[], opts?: AppendOptions & { actor?: { id: number; name: string } }): DeletedTicketRecord[];
+  /** Restores a deleted ticket: it leaves the list. Returns whether it was listed. */
+  restoreTicket(id: number): boolean;
 
   setFaults(rules: FaultRule[]): void;
   addFault(rule: FaultRule): void;
@@ -104,6 +110,9 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     records: (stream) => srv.records(stream),
     append: (stream, what, o) => srv.append(stream, what, o),
     setLive: (live) => srv.setLive(live),
+    deletedTickets: () => srv.ds.deletedTickets.records(),
+    deleteTickets: (what, o) => srv.deleteTickets(what, o),
+    restoreTicket: (id) => srv.ds.deletedTickets.restore(id),
     setFaults: (rules) => srv.faults.set(rules),
     addFault: (rule) => srv.faults.add(rule),
     clearFaults: () => srv.faults.clear(),

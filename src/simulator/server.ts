@@ -12,8 +12,10 @@ import { FaultEngine, type FaultKind, type FaultRule } from './faults.js';
 import { requestBase, type HandlerContext, type HandlerResult } from './http.js';
 import { parseNestedQuery, type RackParams } from './rack-query.js';
 import { bucketsFor, primaryBucket, RateLimiter, type BucketState, type LimitDecision, type LimitOptions, type Violation } from './rate-limit.js';
-import { exportTicketEvents, type TicketEventBehaviour } from './ticket-events.js';
-import type { AccessLogRecord, AuditLogRecord, EndpointName, StreamName, StreamRecordMap, TicketEventRecord } from './types.js';
+import { childRng, type Rng } from './prng.js';
+import { listDeletedTickets, makeDeletion } from './deleted-tickets.js';
+import { backdateLate, exportTicketEvents, type TicketEventBehaviour } from './ticket-events.js';
+import type { AccessLogRecord, AuditLogRecord, DeletedTicketRecord, EndpointName, StreamName, StreamRecordMap, TicketEventRecord } from './types.js';
 import { ENDPOINTS } from './types.js';
 
 export interface BehaviourOptions extends AuditLogBehaviour, TicketEventBehaviour, AccessLogBehaviour {
@@ -76,7 +78,7 @@ export interface ServerOptions {
 const MAX_LOG = 100_000;
 
 function emptyCounters(): Counters {
-  return { total: 0, requests: { audit_logs: 0, audit_log: 0, ticket_events: 0, access_logs: 0, unknown: 0 }, statuses: {}, tooManyRequests: 0, retryAfterViolations: 0, faultsFired: 0 };
+  return { total: 0, requests: { audit_logs: 0, audit_log: 0, ticket_events: 0, access_logs: 0, deleted_tickets: 0, unknown: 0 }, statuses: {}, tooManyRequests: 0, retryAfterViolations: 0, faultsFired: 0 };
 }
 
 type Route = { endpoint: EndpointName; id?: number };
@@ -89,6 +91,7 @@ function route(method: string, path: string): Route | undefined {
   if (show) return { endpoint: 'audit_log', id: Number(show[1]) };
   if (p === '/api/v2/incremental/ticket_events') return { endpoint: 'ticket_events' };
   if (p === '/api/v2/access_logs') return { endpoint: 'access_logs' };
+  if (p === '/api/v2/deleted_tickets') return { endpoint: 'deleted_tickets' };
   return undefined;
 }
 
@@ -111,6 +114,7 @@ export class SimulatorServer {
   private live: Map<StreamName, { perMinute: number; sinceMs: number; emitted: number }> = new Map();
   private seq = 0;
   private readonly handlerState: HandlerContext['state'] = {};
+  private readonly lateRng: Rng;
   private readonly server: Server;
   url = '';
 
@@ -126,6 +130,7 @@ export class SimulatorServer {
     this.faults = new FaultEngine(opts.faults);
     this.auth = opts.auth;
     this.behaviour = opts.behaviour;
+    this.lateRng = childRng(opts.seed, 'ticket_events:late');
     this.setLive(opts.live);
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       this.handle(req, res).catch((err: unknown) => {
@@ -182,7 +187,8 @@ export class SimulatorServer {
         const sec = Math.floor((st.sinceMs + ((i + 1) * 60_000) / st.perMinute) / 1000);
         let n = 1;
         while (i + n < due && Math.floor((st.sinceMs + ((i + n + 1) * 60_000) / st.perMinute) / 1000) === sec) n++;
-        this.insert(stream, makeRecords(this.ds, stream, n, sec));
+        const fresh = makeRecords(this.ds, stream, n, sec);
+        this.insert(stream, stream === 'ticket_events' ? backdateLate(fresh as TicketEventRecord[], this.lateRng, this.behaviour.ticketEventsLate) : fresh);
         i += n;
       }
       st.emitted = due;
@@ -227,6 +233,17 @@ export class SimulatorServer {
     }
     this.insert(stream, out, secs);
     return out as StreamRecordMap[S][];
+  }
+
+  /**
+   * Soft-deletes tickets now (or `timeOffset` seconds from now): `count` new ones, all by `actor`
+   * when given, or the given ticket ids (a restored ticket deleted again gets a new deleted_at).
+   */
+  deleteTickets(what: number | number[], o: AppendOptions & { actor?: { id: number; name: string } } = {}): DeletedTicketRecord[] {
+    const sec = o.at !== undefined ? toSec(o.at) : Math.floor((this.opts.now() + (o.timeOffset ?? 0) * 1000) / 1000);
+    const out = typeof what === 'number' ? Array.from({ length: what }, () => makeDeletion(this.ds.deletions, sec, o.actor)) : what.map((id) => ({ ...makeDeletion(this.ds.deletions, sec, o.actor), id }));
+    for (const r of out) this.ds.deletedTickets.put(r);
+    return out;
   }
 
   resetStats(): void {
@@ -323,6 +340,7 @@ export class SimulatorServer {
     if (endpoint === 'audit_logs') result = listAuditLogs(this.ds, ctx, this.behaviour);
     else if (endpoint === 'audit_log') result = showAuditLog(this.ds, ctx, r.id as number);
     else if (endpoint === 'ticket_events') result = exportTicketEvents(this.ds, ctx, this.behaviour);
+    else if (endpoint === 'deleted_tickets') result = listDeletedTickets(this.ds.deletedTickets, ctx);
     else result = listAccessLogs(this.ds, ctx, this.behaviour);
     const malformed = result.status === 200 && rule('malformed') !== undefined;
     return this.reply(res, entry, result, this.limitHeaders(endpoint, decision.states), malformed);

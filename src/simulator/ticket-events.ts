@@ -12,10 +12,11 @@
 //   update is described only by Boolean comment_present and comment_public object properties in the
 //   event's child_events array".
 
-import type { Dataset } from './data.js';
+import { isoSec, type Dataset } from './data.js';
 import { supportErrors } from './errors.js';
 import { buildLink, intParam, type HandlerContext, type HandlerResult } from './http.js';
 import { scalar } from './rack-query.js';
+import { chance, int, type Rng } from './prng.js';
 import type { Entry } from './store.js';
 import type { TicketChildEvent, TicketEventRecord } from './types.js';
 
@@ -27,6 +28,28 @@ export interface TicketEventBehaviour {
    * page repeats that second) or 'next-second' (last + 1: no repeats, safe because seconds are never split).
    */
   ticketEventsEndTime?: 'last' | 'next-second';
+  /**
+   * Live ticket events that reach the export late: this fraction of them is dated `minDelaySeconds`..
+   * `maxDelaySeconds` before the moment it arrives, so it shows up at a start_time a client has
+   * already passed (the export is ordered by time). Default: none late.
+   */
+  ticketEventsLate?: { fraction: number; minDelaySeconds: number; maxDelaySeconds: number };
+  /** Leave `end_time` out of export pages ('absent') or send it as null ('null'), as a misbehaving proxy or API change might. */
+  ticketEventsEndTimeMissing?: 'absent' | 'null';
+}
+
+/** Backdates a seeded share of freshly arrived events (see `ticketEventsLate`); returns them for insertion. */
+export function backdateLate(records: TicketEventRecord[], rng: Rng, late: TicketEventBehaviour['ticketEventsLate']): TicketEventRecord[] {
+  if (!late || !(late.fraction > 0)) return records;
+  for (const r of records) {
+    if (!chance(rng, late.fraction)) continue;
+    const sec = r.timestamp - int(rng, late.minDelaySeconds, Math.max(late.minDelaySeconds, late.maxDelaySeconds));
+    const at = isoSec(sec);
+    r.timestamp = sec;
+    r.created_at = at;
+    for (const c of r.child_events) if (typeof c.created_at === 'string') c.created_at = at;
+  }
+  return records;
 }
 
 const PATH = '/api/v2/incremental/ticket_events';
@@ -78,14 +101,14 @@ export function exportTicketEvents(ds: Dataset, ctx: HandlerContext, behaviour: 
   const page = entries.slice(lo, end);
   const last = page[page.length - 1];
   const endTime = last ? ((behaviour.ticketEventsEndTime ?? 'last') === 'next-second' ? last.t + 1 : last.t) : start;
-  return {
-    status: 200,
-    body: {
-      count: page.length,
-      end_of_stream: end >= hi,
-      end_time: endTime,
-      next_page: buildLink(ctx.base, PATH, p, (k) => k === 'start_time', [['start_time', String(endTime)]]),
-      ticket_events: page.map((e) => presentEvent(e.r, withComments)),
-    },
+  const body: Record<string, unknown> = {
+    count: page.length,
+    end_of_stream: end >= hi,
+    end_time: endTime,
+    next_page: buildLink(ctx.base, PATH, p, (k) => k === 'start_time', [['start_time', String(endTime)]]),
+    ticket_events: page.map((e) => presentEvent(e.r, withComments)),
   };
+  if (behaviour.ticketEventsEndTimeMissing === 'absent') delete body.end_time;
+  else if (behaviour.ticketEventsEndTimeMissing === 'null') body.end_time = null;
+  return { status: 200, body };
 }

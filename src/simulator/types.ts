@@ -66,6 +66,16 @@ export interface AccessLogRecord {
   user_id: number;
 }
 
+/** One soft-deleted ticket, fields as on https://developer.zendesk.com/api-reference/ticketing/tickets/tickets/#list-deleted-tickets */
+export interface DeletedTicketRecord {
+  actor: { id: number; name: string };
+  deleted_at: string;
+  description: string;
+  id: number;
+  previous_state: string;
+  subject: string;
+}
+
 export type StreamName = 'audit_logs' | 'ticket_events' | 'access_logs';
 export const STREAMS: readonly StreamName[] = ['audit_logs', 'ticket_events', 'access_logs'];
 
@@ -76,5 +86,5 @@ export interface StreamRecordMap {
 }
 
 /** Routed endpoints. `audit_log` is the single-record GET /api/v2/audit_logs/{id}. */
-export type EndpointName = 'audit_logs' | 'audit_log' | 'ticket_events' | 'access_logs';
-export const ENDPOINTS: readonly EndpointName[] = ['audit_logs', 'audit_log', 'ticket_events', 'access_logs'];
+export type EndpointName = 'audit_logs' | 'audit_log' | 'ticket_events' | 'access_logs' | 'deleted_tickets';
+export const ENDPOINTS: readonly EndpointName[] = ['audit_logs', 'audit_log', 'ticket_events', 'access_logs', 'deleted_tickets'];

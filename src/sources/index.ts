@@ -5,10 +5,12 @@ import { generatorSource } from './generator.js';
 import { auditLogsSource } from './zendesk/audit-logs.js';
 import { ticketEventsSource } from './zendesk/ticket-events.js';
 import { accessLogsSource } from './zendesk/access-logs.js';
+import { deletedTicketsSource } from './zendesk/deleted-tickets.js';
 
 export const sourcePlugins: SourcePlugin[] = [
   generatorSource,
   auditLogsSource,
   ticketEventsSource,
   accessLogsSource,
+  deletedTicketsSource,
 ];

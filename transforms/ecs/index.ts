@@ -8,6 +8,7 @@ import { schemaOptions, schemaTransform, type Mapped, type MapperOptions } from 
 import { accountOrigins } from '../zendesk/origin.js';
 import { mapAccessLogEcs } from './access-log.js';
 import { mapAuditLogEcs } from './audit-log.js';
+import { mapDeletedTicketEcs } from './deleted-ticket.js';
 import { mapTicketAuditEcs } from './ticket-audit.js';
 
 export function mapEcs(event: PipelineEvent, p: Prepared, e: Enrichment, opts: Pick<MapperOptions, 'rawData' | 'ticketAudits' | 'enrich' | 'origins'>): Mapped[] {
@@ -20,12 +21,14 @@ export function mapEcs(event: PipelineEvent, p: Prepared, e: Enrichment, opts: P
       return mapTicketAuditEcs({ id, account, enrichment: e, enriched, rawData: opts.rawData, ticket: p.ticket }, { perChild: opts.ticketAudits === 'per_child' });
     case 'access_log':
       return [{ id, body: mapAccessLogEcs({ id, account, enrichment: e, enriched, rawData: opts.rawData, access: p.access, activity: p.activity, origin: opts.origins?.get(account) }) }];
+    case 'deleted_ticket':
+      return [{ id, body: mapDeletedTicketEcs({ id, account, enrichment: e, enriched, rawData: opts.rawData, deleted: p.deleted }) }];
   }
 }
 
 export const ecsTransform = defineTransform({
   type: 'ecs',
-  description: 'Map Zendesk audit logs, ticket audits and access logs to ECS 9.4.0 (with security enrichment by default)',
+  description: 'Map Zendesk audit logs, ticket audits, access logs and ticket deletions to ECS 9.4.0 (with security enrichment by default)',
   options: schemaOptions,
   create(config, env) {
     return schemaTransform('ecs', { ...config, origins: accountOrigins(env.config) }, mapEcs);

@@ -3,6 +3,7 @@
 
 import type { Prepared } from '../zendesk/prepare.js';
 import type { ParsedChange } from './patterns.js';
+import { DeletionMemory } from './deletion-memory.js';
 import { IpMemory } from './ip-memory.js';
 import { evaluateRisk, type RiskRule, type RuleInput } from './rules.js';
 
@@ -18,6 +19,9 @@ export interface EnrichOptions {
   enabled: boolean;
   newIpWindowMs: number;
   newIpMaxUsers: number;
+  /** Deletions by one actor within `massDeletionWindowMs` (event time) that make a mass deletion. */
+  massDeletionCount: number;
+  massDeletionWindowMs: number;
 }
 
 export type Enricher = (p: Prepared, account: string) => Enrichment;
@@ -27,6 +31,7 @@ const NONE: Enrichment = Object.freeze({ changes: [], severityId: 1, riskScore: 
 export function createEnricher(opts: EnrichOptions): Enricher {
   if (!opts.enabled) return () => NONE;
   const memory = new IpMemory({ windowMs: opts.newIpWindowMs, maxUsers: opts.newIpMaxUsers });
+  const deletions = new DeletionMemory({ windowMs: opts.massDeletionWindowMs, maxActors: 100_000 });
   return (p, account) => {
     const input: RuleInput = { stream: p.stream, changes: [] };
     if (p.stream === 'audit_log') {
@@ -40,6 +45,10 @@ export function createEnricher(opts: EnrichOptions): Enricher {
       }
     } else if (p.stream === 'access_log') {
       input.access = p.access;
+    } else if (p.stream === 'deleted_ticket') {
+      const d = p.deleted;
+      const actor = d.actorId ?? d.actorName;
+      if (actor !== undefined) input.massDeletion = deletions.observe(`${account}:${actor}`, `${d.ticketId}:${d.time}`, d.time) >= opts.massDeletionCount;
     }
     const risk = evaluateRisk(input);
     return { changes: input.changes, severityId: risk.severityId, riskScore: risk.riskScore, rules: risk.rules };

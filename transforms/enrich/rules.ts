@@ -13,6 +13,8 @@ export interface RuleInput {
   access?: AccessLog;
   /** Set by the IP memory for successful sign-ins. */
   ipSighting?: 'first_sighting' | 'known_ip' | 'new_ip';
+  /** Set by the deletion memory: this actor's deletions within the window reached the threshold. */
+  massDeletion?: boolean;
 }
 
 export interface RiskRule {
@@ -122,6 +124,14 @@ export const RISK_RULES: readonly RiskRule[] = [
     riskScore: 21,
     mitre: 'T1531',
     test: (i) => has(i, 'suspension'),
+  },
+  {
+    id: 'mass_ticket_deletion',
+    title: 'Many tickets deleted by one user within a short time',
+    severityId: 4,
+    riskScore: 73,
+    mitre: 'T1485',
+    test: (i) => i.massDeletion === true,
   },
   {
     id: 'access_denied',

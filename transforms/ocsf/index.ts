@@ -8,6 +8,7 @@ import { schemaOptions, schemaTransform, type Mapped, type MapperOptions } from 
 import { accountOrigins } from '../zendesk/origin.js';
 import { mapAccessLogOcsf } from './access-log.js';
 import { mapAuditLogOcsf } from './audit-log.js';
+import { mapDeletedTicketOcsf } from './deleted-ticket.js';
 import { mapTicketAuditOcsf } from './ticket-audit.js';
 
 export function mapOcsf(event: PipelineEvent, p: Prepared, e: Enrichment, opts: Pick<MapperOptions, 'rawData' | 'ticketAudits' | 'origins'>): Mapped[] {
@@ -19,12 +20,14 @@ export function mapOcsf(event: PipelineEvent, p: Prepared, e: Enrichment, opts: 
       return mapTicketAuditOcsf({ uid: id, account, enrichment: e, rawData: opts.rawData, ticket: p.ticket }, { perChild: opts.ticketAudits === 'per_child' });
     case 'access_log':
       return [{ id, body: mapAccessLogOcsf({ uid: id, account, enrichment: e, rawData: opts.rawData, access: p.access, activity: p.activity, origin: opts.origins?.get(account) }) }];
+    case 'deleted_ticket':
+      return [{ id, body: mapDeletedTicketOcsf({ uid: id, account, enrichment: e, rawData: opts.rawData, deleted: p.deleted }) }];
   }
 }
 
 export const ocsfTransform = defineTransform({
   type: 'ocsf',
-  description: 'Map Zendesk audit logs, ticket audits and access logs to OCSF 1.8.0 (with security enrichment by default)',
+  description: 'Map Zendesk audit logs, ticket audits, access logs and ticket deletions to OCSF 1.8.0 (with security enrichment by default)',
   options: schemaOptions,
   create(config, env) {
     return schemaTransform('ocsf', { ...config, origins: accountOrigins(env.config) }, mapOcsf);

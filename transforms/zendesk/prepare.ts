@@ -5,15 +5,17 @@ import type { PipelineEvent } from '../../src/core/types.js';
 import type { ParsedChange } from '../enrich/patterns.js';
 import { accessActivity, readAccessLog, type AccessActivity, type AccessLog } from './access-log.js';
 import { classifyAuditLog, parseAuditChange, readAuditLog, type AuditClass, type AuditLog } from './audit-log.js';
+import { readDeletedTicket, type DeletedTicket } from './deleted-ticket.js';
 import { MappingError } from './fields.js';
 import { readTicketAudit, type TicketAudit } from './ticket-audit.js';
 
 export type Prepared =
   | { stream: 'audit_log'; audit: AuditLog; changes: ParsedChange[]; cls: AuditClass }
   | { stream: 'ticket_audit'; ticket: TicketAudit }
-  | { stream: 'access_log'; access: AccessLog; activity: AccessActivity };
+  | { stream: 'access_log'; access: AccessLog; activity: AccessActivity }
+  | { stream: 'deleted_ticket'; deleted: DeletedTicket };
 
-export const STREAMS = ['audit_log', 'ticket_audit', 'access_log'] as const;
+export const STREAMS = ['audit_log', 'ticket_audit', 'access_log', 'deleted_ticket'] as const;
 
 export function prepare(event: PipelineEvent): Prepared {
   switch (event.meta.stream) {
@@ -28,6 +30,8 @@ export function prepare(event: PipelineEvent): Prepared {
       const access = readAccessLog(event.body);
       return { stream: 'access_log', access, activity: accessActivity(access) };
     }
+    case 'deleted_ticket':
+      return { stream: 'deleted_ticket', deleted: readDeletedTicket(event.body) };
     default:
       throw new MappingError(`no mapping for stream "${event.meta.stream}" (known: ${STREAMS.join(', ')})`);
   }
