@@ -60,12 +60,19 @@ export function startSinkRunner({ config, driver, buffer, ctx }: SinkRunnerOptio
     ctx.setHealthy(problem === undefined, problem);
   }
 
-  async function waitWhilePaused(): Promise<void> {
-    for (let left = pausedUntil - ctx.now(); left > 0; left = pausedUntil - ctx.now()) await ctx.sleep(left, stopSending.signal);
+  /**
+   * Waits out a pause another worker's Retry-After started. One sleep per pause (timers do not
+   * fire early); a pause this worker set itself is already waited out by its retry loop.
+   */
+  async function waitWhilePaused(pause: { waited: number }): Promise<void> {
+    while (pausedUntil > ctx.now() && pausedUntil !== pause.waited) {
+      pause.waited = pausedUntil;
+      await ctx.sleep(pausedUntil - ctx.now(), stopSending.signal);
+    }
   }
 
-  async function sendOnce(events: PipelineEvent[]): Promise<AttemptOutcome<Terminal>> {
-    await waitWhilePaused();
+  async function sendOnce(events: PipelineEvent[], pause: { waited: number }): Promise<AttemptOutcome<Terminal>> {
+    await waitWhilePaused(pause);
     const signal = AbortSignal.any([stopSending.signal, AbortSignal.timeout(config.requestTimeout)]);
     const endTimer = m.sinkRequestSeconds.startTimer(labels);
     let outcome: SendOutcome;
@@ -80,7 +87,10 @@ export function startSinkRunner({ config, driver, buffer, ctx }: SinkRunnerOptio
     if (outcome.kind === 'retry' || outcome.kind === 'auth') {
       m.sinkErrors.inc({ ...labels, reason: outcome.kind === 'auth' ? 'auth' : 'retryable' });
       if (outcome.kind === 'retry') {
-        if (outcome.retryAfterMs !== undefined) pausedUntil = Math.max(pausedUntil, ctx.now() + outcome.retryAfterMs);
+        if (outcome.retryAfterMs !== undefined) {
+          pausedUntil = Math.max(pausedUntil, ctx.now() + outcome.retryAfterMs);
+          pause.waited = pausedUntil; // retry() waits at least Retry-After before this worker's next attempt
+        }
         failingSince ??= ctx.now();
         lastFailure = outcome.reason;
         refreshHealth();
@@ -112,7 +122,8 @@ export function startSinkRunner({ config, driver, buffer, ctx }: SinkRunnerOptio
     while (work.length) {
       const entries = work.pop()!;
       const events = entries.map((e) => e.event);
-      const result = await retry<Terminal>(() => sendOnce(events), {
+      const pause = { waited: 0 };
+      const result = await retry<Terminal>(() => sendOnce(events, pause), {
         policy: { initialMs: config.retry.initialBackoff, maxMs: config.retry.maxBackoff },
         authPolicy: { ...AUTH_BACKOFF, initialMs: config.retry.authBackoff },
         ...(config.retry.maxAttempts !== undefined ? { maxAttempts: config.retry.maxAttempts } : {}),
