@@ -43,8 +43,10 @@ export interface PipelineOptions {
 
 export interface ComponentState {
   kind: 'source' | 'transform' | 'sink';
-  state: 'starting' | 'running' | 'caught_up' | 'unhealthy' | 'failed' | 'restarting' | 'stopped';
+  state: 'starting' | 'running' | 'caught_up' | 'unhealthy' | 'failed' | 'stopped';
   reason?: string;
+  /** A failed source waiting to restart: when (ISO 8601) and how many failures in a row. */
+  restart?: { at: string; failures: number };
 }
 
 export interface PipelineResult {
@@ -90,6 +92,7 @@ export async function startPipeline(input: unknown, opts: PipelineOptions = {}):
     const c = components.get(id);
     if (!c) return;
     c.state = state;
+    delete c.restart;
     if (reason === undefined) delete c.reason;
     else c.reason = secrets.scrub(reason);
     metrics.componentUp.set({ component: id, kind: c.kind }, isDown(state) ? 0 : 1);
@@ -315,12 +318,12 @@ export async function startPipeline(input: unknown, opts: PipelineOptions = {}):
           ctx.fail(reason);
           if (opts.once || sourceAbort.signal.aborted) return;
           const delayMs = restartDelay(failures++, { initialMs: config.sourceRestart.initialBackoff, maxMs: config.sourceRestart.maxBackoff }, random);
-          setState(s.id, 'restarting', reason);
+          components.get(s.id)!.restart = { at: new Date(now() + delayMs).toISOString(), failures };
           ctx.logger.warn({ reason: secrets.scrub(reason), restartInMs: delayMs, failures }, 'source failed; restarting from its last checkpoint after a backoff');
           try {
             await sleep(delayMs, sourceAbort.signal);
           } catch {
-            return; // stopping: the source stays marked as failed/restarting with its reason
+            return; // stopping: the source stays failed with its reason
           }
         }
       })(),
@@ -341,7 +344,7 @@ export async function startPipeline(input: unknown, opts: PipelineOptions = {}):
       let ready = true;
       for (const sink of sinks.values()) sink.runner?.refreshHealth();
       for (const [id, c] of components) {
-        out[id] = c.reason ? { state: c.state, reason: c.reason } : { state: c.state };
+        out[id] = { state: c.state, ...(c.reason ? { reason: c.reason } : {}), ...(c.restart ? { restartAt: c.restart.at } : {}) };
         if (isDown(c.state)) ready = false;
       }
       return { ready, components: out };
@@ -380,7 +383,7 @@ export async function startPipeline(input: unknown, opts: PipelineOptions = {}):
 
   const result = (): PipelineResult => {
     // In --once mode a sink that could not deliver (auth) is a failure of the run too.
-    const failed = (c: ComponentState) => c.state === 'failed' || c.state === 'restarting' || (opts.once === true && c.kind === 'sink' && c.state === 'unhealthy');
+    const failed = (c: ComponentState) => c.state === 'failed' || (opts.once === true && c.kind === 'sink' && c.state === 'unhealthy');
     const failures = [...components].filter(([, c]) => failed(c)).map(([component, c]) => ({ component, reason: c.reason ?? c.state }));
     return { ok: failures.length === 0, failures };
   };
@@ -466,7 +469,7 @@ export async function startPipeline(input: unknown, opts: PipelineOptions = {}):
 }
 
 function isDown(state: ComponentState['state']): boolean {
-  return state === 'failed' || state === 'unhealthy' || state === 'restarting';
+  return state === 'failed' || state === 'unhealthy';
 }
 
 /**

@@ -200,22 +200,27 @@ describe('failed sources restart with backoff', () => {
     expect(p.components.get('src')).toEqual({ kind: 'source', state: 'running' });
   });
 
-  it('while waiting it is shown as restarting with its reason, and readyz fails', async () => {
+  it('while waiting it stays failed with its reason and the restart time, and readyz fails', async () => {
     probe('restarting');
     const p = await startPipeline(
       {
-        ...base(tempDir(), { sourceRestart: { initialBackoff: '1h' } }),
+        ...base(tempDir(), { sourceRestart: { initialBackoff: '1h', maxBackoff: '2h' } }),
         sources: [{ id: 'src', type: 'flaky_source', name: 'restarting', failRuns: 1 }],
         sinks: [{ id: 's', type: 'probe', probe: 'restarting', inputs: ['src'] }],
       },
       { logDestination: captureLogs().stream },
     );
     running.push(p);
-    await eventually(() => p.components.get('src')?.state === 'restarting', 'restarting state');
-    expect(p.components.get('src')?.reason).toBe('upstream exploded (run 1)');
+    await eventually(() => p.components.get('src')?.restart !== undefined, 'restart scheduled');
+    expect(p.components.get('src')).toMatchObject({ state: 'failed', reason: 'upstream exploded (run 1)', restart: { failures: 1 } });
     const ready = await request(`${p.apiUrl}/readyz`);
     expect(ready.statusCode).toBe(503);
-    await ready.body.dump();
+    const body = (await ready.body.json()) as { components: Record<string, { state: string; reason?: string; restartAt?: string }> };
+    expect(body.components.src).toEqual({ state: 'failed', reason: 'upstream exploded (run 1)', restartAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
+    // 1h initial backoff with equal jitter: between 30 and 60 minutes from now.
+    const inMs = Date.parse(body.components.src!.restartAt!) - Date.now();
+    expect(inMs).toBeGreaterThan(29 * 60_000);
+    expect(inMs).toBeLessThanOrEqual(60 * 60_000);
   });
 
   it('--once does not restart: the run fails with the reason', async () => {
