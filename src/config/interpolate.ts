@@ -34,8 +34,9 @@ function walk(value: unknown, path: (string | number)[], secretKey: boolean, opt
     if (secretKey || fromFile) opts.secrets.add(text);
     return text;
   }
-  // A secret mistyped as a number (an unquoted numeric token in YAML) is still a secret.
-  if (secretKey && (typeof value === 'number' || typeof value === 'bigint')) opts.secrets.add(String(value));
+  // A secret mistyped as a number (an unquoted numeric token in YAML) is still a secret; short
+  // numbers are not plausible secrets and would mask ordinary figures in every log line.
+  if (secretKey && (typeof value === 'number' || typeof value === 'bigint') && String(value).length >= 8) opts.secrets.add(String(value));
   if (Array.isArray(value)) return value.map((v, i) => walk(v, [...path, i], secretKey, opts, errors));
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
