@@ -55,9 +55,9 @@ export async function writeFileAtomic(path: string, data: string | Buffer, opts:
 
 /**
  * Deletes temp files of writeFileAtomic left in `dir` by a process that was killed between
- * open and rename. Only files of other pids: ours may be in the middle of a write. The data
- * lives on in the renamed target (the temp file never replaced it), so nothing is lost.
- * Returns the names removed.
+ * open and rename. Called at start, before this process writes there, so every temp file is
+ * stale, whatever its pid (in a container every run is pid 1). The committed file is intact:
+ * a temp file never replaced it. Returns the names removed.
  */
 export async function removeStaleTempFiles(dir: string): Promise<string[]> {
   let names: string[];
@@ -67,10 +67,7 @@ export async function removeStaleTempFiles(dir: string): Promise<string[]> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;
   }
-  const stale = names.filter((n) => {
-    const m = TEMP_NAME.exec(n);
-    return m !== null && Number(m[2]) !== process.pid;
-  });
+  const stale = names.filter((n) => TEMP_NAME.test(n));
   for (const n of stale) await rm(join(dir, n), { force: true });
   return stale;
 }

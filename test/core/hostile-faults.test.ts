@@ -135,7 +135,9 @@ describe('files under dataDir', () => {
     writeFileSync(join(dataDir, 'checkpoints', 'gen.json'), JSON.stringify({ version: 1, source: 'gen', updatedAt: '2026-01-01T00:00:00Z', state: { next: 10 } }));
     const staleCheckpoint = join(dataDir, 'checkpoints', '.gen.json.999999.tmp');
     const staleAck = join(dataDir, 'buffers', 's', '.ack.json.999999.tmp');
+    const stalePid1 = join(dataDir, 'checkpoints', `.other.json.${process.pid}.tmp`); // containers: every run is pid 1
     writeFileSync(staleCheckpoint, '{"version":1,"source":"gen","state":{"ne');
+    writeFileSync(stalePid1, '{');
     writeFileSync(staleAck, '{"segm');
     const pr = probe('stale');
     const logs = captureLogs();
@@ -143,6 +145,7 @@ describe('files under dataDir', () => {
     expect((await p.done).ok).toBe(true);
     expect(existsSync(staleCheckpoint)).toBe(false);
     expect(existsSync(staleAck)).toBe(false);
+    expect(existsSync(stalePid1)).toBe(false);
     expect(pr.accepted.map((e) => e.body.id)).toEqual([10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
     expect(logs.lines.some((l) => l.includes('removed temporary checkpoint files') && l.includes('.gen.json.999999.tmp'))).toBe(true);
   });
