@@ -70,12 +70,25 @@ describe('hostile records', () => {
     const dataDir = tempDir();
     scripts.set('deep', [[good(1), withRaw(2, { ...good(2).raw, nested: deep(20_000) }), good(3)], [good(4)]]);
     const pr = probe('deep');
+    const raw = probe('deep-raw');
     const p = await startPipeline(
-      { ...base(dataDir), sources: [{ id: 'src', type: 'scripted', script: 'deep' }], transforms: [{ id: 'ocsf', type: 'ocsf', inputs: ['src'] }], sinks: [{ id: 's', type: 'probe', probe: 'deep', inputs: ['ocsf'] }] },
+      {
+        ...base(dataDir),
+        sources: [{ id: 'src', type: 'scripted', script: 'deep' }],
+        transforms: [
+          { id: 'ocsf', type: 'ocsf', inputs: ['src'] },
+          { id: 'raw', type: 'raw', inputs: ['src'] },
+        ],
+        sinks: [
+          { id: 's', type: 'probe', probe: 'deep', inputs: ['ocsf'] },
+          { id: 'r', type: 'probe', probe: 'deep-raw', inputs: ['raw'], buffer: { type: 'disk' } },
+        ],
+      },
       { once: true, logDestination: captureLogs().stream },
     );
     expect(await p.done).toEqual({ ok: true, failures: [] });
     expect(pr.accepted.map((e) => e.meta.id)).toEqual(['acme:audit_log:1', 'acme:audit_log:3', 'acme:audit_log:4']);
+    expect(raw.accepted.map((e) => e.meta.id)).toEqual(['acme:audit_log:1', 'acme:audit_log:3', 'acme:audit_log:4']);
     const dead = readDeadLetters(dataDir);
     expect(dead).toEqual([expect.objectContaining({ component: 'src', reason: 'record_too_deep', kind: 'record', detail: expect.stringContaining('payload truncated') })]);
     expect(JSON.stringify(dead[0]!.payload)).toContain('[truncated: too deep]');
