@@ -30,7 +30,8 @@ export interface DeadLetterInput {
 
 export class DeadLetterError extends Error {
   constructor(readonly path: string, readonly code: string | undefined, cause: unknown) {
-    super(`cannot write dead letter to ${path}: ${code ? `${code}: ` : ''}${cause instanceof Error ? cause.message : String(cause)}`);
+    const text = cause instanceof Error ? cause.message : String(cause);
+    super(`cannot write dead letter to ${path}: ${code && !text.includes(code) ? `${code}: ` : ''}${text}`);
     this.name = 'DeadLetterError';
   }
 }
