@@ -24,7 +24,8 @@ export function checkRecordLimits(value: unknown, limits: RecordLimits): LimitVi
   const stack: { v: unknown; depth: number }[] = [{ v: value, depth: 1 }];
   while (stack.length) {
     const { v, depth } = stack.pop()!;
-    if (typeof v === 'string') bytes += Buffer.byteLength(v) + 2;
+    // Short strings count their UTF-16 length (cheap); long ones, which decide the limit, exact UTF-8 bytes.
+    if (typeof v === 'string') bytes += (v.length < 256 ? v.length : Buffer.byteLength(v)) + 2;
     else if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') bytes += String(v).length;
     else if (v === null || v === undefined) bytes += 4;
     else if (typeof v === 'object') {
@@ -34,9 +35,11 @@ export function checkRecordLimits(value: unknown, limits: RecordLimits): LimitVi
         for (const item of v) stack.push({ v: item, depth: depth + 1 });
         bytes += v.length;
       } else {
-        for (const [k, item] of Object.entries(v as Record<string, unknown>)) {
-          bytes += Buffer.byteLength(k) + 4;
-          stack.push({ v: item, depth: depth + 1 });
+        const obj = v as Record<string, unknown>;
+        for (const k in obj) {
+          if (!Object.hasOwn(obj, k)) continue;
+          bytes += k.length + 4; // keys are short; their UTF-8 excess is noise against the limit
+          stack.push({ v: obj[k], depth: depth + 1 });
         }
       }
     }
