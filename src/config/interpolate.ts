@@ -10,6 +10,11 @@ import { ConfigError, formatPath } from './errors.js';
 // Keys whose values are secrets whether they were interpolated or written inline.
 const SECRET_KEY = /token|secret|password|passwd|api[-_]?key|authorization|credential|private[-_]?key|access[-_]?key/i;
 
+/** True when a config path holds a secret (some key on it names a credential). */
+export function isSecretPath(path: readonly PropertyKey[]): boolean {
+  return path.some((k) => typeof k === 'string' && SECRET_KEY.test(k));
+}
+
 export interface InterpolateOptions {
   env: Record<string, string | undefined>;
   baseDir: string;
@@ -29,6 +34,9 @@ function walk(value: unknown, path: (string | number)[], secretKey: boolean, opt
     if (secretKey || fromFile) opts.secrets.add(text);
     return text;
   }
+  // A secret mistyped as a number (an unquoted numeric token in YAML) is still a secret; short
+  // numbers are not plausible secrets and would mask ordinary figures in every log line.
+  if (secretKey && (typeof value === 'number' || typeof value === 'bigint') && String(value).length >= 8) opts.secrets.add(String(value));
   if (Array.isArray(value)) return value.map((v, i) => walk(v, [...path, i], secretKey, opts, errors));
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};

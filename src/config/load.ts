@@ -7,7 +7,7 @@ import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { Secrets } from '../observability/secrets.js';
 import { ConfigError, closest, formatPath } from './errors.js';
-import { interpolate } from './interpolate.js';
+import { interpolate, isSecretPath } from './interpolate.js';
 import { configSchema, componentTypes, type Config } from './schema.js';
 import { validateGraph, type Graph } from './graph.js';
 
@@ -46,7 +46,9 @@ export function loadConfigObject(raw: unknown, opts: { env?: Record<string, stri
   const secrets = opts.secrets ?? new Secrets();
   const interpolated = interpolate(raw ?? {}, { env: opts.env ?? process.env, baseDir: opts.baseDir ?? process.cwd(), secrets });
   const parsed = configSchema().safeParse(interpolated);
-  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => formatIssue(i, interpolated)));
+  // Problems name the path and the expected type; a value under a secret key is never shown,
+  // and anything a secret could have leaked into is scrubbed.
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => secrets.scrub(formatIssue(i, interpolated))));
   const config = parsed.data as unknown as Config;
   const baseDir = resolve(opts.baseDir ?? process.cwd());
   config.dataDir = resolve(baseDir, config.dataDir);
@@ -111,11 +113,20 @@ function formatIssue(issue: z.core.$ZodIssue, root: unknown): string {
     case 'invalid_type': {
       const v = valueAt(root, issue.path);
       if (v === undefined) return `${at}: required (expected ${issue.expected})`;
-      return `${at}: expected ${issue.expected}, got ${describe(v)}`;
+      return `${at}: expected ${issue.expected}, got ${isSecretPath(issue.path) ? `${kindOf(v)} (value hidden: this field holds a secret)` : describe(v)}`;
     }
     default:
-      return `${at}: ${issue.message}`;
+      return `${at}: ${isSecretPath(issue.path) ? redactQuoted(issue.message) : issue.message}`;
   }
+}
+
+function kindOf(v: unknown): string {
+  return v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'a mapping' : typeof v;
+}
+
+/** Messages of custom checks may quote the value (`got "..."`); under a secret key they must not. */
+function redactQuoted(message: string): string {
+  return message.replace(/"(?:[^"\\]|\\.)*"/g, '"[REDACTED]"');
 }
 
 function describe(v: unknown): string {

@@ -7,6 +7,7 @@ import { sourcePlugins } from '../sources/index.js';
 import { transformPlugins } from '../../transforms/index.js';
 import { sinkPlugins } from '../sinks/index.js';
 import { zendeskAccount } from '../sources/zendesk/account-config.js';
+import { allowInsecureHttp, checkEndpointSchemes } from '../sinks/shared/http-options.js';
 import { duration, size } from './units.js';
 
 const componentId = z
@@ -54,6 +55,9 @@ function commonSinkShape(p: SinkPlugin) {
       })
       .default({ initialBackoff: 500, maxBackoff: 60_000, authBackoff: 30_000 }),
     healthcheck: z.strictObject({ enabled: z.boolean().default(true) }).default({ enabled: true }),
+    unhealthyAfter: duration({ min: 1000 })
+      .default(60_000)
+      .describe('Report the sink unhealthy on /readyz when every delivery attempt has failed for this long; the next success clears it'),
   };
 }
 
@@ -64,7 +68,12 @@ function transformSchema(p: TransformPlugin) {
   return z.strictObject({ id: componentId, type: z.literal(p.type), inputs, ...p.options }).describe(p.description);
 }
 function sinkSchema(p: SinkPlugin) {
-  return z.strictObject({ id: componentId, type: z.literal(p.type), inputs, ...commonSinkShape(p), ...p.options }).describe(p.description);
+  // Any sink with an `endpoint` gets the plain-http guard (and its opt-out, when the plugin's
+  // options do not already carry the shared HTTP options).
+  const guarded = 'endpoint' in p.options;
+  const extra = guarded && !('allowInsecureHttp' in p.options) ? { allowInsecureHttp } : {};
+  const schema = z.strictObject({ id: componentId, type: z.literal(p.type), inputs, ...commonSinkShape(p), ...extra, ...p.options });
+  return (guarded ? schema.superRefine((c, ctx) => checkEndpointSchemes(c as Record<string, unknown>, ctx)) : schema).describe(p.description);
 }
 
 function union<T extends z.ZodType>(items: T[]) {
@@ -89,6 +98,20 @@ function buildConfigSchema() {
     log: z
       .strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') })
       .default({ level: 'info' }),
+    limits: z
+      .strictObject({
+        maxRecordDepth: z.number().int().min(8).max(1000).default(64).describe('Deepest nesting of objects/arrays a source record may have; deeper records are dead-lettered (record_too_deep)'),
+        maxRecordBytes: size({ min: 1024, max: 256 * 1024 * 1024 }).default(1024 * 1024).describe('Largest source record (JSON bytes); larger records are dead-lettered truncated (record_too_large)'),
+      })
+      .default({ maxRecordDepth: 64, maxRecordBytes: 1024 * 1024 })
+      .describe('Bounds on source records, checked before any transform'),
+    sourceRestart: z
+      .strictObject({
+        initialBackoff: duration({ min: 1 }).default(5000).describe('Wait before restarting a failed source; doubles (with jitter) after every failure'),
+        maxBackoff: duration({ min: 1 }).default(300_000).describe('Longest wait between restarts'),
+      })
+      .default({ initialBackoff: 5000, maxBackoff: 300_000 })
+      .describe('A failed source restarts from its last checkpoint after a backoff (not with --once, which fails the run)'),
     zendesk: z.strictObject({ accounts: z.array(zendeskAccount).default([]) }).default({ accounts: [] }),
     sources: z.array(union(sourcePlugins.map(sourceSchema))).min(1, 'configure at least one source'),
     transforms: z.array(union(transformPlugins.map(transformSchema))).default([]),
@@ -124,6 +147,7 @@ export interface SinkConfig extends ComponentConfig {
   requestTimeout: number;
   retry: { initialBackoff: number; maxBackoff: number; maxAttempts?: number; authBackoff: number };
   healthcheck: { enabled: boolean };
+  unhealthyAfter: number;
 }
 
 export function componentTypes() {

@@ -46,6 +46,7 @@ export class OrderedCommitter {
   private dirty = false;
   private error: unknown = null;
   private idleWaiters: (() => void)[] = [];
+  private abandoned = false;
   committedCount = 0;
 
   constructor(private commit: CommitFn) {}
@@ -83,6 +84,7 @@ export class OrderedCommitter {
 
   // Commits are coalesced: at most one write in flight, and it always writes the newest state.
   private kick(): void {
+    if (this.abandoned) return;
     if (this.saving || !this.dirty || !this.latest) return;
     this.dirty = false;
     const { checkpoint, time } = this.latest;
@@ -97,6 +99,14 @@ export class OrderedCommitter {
         this.saving = null;
         this.kick();
       });
+  }
+
+  /**
+   * Commits nothing more (a source restarting gets a fresh committer and re-reads from the
+   * last commit; a later commit of this one could move the checkpoint behind its back).
+   */
+  abandon(): void {
+    this.abandoned = true;
   }
 
   /** Resolves when every handed-over batch is done. */

@@ -4,7 +4,7 @@
 
 import { readdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from './fs-atomic.js';
+import { removeStaleTempFiles, writeFileAtomic } from './fs-atomic.js';
 
 export interface CheckpointFile {
   version: 1;
@@ -28,6 +28,11 @@ export function checkpointDir(dataDir: string): string {
 
 export function checkpointPath(dataDir: string, source: string): string {
   return join(checkpointDir(dataDir), `${source}.json`);
+}
+
+/** Removes temp checkpoint files left by a process killed mid-write (the committed file is intact). */
+export async function removeStaleCheckpointTemps(dataDir: string): Promise<string[]> {
+  return removeStaleTempFiles(checkpointDir(dataDir));
 }
 
 export async function loadCheckpoint(dataDir: string, source: string): Promise<CheckpointFile | undefined> {

@@ -18,13 +18,14 @@ import { BatchHandle, OrderedCommitter } from './acks.js';
 import type { BufferEntry, EventBuffer } from './buffers/buffer.js';
 import { DiskBuffer } from './buffers/disk.js';
 import { MemoryBuffer } from './buffers/memory.js';
-import { CheckpointError, loadCheckpoint, saveCheckpoint } from './checkpoints.js';
+import { CheckpointError, loadCheckpoint, removeStaleCheckpointTemps, saveCheckpoint } from './checkpoints.js';
 import { acquireDataDirLock, type DataDirLock } from './datadir-lock.js';
 import { DeadLetterStore } from './dead-letter.js';
 import type { BuildEnv } from './plugin.js';
-import { AbortedError, describeError, sleep as realSleep } from './retry.js';
+import { AbortedError, describeError, restartDelay, sleep as realSleep } from './retry.js';
 import { startSinkRunner, type SinkRunner } from './sink-runner.js';
-import { recordToEvent, type ComponentContext, type PipelineEvent, type SinkDriver, type Source, type Transform } from './types.js';
+import { checkRecordLimits, truncatedPreview, tryStringify, type RecordLimits } from './record-limits.js';
+import { recordToEvent, type ComponentContext, type PipelineEvent, type SinkDriver, type Source, type SourceRecord, type Transform } from './types.js';
 
 export interface PipelineOptions {
   /** Run sources until caught up, drain, commit and finish. */
@@ -45,6 +46,8 @@ export interface ComponentState {
   kind: 'source' | 'transform' | 'sink';
   state: 'starting' | 'running' | 'caught_up' | 'unhealthy' | 'failed' | 'stopped';
   reason?: string;
+  /** A failed source waiting to restart: when (ISO 8601) and how many failures in a row. */
+  restart?: { at: string; failures: number };
 }
 
 export interface PipelineResult {
@@ -97,6 +100,7 @@ async function startLocked(input: unknown, opts: PipelineOptions, lock: DataDirL
   if (lock.takenOver) logger.warn({ lock: lock.path, previous: lock.takenOver.previous, reason: lock.takenOver.reason }, 'took over a stale dataDir lock');
   const deadLetters = new DeadLetterStore(config.dataDir, metrics, secrets, now);
   const components = new Map<string, ComponentState>();
+  const contexts = new Map<string, ComponentContext>();
   const sharedResources = new Map<string, unknown>();
   const sourceAbort = new AbortController();
 
@@ -104,26 +108,33 @@ async function startLocked(input: unknown, opts: PipelineOptions, lock: DataDirL
     const c = components.get(id);
     if (!c) return;
     c.state = state;
+    delete c.restart;
     if (reason === undefined) delete c.reason;
     else c.reason = secrets.scrub(reason);
-    metrics.componentUp.set({ component: id, kind: c.kind }, state === 'failed' || state === 'unhealthy' ? 0 : 1);
+    metrics.componentUp.set({ component: id, kind: c.kind }, isDown(state) ? 0 : 1);
   };
 
   function context(id: string, kind: ComponentState['kind']): ComponentContext {
     components.set(id, { kind, state: 'starting' });
     const log = logger.child({ component: id });
-    return {
+    const fail = (reason: string) => {
+      setState(id, 'failed', reason);
+      log.error({ reason: secrets.scrub(reason) }, 'component failed');
+    };
+    const ctx: ComponentContext = {
       id,
       logger: log,
       metrics,
+      // A dead letter replaces delivery; when it cannot be stored the item must stay upstream,
+      // so the component fails loudly and the caller sees the rejection and does not ack.
       deadLetter: (entry) =>
         deadLetters.write({ ...entry, component: id }).catch((err: unknown) => {
-          log.error({ err: describeError(err) }, 'cannot write dead letter');
+          const e = err as { path?: string; code?: string };
+          log.error({ path: e.path, code: e.code, err: secrets.scrub(describeError(err)) }, 'cannot write dead letter; stopping this component so the item is not acknowledged');
+          fail(`dead letter not stored: ${describeError(err)}`);
+          throw err;
         }),
-      fail: (reason) => {
-        setState(id, 'failed', reason);
-        log.error({ reason: secrets.scrub(reason) }, 'component failed');
-      },
+      fail,
       setHealthy: (healthy, reason) => {
         const s = components.get(id)!.state;
         if (s === 'failed') return;
@@ -133,6 +144,8 @@ async function startLocked(input: unknown, opts: PipelineOptions, lock: DataDirL
       random,
       sleep,
     };
+    contexts.set(id, ctx);
+    return ctx;
   }
 
   function buildEnv(id: string): BuildEnv {
@@ -151,6 +164,9 @@ async function startLocked(input: unknown, opts: PipelineOptions, lock: DataDirL
     };
   }
 
+  // Declared before the API starts: /readyz reads it.
+  const sinks = new Map<string, SinkInstance & { ctx: ComponentContext }>();
+
   // ---------------------------------------------------------------- api
   // Before anything is read or sent: a taken port is a start-up error, not a half-started instance.
   let api: ApiServer | undefined;
@@ -159,9 +175,10 @@ async function startLocked(input: unknown, opts: PipelineOptions, lock: DataDirL
     ready() {
       const out: Record<string, { state: string; reason?: string }> = {};
       let ready = true;
+      for (const sink of sinks.values()) sink.runner?.refreshHealth();
       for (const [id, c] of components) {
-        out[id] = c.reason ? { state: c.state, reason: c.reason } : { state: c.state };
-        if (c.state === 'failed' || c.state === 'unhealthy') ready = false;
+        out[id] = { state: c.state, ...(c.reason ? { reason: c.reason } : {}), ...(c.restart ? { restartAt: c.restart.at } : {}) };
+        if (isDown(c.state)) ready = false;
       }
       return { ready, components: out };
     },
@@ -182,7 +199,6 @@ async function startLocked(input: unknown, opts: PipelineOptions, lock: DataDirL
   }
 
   // ---------------------------------------------------------------- sinks
-  const sinks = new Map<string, SinkInstance & { ctx: ComponentContext }>();
   for (const raw of config.sinks) {
     const s = raw as unknown as SinkConfig;
     const plugin = sinkPlugins.find((p) => p.type === s.type)!;
@@ -205,16 +221,7 @@ async function startLocked(input: unknown, opts: PipelineOptions, lock: DataDirL
   }
 
   for (const sink of sinks.values()) {
-    if (sink.config.healthcheck.enabled && sink.driver.healthcheck) {
-      try {
-        await sink.driver.healthcheck(AbortSignal.timeout(sink.config.requestTimeout));
-      } catch (err) {
-        // Not fatal: the destination may come up later, and the buffer keeps the data meanwhile.
-        sink.ctx.setHealthy(false, `healthcheck failed: ${describeError(err)}`);
-        sink.ctx.logger.error({ reason: secrets.scrub(describeError(err)) }, 'sink healthcheck failed; will keep trying to deliver');
-      }
-    }
-    if (components.get(sink.id)!.state === 'starting') setState(sink.id, 'running');
+    setState(sink.id, 'running');
     sink.runner = startSinkRunner({ config: sink.config, driver: sink.driver, buffer: sink.buffer, ctx: sink.ctx });
   }
 
@@ -223,14 +230,16 @@ async function startLocked(input: unknown, opts: PipelineOptions, lock: DataDirL
     const { fn, ctx } = transforms.get(id)!;
     const out: PipelineEvent[] = [];
     for (const e of events) {
+      let failure: string | undefined;
       try {
         let r = fn(e);
         if (r && typeof (r as Promise<unknown>).then === 'function') r = await r;
-        if (Array.isArray(r)) out.push(...r);
+        if (Array.isArray(r)) for (const x of r) out.push(x);
         else if (r) out.push(r as PipelineEvent);
       } catch (err) {
-        await ctx.deadLetter({ reason: 'transform_failed', detail: describeError(err), kind: 'event', payload: { meta: e.meta, body: e.body } });
+        failure = describeError(err); // e.g. RangeError from a mapper; never escapes the transform
       }
+      if (failure !== undefined) await ctx.deadLetter({ reason: 'transform_failed', detail: failure, kind: 'event', payload: { meta: e.meta, body: e.body } });
     }
     metrics.transformEvents.inc({ transform: id }, out.length);
     metrics.componentReceivedEvents.inc({ component: id, kind: 'transform' }, events.length);
@@ -242,12 +251,20 @@ async function startLocked(input: unknown, opts: PipelineOptions, lock: DataDirL
     if (events.length === 0) return;
     const targets = graph.downstream.get(from) ?? [];
     // Serialise each event once for every sink that reads it (sizes; frames of disk buffers).
-    let serialised: { json: string; bytes: number }[] | undefined;
-    const sized = () =>
-      (serialised ??= events.map((e) => {
-        const json = JSON.stringify(e.body);
-        return { json, bytes: Buffer.byteLength(json) };
-      }));
+    // An event without a JSON form is dead-lettered by the component that produced it.
+    let forSinks: { events: PipelineEvent[]; sizes: { json: string; bytes: number }[] } | undefined;
+    if (targets.some((to) => graph.kind.get(to) === 'sink')) {
+      forSinks = { events: [], sizes: [] };
+      for (const e of events) {
+        const r = tryStringify(e.body);
+        if ('json' in r) {
+          forSinks.events.push(e);
+          forSinks.sizes.push({ json: r.json, bytes: Buffer.byteLength(r.json) });
+        } else {
+          await contexts.get(from)!.deadLetter({ reason: 'unserialisable_event', detail: r.error, kind: 'event', payload: { meta: e.meta, body: e.body } });
+        }
+      }
+    }
     await Promise.all(
       targets.map(async (to) => {
         if (graph.kind.get(to) === 'transform') {
@@ -255,9 +272,10 @@ async function startLocked(input: unknown, opts: PipelineOptions, lock: DataDirL
           return;
         }
         const sink = sinks.get(to)!;
-        const sizes = sized();
+        const { events: ok, sizes } = forSinks!;
+        if (ok.length === 0) return;
         const keepJson = sink.buffer.kind === 'disk'; // a memory buffer would only hold the string twice
-        const entries: BufferEntry[] = events.map((event, i) => ({ event, bytes: sizes[i]!.bytes, ack: handle, ...(keepJson ? { json: sizes[i]!.json } : {}) }));
+        const entries: BufferEntry[] = ok.map((event, i) => ({ event, bytes: sizes[i]!.bytes, ack: handle, ...(keepJson ? { json: sizes[i]!.json } : {}) }));
         handle.add(entries.length);
         metrics.componentReceivedEvents.inc({ component: to, kind: 'sink' }, entries.length);
         metrics.componentReceivedBytes.inc({ component: to, kind: 'sink' }, entries.reduce((a, e) => a + e.bytes, 0));
@@ -267,62 +285,92 @@ async function startLocked(input: unknown, opts: PipelineOptions, lock: DataDirL
   }
 
   // ---------------------------------------------------------------- sources
+  const staleTemps = await removeStaleCheckpointTemps(config.dataDir);
+  if (staleTemps.length) logger.info({ files: staleTemps }, 'removed temporary checkpoint files left by a stopped process');
   const committers = new Map<string, OrderedCommitter>();
   const lastCheckpointTime = new Map<string, number>();
   const sourceRuns: Promise<void>[] = [];
+  const limits: RecordLimits = { maxDepth: config.limits.maxRecordDepth, maxBytes: config.limits.maxRecordBytes };
   for (const s of config.sources) {
     const plugin = sourcePlugins.find((p) => p.type === s.type)!;
     const ctx = context(s.id, 'source');
-    let source: Source;
-    try {
-      source = plugin.create(s as never, buildEnv(s.id));
-    } catch (err) {
-      ctx.fail(describeError(err));
-      continue;
-    }
-    const committer = new OrderedCommitter(async (cp, time) => {
-      await saveCheckpoint(config.dataDir, s.id, cp, time, now());
-      metrics.checkpointCommits.inc({ source: s.id });
-      if (time !== undefined) {
-        lastCheckpointTime.set(s.id, time);
-        metrics.sourceLag.set({ source: s.id }, Math.max(0, (now() - time) / 1000));
+
+    /** One life of the source: returns why it failed, or undefined when it ended or was stopped. */
+    const runOnce = async (progress: { emitted: boolean }): Promise<string | undefined> => {
+      let source: Source;
+      try {
+        source = plugin.create(s as never, buildEnv(s.id));
+      } catch (err) {
+        return describeError(err);
       }
-    });
-    committers.set(s.id, committer);
+      // A new committer per life: batches of a failed life that were never sealed would block
+      // the old one forever; it is abandoned, and its batches are read again from the checkpoint.
+      committers.get(s.id)?.abandon();
+      const committer = new OrderedCommitter(async (cp, time) => {
+        await saveCheckpoint(config.dataDir, s.id, cp, time, now());
+        metrics.checkpointCommits.inc({ source: s.id });
+        if (time !== undefined) {
+          lastCheckpointTime.set(s.id, time);
+          metrics.sourceLag.set({ source: s.id }, Math.max(0, (now() - time) / 1000));
+        }
+      });
+      committers.set(s.id, committer);
+      let checkpoint: unknown;
+      try {
+        const file = await loadCheckpoint(config.dataDir, s.id);
+        checkpoint = file?.state;
+        if (file?.checkpointTime !== undefined) lastCheckpointTime.set(s.id, file.checkpointTime);
+      } catch (err) {
+        return err instanceof CheckpointError ? err.message : describeError(err);
+      }
+      setState(s.id, 'running');
+      try {
+        await source.run({
+          ...ctx,
+          checkpoint,
+          signal: sourceAbort.signal,
+          once: opts.once ?? false,
+          emit: async (batch) => {
+            if (sourceAbort.signal.aborted) throw new AbortedError();
+            const handle = committer.begin(batch.checkpoint, batch.checkpointTime);
+            metrics.componentReceivedEvents.inc({ component: s.id, kind: 'source' }, batch.records.length);
+            // Sealed only when every record was handed over or dead-lettered: a batch that
+            // failed half-way stays open, so the checkpoint never moves past it.
+            const events = await admitRecords(ctx, batch.records, limits);
+            await route(s.id, events, handle, sourceAbort.signal);
+            metrics.componentSentEvents.inc({ component: s.id, kind: 'source' }, events.length);
+            handle.seal();
+            progress.emitted = true;
+          },
+        });
+        if (components.get(s.id)!.state === 'running') setState(s.id, opts.once ? 'caught_up' : 'stopped');
+        return undefined;
+      } catch (err) {
+        if (sourceAbort.signal.aborted && (err instanceof AbortedError || (err as Error)?.name === 'AbortError')) return undefined;
+        return describeError(err);
+      }
+    };
+
     sourceRuns.push(
       (async () => {
-        let checkpoint: unknown;
-        try {
-          const file = await loadCheckpoint(config.dataDir, s.id);
-          checkpoint = file?.state;
-          if (file?.checkpointTime !== undefined) lastCheckpointTime.set(s.id, file.checkpointTime);
-        } catch (err) {
-          ctx.fail(err instanceof CheckpointError ? err.message : describeError(err));
-          return;
-        }
-        setState(s.id, 'running');
-        try {
-          await source.run({
-            ...ctx,
-            checkpoint,
-            signal: sourceAbort.signal,
-            once: opts.once ?? false,
-            emit: async (batch) => {
-              if (sourceAbort.signal.aborted) throw new AbortedError();
-              const handle = committer.begin(batch.checkpoint, batch.checkpointTime);
-              metrics.componentReceivedEvents.inc({ component: s.id, kind: 'source' }, batch.records.length);
-              try {
-                await route(s.id, batch.records.map(recordToEvent), handle, sourceAbort.signal);
-                metrics.componentSentEvents.inc({ component: s.id, kind: 'source' }, batch.records.length);
-              } finally {
-                handle.seal();
-              }
-            },
-          });
-          if (components.get(s.id)!.state === 'running') setState(s.id, opts.once ? 'caught_up' : 'stopped');
-        } catch (err) {
-          if (sourceAbort.signal.aborted && (err instanceof AbortedError || (err as Error)?.name === 'AbortError')) return;
-          ctx.fail(describeError(err));
+        // A failed source restarts from its last checkpoint after a backoff (exponential,
+        // jittered, capped); --once fails the run instead. The reason stays visible meanwhile.
+        let failures = 0;
+        for (;;) {
+          const progress = { emitted: false };
+          const reason = await runOnce(progress);
+          if (reason === undefined) return;
+          if (progress.emitted) failures = 0;
+          ctx.fail(reason);
+          if (opts.once || sourceAbort.signal.aborted) return;
+          const delayMs = restartDelay(failures++, { initialMs: config.sourceRestart.initialBackoff, maxMs: config.sourceRestart.maxBackoff }, random);
+          components.get(s.id)!.restart = { at: new Date(now() + delayMs).toISOString(), failures };
+          ctx.logger.warn({ reason: secrets.scrub(reason), restartInMs: delayMs, failures }, 'source failed; restarting from its last checkpoint after a backoff');
+          try {
+            await sleep(delayMs, sourceAbort.signal);
+          } catch {
+            return; // stopping: the source stays failed with its reason
+          }
         }
       })(),
     );
@@ -332,6 +380,22 @@ async function startLocked(input: unknown, opts: PipelineOptions, lock: DataDirL
     for (const [id, t] of lastCheckpointTime) metrics.sourceLag.set({ source: id }, Math.max(0, (now() - t) / 1000));
   }, 5000);
   lagTimer.unref();
+
+  // Healthchecks run in the background, all at once, once the API and the sources are up:
+  // a hung destination must not delay start-up or keep /healthz from answering.
+  for (const sink of sinks.values()) {
+    if (!sink.config.healthcheck.enabled || !sink.driver.healthcheck) continue;
+    void (async () => {
+      try {
+        await sink.driver.healthcheck!(AbortSignal.any([AbortSignal.timeout(sink.config.requestTimeout), sourceAbort.signal]));
+      } catch (err) {
+        if (sourceAbort.signal.aborted) return;
+        // Not fatal: the destination may come up later, and the buffer keeps the data meanwhile.
+        sink.runner?.healthcheckFailed(`healthcheck failed: ${describeError(err)}`);
+        sink.ctx.logger.error({ reason: secrets.scrub(describeError(err)) }, 'sink healthcheck failed; will keep trying to deliver');
+      }
+    })();
+  }
 
   // ---------------------------------------------------------------- lifecycle
   let stopping: Promise<PipelineResult> | null = null;
@@ -355,7 +419,8 @@ async function startLocked(input: unknown, opts: PipelineOptions, lock: DataDirL
     for (const s of sinks.values()) s.buffer.setFlushMode(true);
     // A sink that cannot deliver (auth failure) is not waited for: its data stays buffered
     // (disk) or uncommitted upstream (memory) and is delivered after the next start.
-    const toDrain = [...sinks.values()].filter((s) => (drainAll || s.buffer.kind === 'memory') && components.get(s.id)?.state !== 'unhealthy');
+    // A failed sink (e.g. its dead letters cannot be written) has stopped reading: not waited for either.
+    const toDrain = [...sinks.values()].filter((s) => (drainAll || s.buffer.kind === 'memory') && !isDown(components.get(s.id)?.state ?? 'stopped'));
     const deadlineTimer = new AbortController();
     await Promise.race([Promise.all(toDrain.map((s) => s.buffer.whenEmpty())), sleep(Math.max(0, deadline - now()), deadlineTimer.signal).catch(() => undefined)]);
     deadlineTimer.abort(); // don't keep the process alive until the deadline
@@ -423,6 +488,34 @@ async function startLocked(input: unknown, opts: PipelineOptions, lock: DataDirL
     done,
     stop,
   };
+}
+
+function isDown(state: ComponentState['state']): boolean {
+  return state === 'failed' || state === 'unhealthy';
+}
+
+/**
+ * Turns a source batch into events, dead-lettering (with a truncated preview) every record
+ * over the depth or size limit before any transform can choke on it. Rejects only when a
+ * dead letter cannot be stored; the batch is then not sealed.
+ */
+async function admitRecords(ctx: ComponentContext, records: SourceRecord[], limits: RecordLimits): Promise<PipelineEvent[]> {
+  const out: PipelineEvent[] = [];
+  for (const r of records) {
+    const problem = checkRecordLimits(r.raw, limits);
+    if (!problem) {
+      out.push(recordToEvent(r));
+      continue;
+    }
+    await ctx.deadLetter({
+      reason: problem.reason,
+      detail: `${problem.detail}; payload truncated`,
+      kind: 'record',
+      payload: truncatedPreview(r.raw),
+      context: { account: r.account, stream: r.stream, id: r.id },
+    });
+  }
+  return out;
 }
 
 function isLoaded(x: unknown): x is LoadedConfig {

@@ -45,6 +45,15 @@ export function backoffDelay(attempt: number, policy: BackoffPolicy, random: () 
   return Math.floor(random() * ceiling);
 }
 
+/**
+ * Equal jitter: uniform in [ceiling/2, ceiling], ceiling = min(max, initial * 2^attempt).
+ * For restarts, where full jitter's near-zero waits would turn a persistent failure into a busy loop.
+ */
+export function restartDelay(attempt: number, policy: BackoffPolicy, random: () => number): number {
+  const ceiling = Math.min(policy.maxMs, policy.initialMs * Math.pow(policy.multiplier ?? 2, attempt));
+  return Math.floor(ceiling / 2 + random() * (ceiling / 2));
+}
+
 /** `Retry-After` is either delay-seconds or an HTTP-date (RFC 9110 §10.2.3). Returns ms, or undefined. */
 export function parseRetryAfter(value: string | string[] | undefined | null, now: number): number | undefined {
   const v = Array.isArray(value) ? value[0] : value;

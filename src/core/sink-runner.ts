@@ -2,9 +2,14 @@
 // shared retry helper, splits on `too_large`, dead-letters what is permanently rejected,
 // backs off on auth failures while keeping the data, and acks the buffer afterwards.
 // Drivers only encode, send once and classify (DESIGN §7).
+//
+// Health: the sink is unhealthy while its credentials are refused, while every attempt has
+// failed for `unhealthyAfter`, or after a failed start-up healthcheck until the destination
+// first answers. A Retry-After pauses the whole sink: no worker sends before it has passed.
 
 import type { SinkConfig } from '../config/schema.js';
 import type { BufferEntry, EventBuffer, ReadBatch } from './buffers/buffer.js';
+import { formatDuration } from '../config/units.js';
 import { AbortedError, AUTH_BACKOFF, describeError, retry, type AttemptOutcome } from './retry.js';
 import type { ComponentContext, PipelineEvent, SendOutcome, SinkDriver } from './types.js';
 
@@ -16,6 +21,10 @@ export interface SinkRunnerOptions {
 }
 
 export interface SinkRunner {
+  /** Re-evaluates time-based health now (readiness probes call this before answering). */
+  refreshHealth(): void;
+  /** The start-up healthcheck failed: unhealthy until the destination first answers. */
+  healthcheckFailed(reason: string): void;
   /** Stop reading; wait for in-flight requests (they are aborted when `signal` fires). */
   stop(): Promise<void>;
   /** Resolves when every worker has exited. */
@@ -34,10 +43,41 @@ export function startSinkRunner({ config, driver, buffer, ctx }: SinkRunnerOptio
     m.componentSentEvents.inc({ component: config.id, kind: 'sink' }, entries.length);
     m.componentSentBytes.inc({ component: config.id, kind: 'sink' }, entries.reduce((a, e) => a + e.bytes, 0));
   };
-  let authFailing = false;
-  let delivered = false;
+  let authFailing: string | undefined;
+  let answered = false;
+  let healthcheckProblem: string | undefined;
+  /** First failed attempt since the destination last answered. */
+  let failingSince: number | undefined;
+  let lastFailure = '';
+  let reported: string | undefined;
+  /** Retry-After from any worker holds every worker until then (ctx.now() time). */
+  let pausedUntil = 0;
 
-  async function sendOnce(events: PipelineEvent[]): Promise<AttemptOutcome<Terminal>> {
+  function refreshHealth(): void {
+    let problem: string | undefined = authFailing;
+    if (problem === undefined && failingSince !== undefined && ctx.now() - failingSince >= config.unhealthyAfter) {
+      problem = `every delivery attempt has failed since ${new Date(failingSince).toISOString()} (over unhealthyAfter ${formatDuration(config.unhealthyAfter)}); last error: ${lastFailure}`;
+    }
+    problem ??= healthcheckProblem;
+    if (problem === reported) return;
+    if (problem !== undefined && reported === undefined && !authFailing) ctx.logger.error({ sink: config.id, reason: problem }, 'sink unhealthy');
+    reported = problem;
+    ctx.setHealthy(problem === undefined, problem);
+  }
+
+  /**
+   * Waits out a pause another worker's Retry-After started. One sleep per pause (timers do not
+   * fire early); a pause this worker set itself is already waited out by its retry loop.
+   */
+  async function waitWhilePaused(pause: { waited: number }): Promise<void> {
+    while (pausedUntil > ctx.now() && pausedUntil !== pause.waited) {
+      pause.waited = pausedUntil;
+      await ctx.sleep(pausedUntil - ctx.now(), stopSending.signal);
+    }
+  }
+
+  async function sendOnce(events: PipelineEvent[], pause: { waited: number }): Promise<AttemptOutcome<Terminal>> {
+    await waitWhilePaused(pause);
     const signal = AbortSignal.any([stopSending.signal, AbortSignal.timeout(config.requestTimeout)]);
     const endTimer = m.sinkRequestSeconds.startTimer(labels);
     let outcome: SendOutcome;
@@ -51,8 +91,26 @@ export function startSinkRunner({ config, driver, buffer, ctx }: SinkRunnerOptio
     }
     if (outcome.kind === 'retry' || outcome.kind === 'auth') {
       m.sinkErrors.inc({ ...labels, reason: outcome.kind === 'auth' ? 'auth' : 'retryable' });
+      if (outcome.kind === 'retry') {
+        if (outcome.retryAfterMs !== undefined) {
+          pausedUntil = Math.max(pausedUntil, ctx.now() + outcome.retryAfterMs);
+          pause.waited = pausedUntil; // retry() waits at least Retry-After before this worker's next attempt
+        }
+        failingSince ??= ctx.now();
+        lastFailure = outcome.reason;
+        refreshHealth();
+      }
       return outcome;
     }
+    // The destination answered: it is reachable and takes our credentials.
+    answered = true;
+    failingSince = undefined;
+    healthcheckProblem = undefined;
+    if (authFailing !== undefined) {
+      authFailing = undefined;
+      ctx.logger.info({ sink: config.id }, 'sink credentials accepted again; sending resumed');
+    }
+    refreshHealth();
     return { kind: 'ok', value: outcome };
   }
 
@@ -69,7 +127,8 @@ export function startSinkRunner({ config, driver, buffer, ctx }: SinkRunnerOptio
     while (work.length) {
       const entries = work.pop()!;
       const events = entries.map((e) => e.event);
-      const result = await retry<Terminal>(() => sendOnce(events), {
+      const pause = { waited: 0 };
+      const result = await retry<Terminal>(() => sendOnce(events, pause), {
         policy: { initialMs: config.retry.initialBackoff, maxMs: config.retry.maxBackoff },
         authPolicy: { ...AUTH_BACKOFF, initialMs: config.retry.authBackoff },
         ...(config.retry.maxAttempts !== undefined ? { maxAttempts: config.retry.maxAttempts } : {}),
@@ -78,9 +137,9 @@ export function startSinkRunner({ config, driver, buffer, ctx }: SinkRunnerOptio
         random: ctx.random,
         onRetry: (info) => {
           if (info.kind === 'auth') {
-            if (!authFailing) {
-              authFailing = true;
-              ctx.setHealthy(false, `destination rejected our credentials: ${info.reason}`);
+            if (authFailing === undefined) {
+              authFailing = `destination rejected our credentials: ${info.reason}`;
+              refreshHealth();
               ctx.logger.error({ sink: config.id, reason: info.reason, retryInMs: info.delayMs }, 'sink authentication failed; sending stopped, data kept in the buffer, retrying with long backoff');
             }
           } else {
@@ -89,15 +148,6 @@ export function startSinkRunner({ config, driver, buffer, ctx }: SinkRunnerOptio
           }
         },
       });
-      if (authFailing && result.kind === 'ok') {
-        authFailing = false;
-        ctx.setHealthy(true);
-        ctx.logger.info({ sink: config.id }, 'sink credentials accepted again; sending resumed');
-      } else if (!delivered && result.kind === 'ok') {
-        // The first answer from the destination clears a failed start-up healthcheck.
-        ctx.setHealthy(true);
-      }
-      if (result.kind === 'ok') delivered = true;
       if (result.kind !== 'ok') {
         // Only reachable with retry.maxAttempts set (auth is retried forever).
         await deadLetter(entries, 'retries_exhausted', result.reason);
@@ -160,13 +210,21 @@ export function startSinkRunner({ config, driver, buffer, ctx }: SinkRunnerOptio
 
   const workers = Array.from({ length: config.concurrency }, () =>
     worker().catch((err) => {
-      ctx.fail(`sink worker crashed: ${describeError(err)}`);
+      // A failed sink stops reading: its unacked batch keeps the source checkpoints where they are.
+      ctx.fail(`sink stopped: ${describeError(err)}`);
+      stopReading.abort();
     }),
   );
   const done = Promise.all(workers).then(() => undefined);
 
   return {
     done,
+    refreshHealth,
+    healthcheckFailed(reason) {
+      if (answered) return; // a delivery already proved the destination reachable
+      healthcheckProblem = reason;
+      refreshHealth();
+    },
     async stop() {
       stopReading.abort();
       stopSending.abort();

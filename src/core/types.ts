@@ -82,7 +82,10 @@ export interface ComponentContext {
   id: string;
   logger: Logger;
   metrics: Metrics;
-  /** Write to the dead-letter store; never throws. */
+  /**
+   * Write to the dead-letter store. Never throws synchronously. Rejects when the line cannot
+   * be stored (the component is then marked failed): the caller must not ack the item.
+   */
   deadLetter(entry: Omit<DeadLetterInput, 'component'>): Promise<void>;
   /** Mark this component failed hard (readyz fails); the rest keeps running. */
   fail(reason: string): void;

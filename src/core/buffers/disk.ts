@@ -10,12 +10,12 @@
 // the batches in flight). On open, a torn tail (a frame cut short by a crash) is truncated
 // and its bytes are dead-lettered; a frame whose checksum fails is dead-lettered when read.
 
-import { mkdir, open, readdir, readFile, rm, stat, truncate, type FileHandle } from 'node:fs/promises';
+import { open, readdir, readFile, rm, stat, truncate, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { Metrics } from '../../observability/metrics.js';
 import type { DeadLetterInput } from '../dead-letter.js';
-import { fsyncDir, writeFileAtomic } from '../fs-atomic.js';
+import { ensurePrivateDir, fsyncDir, PRIVATE_FILE_MODE, removeStaleTempFiles, writeFileAtomic } from '../fs-atomic.js';
 import type { PipelineEvent } from '../types.js';
 import { Signal, type BufferEntry, type EventBuffer, type ReadBatch, type ReadOptions } from './buffer.js';
 
@@ -104,7 +104,8 @@ export class DiskBuffer implements EventBuffer {
 
   private async recover(): Promise<void> {
     const { dir } = this.opts;
-    await mkdir(dir, { recursive: true });
+    await ensurePrivateDir(dir);
+    await removeStaleTempFiles(dir); // an ack.json write cut by a kill
     const segs = (await readdir(dir))
       .map((n) => /^seg-(\d{12})\.log$/.exec(n))
       .filter((m): m is RegExpExecArray => m !== null)
@@ -134,7 +135,7 @@ export class DiskBuffer implements EventBuffer {
     this.readPos = { ...ack };
     // Always append to a fresh segment: an existing tail is never written again.
     this.writeSeg = Math.max(ack.seg, segs[segs.length - 1] ?? 0) + 1;
-    this.writeFh = await open(join(dir, segName(this.writeSeg)), 'a');
+    this.writeFh = await open(join(dir, segName(this.writeSeg)), 'a', PRIVATE_FILE_MODE);
     this.segEnds.set(this.writeSeg, 0);
     await fsyncDir(dir);
     if (!segs.includes(ack.seg)) this.ackPos = this.readPos = { seg: this.writeSeg, off: 0 };
@@ -276,7 +277,7 @@ export class DiskBuffer implements EventBuffer {
   private async rotate(): Promise<void> {
     await this.writeFh?.close();
     this.writeSeg++;
-    this.writeFh = await open(join(this.opts.dir, segName(this.writeSeg)), 'a');
+    this.writeFh = await open(join(this.opts.dir, segName(this.writeSeg)), 'a', PRIVATE_FILE_MODE);
     this.segEnds.set(this.writeSeg, 0);
     await fsyncDir(this.opts.dir);
   }

@@ -21,7 +21,44 @@ export const compressionOptions = z
   })
   .describe('Request body compression');
 
+export const allowInsecureHttp = z
+  .boolean()
+  .default(false)
+  .describe('Allow a plain http:// endpoint on a non-loopback host (records and credentials then cross the network unencrypted)');
+
+/** Endpoint fields checked for plain http. */
+const ENDPOINT_KEYS = ['endpoint', 'apiEndpoint'] as const;
+
+/** 127.0.0.0/8, ::1 and localhost: plain http never leaves the machine. */
+export function isLoopbackHost(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h.endsWith('.localhost') || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h);
+}
+
+/** Zod refinement of a sink config: refuses http:// endpoints off loopback unless allowInsecureHttp. */
+export function checkEndpointSchemes(config: Record<string, unknown>, ctx: z.core.$RefinementCtx): void {
+  if (config.allowInsecureHttp === true) return;
+  for (const key of ENDPOINT_KEYS) {
+    const value = config[key];
+    if (typeof value !== 'string') continue;
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      continue; // the field's own schema reports it
+    }
+    if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [key],
+        message: `plain http:// to ${url.hostname} would send events and credentials unencrypted; use https://, or set allowInsecureHttp: true on this sink if the network is trusted`,
+      });
+    }
+  }
+}
+
 export const httpSinkOptions = {
+  allowInsecureHttp,
   tls: tlsOptions.optional(),
   proxy: z
     .url({ protocol: /^https?$/, error: 'expected an http(s) proxy URL such as http://proxy:3128' })
