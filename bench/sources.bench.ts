@@ -33,7 +33,6 @@ async function backfill(o: { audit: number; access: number; tickets: number; lim
     o.access && { id: 'access', type: 'zendesk_access_logs', account: 'sim', startTime: start, pageSize: 2500, initialWindow: '1d', requestsPerMinute: 1000 },
     o.tickets && { id: 'tickets', type: 'zendesk_ticket_audits', account: 'sim', startTime: start, requestsPerMinute: 100 },
   ].filter(Boolean) as Record<string, unknown>[];
-  if (o.limits) process.env.ZSF_ZENDESK_RATE_WINDOW_MS = String(WINDOW_MS);
   try {
     const t0 = performance.now();
     const { result, peakRssMb } = await withPeakRss(async () => {
@@ -42,7 +41,7 @@ async function backfill(o: { audit: number; access: number; tickets: number; lim
           dataDir,
           api: { enabled: false },
           log: { level: 'warn' },
-          zendesk: { accounts: [{ name: 'sim', baseUrl: sim.url, auth: { type: 'token', email: DEMO_CREDENTIALS.email, token: DEMO_CREDENTIALS.token }, requestsPerMinute: o.budget }] },
+          zendesk: { accounts: [{ name: 'sim', baseUrl: sim.url, auth: { type: 'token', email: DEMO_CREDENTIALS.email, token: DEMO_CREDENTIALS.token }, requestsPerMinute: o.budget, ...(o.limits ? { rateWindow: WINDOW_MS } : {}) }] },
           sources,
           sinks: [{ id: 'null', type: 'null', inputs: sources.map((s) => s.id as string), buffer: { type: 'memory', maxEvents: 20_000, maxBytes: '256MiB' } }],
         },
@@ -63,7 +62,6 @@ async function backfill(o: { audit: number; access: number; tickets: number; lim
     const steadyUse = full > 0 ? perWindow.reduce((x, y) => x + y, 0) / full / o.budget : NaN;
     return { secs, records, requests, minPages, tooMany: sim.counters.tooManyRequests, peakRssMb, steadyUse, full };
   } finally {
-    delete process.env.ZSF_ZENDESK_RATE_WINDOW_MS;
     await sim.close();
     rmSync(dataDir, { recursive: true, force: true });
   }

@@ -132,6 +132,7 @@ export async function startPipeline(input: unknown, opts: PipelineOptions = {}):
         if (!sharedResources.has(key)) sharedResources.set(key, make());
         return sharedResources.get(key) as T;
       },
+      reread: (path: string) => loaded.reread?.(path),
     };
   }
 
@@ -243,10 +244,12 @@ export async function startPipeline(input: unknown, opts: PipelineOptions = {}):
       await saveCheckpoint(config.dataDir, s.id, cp, time, now());
       metrics.checkpointCommits.inc({ source: s.id });
       if (time !== undefined) {
-        lastCheckpointTime.set(s.id, time);
-        metrics.sourceLag.set({ source: s.id }, Math.max(0, (now() - time) / 1000));
+        lastCheckpointTime.set(s.id, Math.max(time, lastCheckpointTime.get(s.id) ?? -Infinity));
+        metrics.sourceLag.set({ source: s.id }, Math.max(0, (now() - lastCheckpointTime.get(s.id)!) / 1000));
       }
     });
+    // Lag counts from a poll's reach only once everything emitted before it is delivered.
+    const reached = (t: number) => void committer.whenIdle().then(() => lastCheckpointTime.set(s.id, Math.max(t, lastCheckpointTime.get(s.id) ?? -Infinity)));
     committers.set(s.id, committer);
     sourceRuns.push(
       (async () => {
@@ -266,6 +269,7 @@ export async function startPipeline(input: unknown, opts: PipelineOptions = {}):
             checkpoint,
             signal: sourceAbort.signal,
             once: opts.once ?? false,
+            reached,
             emit: async (batch) => {
               if (sourceAbort.signal.aborted) throw new AbortedError();
               const handle = committer.begin(batch.checkpoint, batch.checkpointTime);

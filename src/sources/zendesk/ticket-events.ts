@@ -110,6 +110,7 @@ export const ticketEventsSource = defineSource({
           progress.page(records.length, state.startTime * 1000);
           ctx.metrics.sourceRecords.inc({ source: ctx.id, stream: 'ticket_audit' }, records.length);
           await ctx.emit({ records, checkpoint: { ...state, boundary: [...state.boundary] }, checkpointTime: state.startTime * 1000 });
+          if (body.end_of_stream === true) ctx.reached(Math.max(state.startTime, newest) * 1000);
           if (body.end_of_stream === true || !progressed) {
             if (ctx.once) return;
             if (!progressed) ctx.logger.warn({ startTime: state.startTime }, 'incremental export returned no progress; waiting before asking again');
