@@ -249,7 +249,11 @@ export async function startPipeline(input: unknown, opts: PipelineOptions = {}):
       }
     });
     // Lag counts from a poll's reach only once everything emitted before it is delivered.
-    const reached = (t: number) => void committer.whenIdle().then(() => lastCheckpointTime.set(s.id, Math.max(t, lastCheckpointTime.get(s.id) ?? -Infinity)));
+    const reached = (t: number) =>
+      void committer.whenIdle().then(() => {
+        lastCheckpointTime.set(s.id, Math.max(t, lastCheckpointTime.get(s.id) ?? -Infinity));
+        metrics.sourceLag.set({ source: s.id }, Math.max(0, (now() - lastCheckpointTime.get(s.id)!) / 1000));
+      });
     committers.set(s.id, committer);
     sourceRuns.push(
       (async () => {

@@ -236,6 +236,13 @@ export class AccountRateLimiter {
     if (o.remaining <= reserve) this.pauseEndpoint(family, o.resetMs ?? this.windowMs / 6);
   }
 
+  /** ms until one request of `family` could go, ignoring other waiters (0 = now). */
+  waitMs(family: string = DEFAULT_FAMILY): number {
+    const now = this.clock.now();
+    const f = this.families.get(family);
+    return Math.max(0, this.accountPausedUntil - now, this.account.waitMs(now), (f?.pausedUntil ?? 0) - now, f?.window?.waitMs(now) ?? 0);
+  }
+
   /** Writes the final state (marked clean: nothing follows it) and stops timers. */
   async close(): Promise<void> {
     this.closed = true;
