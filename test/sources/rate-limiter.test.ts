@@ -204,7 +204,7 @@ describe('AccountRateLimiter across restarts', () => {
     expect(log.map((x) => x.t - start)).toEqual([61_000, 61_000]);
   });
 
-  it('after a crash (no final write) counts every budget as used at the end of the lease', async () => {
+  it('after a crash (no final write) counts the requests it may have lost at the end of the lease', async () => {
     const clock = virtualClock();
     const store = new MemoryStore();
     const first = new AccountRateLimiter(100, clock, { store });
@@ -217,30 +217,50 @@ describe('AccountRateLimiter across restarts', () => {
     expect(onDisk.clean).toBe(false);
     expect(onDisk.account).toEqual([start]);
     expect(onDisk.leaseUntil).toBe(start + first.leaseMs);
-    // The crashed process could have sent up to the limit within its lease: the new one waits
-    // until those would have left the window.
+    // The crashed process could have sent `maxUnwritten` more within its lease: the new one
+    // counts them, in the account budget and in every endpoint's.
+    expect(onDisk.maxUnwritten).toBe(first.maxUnwritten);
     clock.advance(50);
-    const second = new AccountRateLimiter(100, clock, { store: new MemoryStore(onDisk) });
     const t0 = clock.now();
-    await clock.run(second.acquire('incremental', 10));
-    expect(clock.now()).toBe(Math.min(t0, onDisk.leaseUntil) + 61_000);
+    const second = new AccountRateLimiter(100, clock, { store: new MemoryStore(onDisk) });
+    const log: { family: string; t: number }[] = [];
+    await clock.run(stream(second, clock, 'incremental', 10, 10 - onDisk.maxUnwritten + 1, log));
+    // 1 on disk (not an incremental one) + maxUnwritten phantoms: the endpoint has 10 - maxUnwritten left now.
+    expect(log.slice(0, -1).every((x) => x.t === t0)).toBe(true);
+    expect(log[log.length - 1]!.t).toBe(t0 + 61_000);
+    expect(second.waitMs()).toBe(0); // the account (100) still has room
   });
 
-  it('a request is never granted past the lease before the state is on disk', async () => {
+  it('a request is never granted past the lease (or past maxUnwritten) before the state is on disk', async () => {
     const clock = virtualClock();
-    let release: (() => void) | undefined;
+    // Writes complete only when the test opens the gate.
+    let pending: (() => void)[] = [];
+    let open = false;
+    const release = () => {
+      for (const r of pending.splice(0)) r();
+    };
     const slow: RateStateStore = {
       load: () => Promise.resolve(undefined),
-      save: () => new Promise<void>((r) => (release = r)),
+      save: () => (open ? Promise.resolve() : new Promise<void>((r) => pending.push(r))),
     };
     const l = new AccountRateLimiter(100, clock, { store: slow });
     let granted = false;
     const p = l.acquire(undefined, undefined).then(() => (granted = true));
-    for (let i = 0; i < 20; i++) await Promise.resolve();
+    await new Promise((r) => setImmediate(r));
     expect(granted).toBe(false); // waiting for the first write
-    release!();
+    release();
     await p;
     expect(granted).toBe(true);
+    // That write covered none of the requests: at most maxUnwritten go before the next write lands.
+    let count = 0;
+    const more = Array.from({ length: l.maxUnwritten + 2 }, () => l.acquire(undefined, undefined).then(() => count++));
+    await new Promise((r) => setImmediate(r));
+    expect(count).toBe(l.maxUnwritten - 1);
+    open = true;
+    release();
+    await Promise.all(more);
+    expect(count).toBe(l.maxUnwritten + 2);
+    pending = [];
   });
 
   it('restores pauses Zendesk asked for', async () => {

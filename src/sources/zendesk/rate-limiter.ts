@@ -78,8 +78,10 @@ export interface PersistedRateState {
   writtenAt: number;
   /** Written by an orderly close: no request followed it. */
   clean: boolean;
-  /** After writtenAt, the process granted requests only until this time (the lease). */
+  /** After writtenAt, the process granted requests only until this time (the lease)... */
   leaseUntil: number;
+  /** ...and at most this many of them. */
+  maxUnwritten: number;
   account: number[];
   endpoints: Record<string, number[]>;
   /** Pauses Zendesk asked for (429, exhausted headers): `account` or a family -> epoch ms. */
@@ -105,7 +107,7 @@ export class FileRateStateStore implements RateStateStore {
     }
     const s = JSON.parse(text) as PersistedRateState;
     const times = (x: unknown) => Array.isArray(x) && x.every((t) => typeof t === 'number');
-    if (s?.version !== 1 || typeof s.writtenAt !== 'number' || typeof s.leaseUntil !== 'number' || !times(s.account) || !s.endpoints || !Object.values(s.endpoints).every(times)) {
+    if (s?.version !== 1 || typeof s.writtenAt !== 'number' || typeof s.leaseUntil !== 'number' || typeof s.maxUnwritten !== 'number' || !times(s.account) || !s.endpoints || !Object.values(s.endpoints).every(times)) {
       throw new Error(`unexpected content in ${this.path}`);
     }
     return s;
@@ -161,11 +163,15 @@ export class AccountRateLimiter {
   private leaseUntil = -Infinity;
   /** How far a durable write extends the lease, and how soon after a request it is written. */
   readonly leaseMs: number;
+  /** Requests that may be granted beyond the last durable write. */
+  readonly maxUnwritten: number;
+  private granted = 0;
+  private grantedOnDisk = 0;
   private writing: Promise<void> | null = null;
   private wanted: 'none' | 'dirty' | 'clean' = 'none';
   private flushTimer: NodeJS.Timeout | undefined;
   private closed = false;
-  private restored: { endpoints: Record<string, number[]>; phantomAt?: number } = { endpoints: {} };
+  private restored: { endpoints: Record<string, number[]>; phantomAt?: number; phantoms?: number } = { endpoints: {} };
 
   constructor(
     requestsPerMinute: number,
@@ -177,6 +183,9 @@ export class AccountRateLimiter {
     this.reserve = Math.max(1, Math.floor(requestsPerMinute * 0.02));
     this.store = opts.store;
     this.leaseMs = Math.min(2000, Math.max(100, Math.round(this.windowMs / 30)));
+    // What the budget allows within one lease: a stream at full speed rarely waits for the disk
+    // (writes come every leaseMs/4), and a crash costs the next process only that much.
+    this.maxUnwritten = Math.max(1, Math.ceil((requestsPerMinute * this.leaseMs) / this.windowMs));
     this.ready = this.store ? this.restore(this.store) : Promise.resolve();
   }
 
@@ -274,9 +283,11 @@ export class AccountRateLimiter {
           if (f.pausedUntil > now) pausedUntil[name] = f.pausedUntil;
         }
         const lease = clean ? now : now + this.leaseMs;
+        const granted = this.granted;
         try {
-          await store.save({ version: 1, writtenAt: now, clean, leaseUntil: lease, account: this.account.recent(now), endpoints, pausedUntil });
+          await store.save({ version: 1, writtenAt: now, clean, leaseUntil: lease, maxUnwritten: this.maxUnwritten, account: this.account.recent(now), endpoints, pausedUntil });
           // The lease grows only once the write is durable: a request granted after `now` relies on it.
+          this.grantedOnDisk = Math.max(this.grantedOnDisk, granted);
           if (!clean) this.leaseUntil = Math.max(this.leaseUntil, lease);
         } catch (err) {
           this.opts.warn?.('cannot write the rate-limit state; requests wait until it can be written', err);
@@ -297,8 +308,8 @@ export class AccountRateLimiter {
     } catch (err) {
       // Unknown history: assume the previous process used every budget just now.
       this.opts.warn?.('cannot read the rate-limit state; assuming the budgets were just spent', err);
-      this.restored = { endpoints: {}, phantomAt: now };
-      this.fillToLimit(this.account, now);
+      this.restored = { endpoints: {}, phantomAt: now, phantoms: Infinity };
+      this.fillToLimit(this.account, now, Infinity);
       return;
     }
     if (!s) return;
@@ -310,16 +321,17 @@ export class AccountRateLimiter {
     this.restored = { endpoints: s.endpoints };
     if (!s.clean) {
       // The process stopped without a final write: requests after `writtenAt` are not in the
-      // file. It granted requests only within its lease, so they were all sent by `leaseUntil`
-      // (and before now). Count every budget as used up to its limit at that moment.
+      // file. It granted at most `maxUnwritten` of them, all within its lease, so by
+      // `leaseUntil` (and before now). Count that many more in every budget, at that moment.
       const phantomAt = Math.min(now, s.leaseUntil);
       this.restored.phantomAt = phantomAt;
-      this.fillToLimit(this.account, phantomAt);
+      this.restored.phantoms = s.maxUnwritten;
+      this.fillToLimit(this.account, phantomAt, s.maxUnwritten);
     }
   }
 
-  private fillToLimit(w: SlidingWindow, at: number): void {
-    const missing = w.limit - w.recent(this.clock.now()).length;
+  private fillToLimit(w: SlidingWindow, at: number, atMost: number): void {
+    const missing = Math.min(atMost, w.limit - w.recent(this.clock.now()).length);
     if (missing > 0) w.seed(Array.from({ length: missing }, () => at));
   }
 
@@ -347,7 +359,7 @@ export class AccountRateLimiter {
     }
     f.window = new SlidingWindow(limit, this.windowMs);
     f.window.seed(this.restored.endpoints[name] ?? []);
-    if (this.restored.phantomAt !== undefined) this.fillToLimit(f.window, this.restored.phantomAt);
+    if (this.restored.phantomAt !== undefined) this.fillToLimit(f.window, this.restored.phantomAt, this.restored.phantoms ?? Infinity);
   }
 
   /** Grants every waiter that may go now, in arrival order, then sleeps until the next may. */
@@ -375,13 +387,14 @@ export class AccountRateLimiter {
         i++;
         continue;
       }
-      if (this.store && now > this.leaseUntil) {
+      if (this.store && (now > this.leaseUntil || this.granted - this.grantedOnDisk >= this.maxUnwritten)) {
         // Past the lease: the state must be on disk before anything more is sent.
         needWrite = true;
         break;
       }
       this.account.record(now);
       f.window?.record(now);
+      this.granted++;
       this.waiters.splice(i, 1);
       if (w.onAbort) w.signal?.removeEventListener('abort', w.onAbort);
       w.resolve();
