@@ -63,7 +63,9 @@ async function backfill(o: { audit: number; access: number; tickets: number; lim
     const steadyUse = full > 0 ? perWindow.reduce((x, y) => x + y, 0) / full / o.budget : NaN;
     // Account requests in the first window (access-log requests have a budget of their own).
     const firstUse = sim.requests.filter((r) => r.endpoint !== 'access_logs' && r.time < times[0]! + WINDOW_MS).length / o.budget;
-    return { secs, records, requests, minPages, tooMany: sim.counters.tooManyRequests, peakRssMb, steadyUse, firstUse, full };
+    // The client counts access-log requests against the account too (Zendesk does not say they are exempt).
+    const firstUseClient = sim.requests.filter((r) => r.time < times[0]! + WINDOW_MS).length / o.budget;
+    return { secs, records, requests, minPages, tooMany: sim.counters.tooManyRequests, peakRssMb, steadyUse, firstUse, firstUseClient, full };
   } finally {
     await sim.close();
     rmSync(dataDir, { recursive: true, force: true });
@@ -103,7 +105,7 @@ export default async function (): Promise<BenchRow[]> {
     peakRssMb: c.peakRssMb,
     ratio: c.firstUse,
     ratioTo: 'account budget used in the first window',
-    note: `${c.requests} requests (minimum ${c.minPages}), ${c.tooMany} × 429, mean of complete windows ${c.steadyUse.toFixed(2)} (incl. access log)`,
+    note: `${c.requests} requests (minimum ${c.minPages}), ${c.tooMany} × 429; first window incl. access-log requests (as the client counts) ${c.firstUseClient.toFixed(2)}; mean of complete windows ${c.steadyUse.toFixed(2)}`,
   });
   return rows;
 }
