@@ -11,7 +11,7 @@ const tokenAuth = z.strictObject({
 });
 const oauthAuth = z.strictObject({
   type: z.literal('oauth'),
-  accessToken: z.string().min(1).describe('OAuth access token: `auditlogs:read` and `tickets:read` scopes, or `read` (the access log needs `read`)'),
+  accessToken: z.string().min(1).describe('OAuth access token: scopes `auditlogs:read` (audit log), `tickets:read` (ticket events), or `read` (needed for the access log)'),
 });
 
 export const zendeskAccount = z
