@@ -248,12 +248,19 @@ export async function startPipeline(input: unknown, opts: PipelineOptions = {}):
         metrics.sourceLag.set({ source: s.id }, Math.max(0, (now() - lastCheckpointTime.get(s.id)!) / 1000));
       }
     });
-    // Lag counts from a poll's reach only once everything emitted before it is delivered.
-    const reached = (t: number) =>
-      void committer.whenIdle().then(() => {
-        lastCheckpointTime.set(s.id, Math.max(t, lastCheckpointTime.get(s.id) ?? -Infinity));
-        metrics.sourceLag.set({ source: s.id }, Math.max(0, (now() - lastCheckpointTime.get(s.id)!) / 1000));
-      });
+    // Lag counts from a poll's reach only once everything emitted before it is delivered
+    // (one wait at a time: a stalled sink does not pile up waiters).
+    let reach: number | undefined;
+    const reached = (t: number) => {
+      const waiting = reach !== undefined;
+      reach = Math.max(t, reach ?? -Infinity);
+      if (!waiting)
+        void committer.whenIdle().then(() => {
+          lastCheckpointTime.set(s.id, Math.max(reach!, lastCheckpointTime.get(s.id) ?? -Infinity));
+          reach = undefined;
+          metrics.sourceLag.set({ source: s.id }, Math.max(0, (now() - lastCheckpointTime.get(s.id)!) / 1000));
+        });
+    };
     committers.set(s.id, committer);
     sourceRuns.push(
       (async () => {
