@@ -19,6 +19,8 @@ export interface InterpolateOptions {
   env: Record<string, string | undefined>;
   baseDir: string;
   secrets: Secrets;
+  /** Filled with path -> original text of every value that read a `${file:...}` (so it can be read again). */
+  fromFiles?: Map<string, string>;
 }
 
 export function interpolate(value: unknown, opts: InterpolateOptions): unknown {
@@ -28,10 +30,20 @@ export function interpolate(value: unknown, opts: InterpolateOptions): unknown {
   return out;
 }
 
+/** One value read again from its original text (e.g. a rotated `${file:...}` secret); throws a ConfigError when it cannot be. */
+export function reinterpolate(original: string, path: string, opts: InterpolateOptions): string {
+  const errors: { path: (string | number)[]; message: string }[] = [];
+  const { text } = expand(original, [path], opts, errors);
+  if (errors.length) throw new ConfigError(errors.map((e) => `${path}: ${e.message}`));
+  opts.secrets.add(text);
+  return text;
+}
+
 function walk(value: unknown, path: (string | number)[], secretKey: boolean, opts: InterpolateOptions, errors: { path: (string | number)[]; message: string }[]): unknown {
   if (typeof value === 'string') {
     const { text, fromFile } = expand(value, path, opts, errors);
     if (secretKey || fromFile) opts.secrets.add(text);
+    if (fromFile) opts.fromFiles?.set(formatPath(path), value);
     return text;
   }
   // A secret mistyped as a number (an unquoted numeric token in YAML) is still a secret; short

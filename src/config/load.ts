@@ -7,7 +7,7 @@ import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { Secrets } from '../observability/secrets.js';
 import { ConfigError, closest, formatPath } from './errors.js';
-import { interpolate, isSecretPath } from './interpolate.js';
+import { interpolate, isSecretPath, reinterpolate } from './interpolate.js';
 import { configSchema, componentTypes, type Config } from './schema.js';
 import { validateGraph, type Graph } from './graph.js';
 
@@ -19,6 +19,8 @@ export interface LoadedConfig {
   baseDir: string;
   /** Absolute path of the file, or undefined for configs given as objects. */
   file?: string;
+  /** The value at a config path (`zendesk.accounts[0].auth.token`) read again if it came from `${file:...}`; else undefined. */
+  reread?(path: string): string | undefined;
 }
 
 export function loadConfigFile(file: string, env: Record<string, string | undefined> = process.env): LoadedConfig {
@@ -44,7 +46,9 @@ export function loadConfigFile(file: string, env: Record<string, string | undefi
 
 export function loadConfigObject(raw: unknown, opts: { env?: Record<string, string | undefined>; baseDir?: string; secrets?: Secrets } = {}): LoadedConfig {
   const secrets = opts.secrets ?? new Secrets();
-  const interpolated = interpolate(raw ?? {}, { env: opts.env ?? process.env, baseDir: opts.baseDir ?? process.cwd(), secrets });
+  const fromFiles = new Map<string, string>();
+  const interpolateOpts = { env: opts.env ?? process.env, baseDir: opts.baseDir ?? process.cwd(), secrets, fromFiles };
+  const interpolated = interpolate(raw ?? {}, interpolateOpts);
   const parsed = configSchema().safeParse(interpolated);
   // Problems name the path and the expected type; a value under a secret key is never shown,
   // and anything a secret could have leaked into is scrubbed.
@@ -55,7 +59,11 @@ export function loadConfigObject(raw: unknown, opts: { env?: Record<string, stri
   const { graph, problems } = validateGraph(config);
   problems.push(...checkAccounts(config));
   if (problems.length) throw new ConfigError(problems);
-  return { config, graph, secrets, baseDir };
+  const reread = (path: string) => {
+    const original = fromFiles.get(path);
+    return original === undefined ? undefined : reinterpolate(original, path, interpolateOpts);
+  };
+  return { config, graph, secrets, baseDir, reread };
 }
 
 function checkAccounts(config: Config): string[] {

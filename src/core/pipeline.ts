@@ -161,6 +161,7 @@ async function startLocked(input: unknown, opts: PipelineOptions, lock: DataDirL
         if (!sharedResources.has(key)) sharedResources.set(key, make());
         return sharedResources.get(key) as T;
       },
+      reread: (path: string) => loaded.reread?.(path),
     };
   }
 
@@ -310,11 +311,24 @@ async function startLocked(input: unknown, opts: PipelineOptions, lock: DataDirL
         await saveCheckpoint(config.dataDir, s.id, cp, time, now());
         metrics.checkpointCommits.inc({ source: s.id });
         if (time !== undefined) {
-          lastCheckpointTime.set(s.id, time);
-          metrics.sourceLag.set({ source: s.id }, Math.max(0, (now() - time) / 1000));
+          lastCheckpointTime.set(s.id, Math.max(time, lastCheckpointTime.get(s.id) ?? -Infinity));
+          metrics.sourceLag.set({ source: s.id }, Math.max(0, (now() - lastCheckpointTime.get(s.id)!) / 1000));
         }
       });
       committers.set(s.id, committer);
+      // Lag counts from a poll's reach only once everything emitted before it is delivered
+      // (one wait at a time: a stalled sink does not pile up waiters).
+      let reach: number | undefined;
+      const reached = (t: number) => {
+        const waiting = reach !== undefined;
+        reach = Math.max(t, reach ?? -Infinity);
+        if (!waiting)
+          void committer.whenIdle().then(() => {
+            lastCheckpointTime.set(s.id, Math.max(reach!, lastCheckpointTime.get(s.id) ?? -Infinity));
+            reach = undefined;
+            metrics.sourceLag.set({ source: s.id }, Math.max(0, (now() - lastCheckpointTime.get(s.id)!) / 1000));
+          });
+      };
       let checkpoint: unknown;
       try {
         const file = await loadCheckpoint(config.dataDir, s.id);
@@ -330,6 +344,7 @@ async function startLocked(input: unknown, opts: PipelineOptions, lock: DataDirL
           checkpoint,
           signal: sourceAbort.signal,
           once: opts.once ?? false,
+          reached,
           emit: async (batch) => {
             if (sourceAbort.signal.aborted) throw new AbortedError();
             const handle = committer.begin(batch.checkpoint, batch.checkpointTime);

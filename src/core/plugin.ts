@@ -21,6 +21,8 @@ export interface BuildEnv {
   config: unknown;
   /** Shared per-process resources keyed by name (e.g. one Zendesk client per account). */
   shared<T>(key: string, make: () => T): T;
+  /** A config value read again if it came from `${file:...}` (rotated secrets), by path such as `zendesk.accounts[0].auth.token`. */
+  reread?(path: string): string | undefined;
 }
 
 /** `options` is a zod object *shape*: the plugin's own keys, merged into the component schema. */

@@ -109,6 +109,12 @@ export interface SourceContext extends ComponentContext {
    * (this is where backpressure reaches the source: it blocks while buffers are full).
    */
   emit(batch: SourceBatch): Promise<void>;
+  /**
+   * A successful poll found everything upstream up to `timeMs` (epoch ms) and emitted it.
+   * The lag metric measures from here once those batches are delivered, so a quiet stream
+   * whose checkpoint time stays old does not look behind.
+   */
+  reached(timeMs: number): void;
 }
 
 export interface Source {

@@ -3,7 +3,7 @@
 
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { DeletedTicketRecord } from '../../src/simulator/index.js';
 import { deletionKey } from '../../src/sources/zendesk/deleted-tickets.js';
 import { readDeadLetters, tempDir } from '../support/probe.js';
@@ -15,13 +15,6 @@ afterEach(async () => {
   for (const o of open.splice(0).reverse()) await o.close();
 });
 
-// The client's rate window shrinks with the virtual clock's pace (restored afterwards).
-beforeAll(() => {
-  process.env.ZSF_ZENDESK_RATE_WINDOW_MS = '50';
-});
-afterAll(() => {
-  delete process.env.ZSF_ZENDESK_RATE_WINDOW_MS;
-});
 
 const T0 = Math.floor(Date.parse('2026-06-01T12:00:00Z') / 1000) * 1000;
 const POLL = 30_000;

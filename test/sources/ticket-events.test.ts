@@ -2,7 +2,7 @@
 // without end_time, malformed pages, and quiet idle polls. Simulator and pipeline share a
 // virtual clock (see ticket-harness.ts), so half an hour of following runs in well under a second.
 
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { pruneSeen, readTicketEventsState } from '../../src/sources/zendesk/ticket-events.js';
 import { readDeadLetters, tempDir } from '../support/probe.js';
 import { account, acceptedIds, checkpointOf, logLines, lossAndDuplicates, runOn, startSim, until, virtualClock } from './ticket-harness.js';
@@ -12,13 +12,6 @@ afterEach(async () => {
   for (const o of open.splice(0).reverse()) await o.close();
 });
 
-// The client's rate window shrinks with the virtual clock's pace (restored afterwards).
-beforeAll(() => {
-  process.env.ZSF_ZENDESK_RATE_WINDOW_MS = '50';
-});
-afterAll(() => {
-  delete process.env.ZSF_ZENDESK_RATE_WINDOW_MS;
-});
 
 const T0 = Math.floor(Date.parse('2026-06-01T12:00:00Z') / 1000) * 1000;
 const POLL = 15_000;

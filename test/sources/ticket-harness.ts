@@ -34,7 +34,8 @@ export async function until(pred: () => boolean, what: string, timeoutMs = 20_00
 }
 
 export function account(s: Pick<Simulator, 'url'>, name = 'acme') {
-  return { name, baseUrl: s.url, auth: { type: 'token', email: DEMO_CREDENTIALS.email, token: DEMO_CREDENTIALS.token }, requestsPerMinute: 100_000 };
+  // The client's rate window shrinks with the virtual clock's pace (its minimum, 100 ms).
+  return { name, baseUrl: s.url, auth: { type: 'token', email: DEMO_CREDENTIALS.email, token: DEMO_CREDENTIALS.token }, requestsPerMinute: 100_000, rateWindow: 100 };
 }
 
 export interface Harness {

@@ -1,6 +1,8 @@
 // The `zendesk.accounts[]` section: one entry per Zendesk account, shared by its streams.
 
+import { isIP } from 'node:net';
 import { z } from 'zod';
+import { duration } from '../../config/units.js';
 
 const tokenAuth = z.strictObject({
   type: z.literal('token'),
@@ -9,7 +11,7 @@ const tokenAuth = z.strictObject({
 });
 const oauthAuth = z.strictObject({
   type: z.literal('oauth'),
-  accessToken: z.string().min(1).describe('OAuth access token with the `read` scope'),
+  accessToken: z.string().min(1).describe('OAuth access token: scopes `auditlogs:read` (audit log), `tickets:read` (ticket events), or `read` (needed for the access log)'),
 });
 
 export const zendeskAccount = z
@@ -17,9 +19,34 @@ export const zendeskAccount = z
     name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i, 'expected a short name of letters, digits, - and _').describe('Name used by sources and in event ids'),
     subdomain: z.string().regex(/^[a-z0-9][a-z0-9-]*$/i, 'expected the subdomain only, e.g. "acme" for acme.zendesk.com').optional(),
     baseUrl: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL such as https://acme.zendesk.com' }).optional().describe('Overrides https://{subdomain}.zendesk.com (simulator, proxies)'),
+    allowInsecureHttp: z.boolean().default(false).describe('Allow an http:// baseUrl on a host other than loopback (credentials then travel in clear)'),
     auth: z.discriminatedUnion('type', [tokenAuth, oauthAuth]),
+    authBackoff: duration({ min: 10 }).default(30_000).describe('First wait after Zendesk refuses the credentials (401/403); doubles, jittered, up to 10m. The source reports unready meanwhile and re-reads ${file:...} credentials before each retry.'),
     requestsPerMinute: z.number().int().min(1).max(100_000).default(200).describe('Request budget for this account, shared by all its streams. Keep it below your plan limit so other integrations keep some.'),
+    // Not in the README: Zendesk's windows are one minute. Tests and benchmarks shrink it
+    // together with the simulator's so that minutes of pacing take seconds.
+    rateWindow: duration({ min: 100, max: 3_600_000 }).default(60_000).describe('Length of Zendesk\'s rate-limit window (testing only; leave at 60s)'),
   })
-  .refine((a) => Boolean(a.subdomain) !== Boolean(a.baseUrl), { message: 'give exactly one of subdomain or baseUrl' });
+  .refine((a) => Boolean(a.subdomain) !== Boolean(a.baseUrl), { message: 'give exactly one of subdomain or baseUrl' })
+  .refine((a) => !a.baseUrl || a.allowInsecureHttp || !insecureBaseUrl(a.baseUrl), {
+    path: ['baseUrl'],
+    message: 'http:// would send the Zendesk credentials in clear text; use https://, or set allowInsecureHttp: true on this account if the hop is a trusted local proxy',
+  });
 
 export type ZendeskAccountConfig = z.infer<typeof zendeskAccount>;
+
+/** An http:// URL whose host is not loopback (127.0.0.0/8, ::1, localhost). */
+export function insecureBaseUrl(baseUrl: string): boolean {
+  let u: URL;
+  try {
+    u = new URL(baseUrl);
+  } catch {
+    return false; // the URL check above reports it
+  }
+  if (u.protocol !== 'http:') return false;
+  const host = u.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  if (host === 'localhost') return false;
+  if (isIP(host) === 4) return !host.startsWith('127.');
+  if (isIP(host) === 6) return host !== '::1';
+  return true;
+}

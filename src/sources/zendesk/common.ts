@@ -1,11 +1,14 @@
 // Options and wiring shared by the three Zendesk sources.
 
+import { join } from 'node:path';
 import { z } from 'zod';
 import type { BuildEnv } from '../../core/plugin.js';
 import type { Config } from '../../config/schema.js';
 import { duration } from '../../config/units.js';
-import { sleep as realSleep } from '../../core/retry.js';
+import { describeError, sleep as realSleep } from '../../core/retry.js';
+import type { ZendeskAccountConfig } from './account-config.js';
 import { ZendeskClient } from './client.js';
+import { FileRateStateStore } from './rate-limiter.js';
 
 export const commonZendeskOptions = {
   account: z.string().describe('Name of an entry in zendesk.accounts'),
@@ -14,18 +17,35 @@ export const commonZendeskOptions = {
   requestTimeout: duration({ min: 1000 }).default(60_000),
 };
 
-/** One client per account per pipeline, shared by that account's streams (and their rate budget). */
+/**
+ * One client per account per pipeline, shared by that account's streams (and their rate
+ * budget). The budget already spent is kept in `dataDir/zendesk/<account>.ratelimit.json`.
+ */
 export function accountClient(name: string, env: BuildEnv): ZendeskClient {
   const config = env.config as Config;
-  const account = config.zendesk.accounts.find((a) => a.name === name);
+  const index = config.zendesk.accounts.findIndex((a) => a.name === name);
+  const account = config.zendesk.accounts[index];
   if (!account) throw new Error(`unknown Zendesk account "${name}"`);
-  return env.shared(`zendesk:${name}`, () => new ZendeskClient(account, { now: Date.now, sleep: realSleep, random: Math.random }, env.metrics, { windowMs: testWindowMs() }));
+  return env.shared(`zendesk:${name}`, () => {
+    const log = env.logger.child({ account: name });
+    return new ZendeskClient(account, { now: Date.now, sleep: realSleep, random: Math.random }, env.metrics, {
+      rateState: new FileRateStateStore(join(env.dataDir, 'zendesk', `${name}.ratelimit.json`)),
+      rereadAuth: () => rereadAuth(account.auth, `zendesk.accounts[${index}].auth`, env),
+      warn: (message, err) => log.warn(err === undefined ? {} : { err: describeError(err) }, message),
+    });
+  });
 }
 
-/** Tests shrink Zendesk's one-minute rate window together with the simulator's. */
-function testWindowMs(): number {
-  const v = Number(process.env.ZSF_ZENDESK_RATE_WINDOW_MS);
-  return Number.isFinite(v) && v > 0 ? v : 60_000;
+/** The credentials with every value that came from `${file:...}` read again (a rotated secret). */
+function rereadAuth(auth: ZendeskAccountConfig['auth'], path: string, env: BuildEnv): ZendeskAccountConfig['auth'] | undefined {
+  if (!env.reread) return undefined;
+  if (auth.type === 'token') {
+    const token = env.reread(`${path}.token`);
+    const email = env.reread(`${path}.email`);
+    return token === undefined && email === undefined ? undefined : { ...auth, token: token ?? auth.token, email: email ?? auth.email };
+  }
+  const accessToken = env.reread(`${path}.accessToken`);
+  return accessToken === undefined ? undefined : { ...auth, accessToken };
 }
 
 export function startTimeMs(startTime: string | undefined, now: number): number {

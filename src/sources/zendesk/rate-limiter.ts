@@ -1,10 +1,21 @@
-// Request pacing for one Zendesk account. Three things slow us down before Zendesk has to:
+// Request pacing for one Zendesk account. Four things slow us down before Zendesk has to:
 //  1. a sliding-window budget per account (config `requestsPerMinute`) and per endpoint
 //     family (incremental exports 10/min, access logs 50/min): never more than N requests
-//     in any 60 s, which also guarantees ≤ N in any fixed minute Zendesk may count in;
-//  2. Zendesk's own headers: when `X-Rate-Limit-Remaining` / `ratelimit-remaining` reports
-//     the account almost exhausted (other integrations share it), wait for `ratelimit-reset`;
-//  3. a 429 pauses every stream of the account until its Retry-After (or ratelimit-reset).
+//     in any window, which also guarantees ≤ N in any fixed minute Zendesk may count in;
+//  2. Zendesk's own headers: the account's `X-Rate-Limit-Remaining` / `ratelimit-remaining`
+//     slows the account; an endpoint's `Zendesk-RateLimit-<name>` slows that endpoint only;
+//  3. a 429 pauses what it names (the account, or one endpoint) until Retry-After;
+//  4. the budget a previous process spent: request times are persisted (see RateStateStore),
+//     so a restart never spends the same minute twice.
+//
+// Each endpoint family has its own FIFO queue; a request waiting for its endpoint's slot
+// never holds up another family (no head-of-line blocking). Account slots go to waiters in
+// arrival order, and a stream queues again only after its request, so the streams of an
+// account take turns.
+
+import { writeFileAtomic } from '../../core/fs-atomic.js';
+import { readFile } from 'node:fs/promises';
+import { AbortedError } from '../../core/retry.js';
 
 export class SlidingWindow {
   private times: number[] = [];
@@ -13,9 +24,9 @@ export class SlidingWindow {
    * We count a request when it leaves; Zendesk counts it when it arrives, a little later.
    * Without a margin, the request that frees a slot can land inside the server's window.
    */
-  private readonly spanMs: number;
+  readonly spanMs: number;
   constructor(
-    readonly limit: number,
+    public limit: number,
     readonly windowMs = 60_000,
   ) {
     this.spanMs = windowMs + Math.min(1000, Math.max(50, windowMs * 0.02));
@@ -23,11 +34,7 @@ export class SlidingWindow {
 
   /** ms to wait before one more request fits; 0 when it fits now. */
   waitMs(now: number): number {
-    while (this.head < this.times.length && this.times[this.head]! <= now - this.spanMs) this.head++;
-    if (this.head > 1024 && this.head * 2 > this.times.length) {
-      this.times = this.times.slice(this.head);
-      this.head = 0;
-    }
+    this.expire(now);
     const used = this.times.length - this.head;
     if (used < this.limit) return 0;
     return this.times[this.head + used - this.limit]! + this.spanMs - now;
@@ -36,6 +43,27 @@ export class SlidingWindow {
   record(now: number): void {
     this.times.push(now);
   }
+
+  /** Times still inside the window (for persistence). */
+  recent(now: number): number[] {
+    this.expire(now);
+    return this.times.slice(this.head);
+  }
+
+  /** Adds earlier request times (restored from disk), keeping the list sorted. */
+  seed(times: number[]): void {
+    if (!times.length) return;
+    this.times = [...this.times.slice(this.head), ...times].sort((a, b) => a - b);
+    this.head = 0;
+  }
+
+  private expire(now: number): void {
+    while (this.head < this.times.length && this.times[this.head]! <= now - this.spanMs) this.head++;
+    if (this.head > 1024 && this.head * 2 > this.times.length) {
+      this.times = this.times.slice(this.head);
+      this.head = 0;
+    }
+  }
 }
 
 export interface LimiterClock {
@@ -43,55 +71,370 @@ export interface LimiterClock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
+/** What is kept on disk between processes (one file per account). */
+export interface PersistedRateState {
+  version: 1;
+  /** Clock time of the snapshot: every request granted up to then is in it. */
+  writtenAt: number;
+  /** Written by an orderly close: no request followed it. */
+  clean: boolean;
+  /** After writtenAt, the process granted requests only until this time (the lease)... */
+  leaseUntil: number;
+  /** ...and at most this many of them. */
+  maxUnwritten: number;
+  account: number[];
+  endpoints: Record<string, number[]>;
+  /** Pauses Zendesk asked for (429, exhausted headers): `account` or a family -> epoch ms. */
+  pausedUntil: Record<string, number>;
+}
+
+export interface RateStateStore {
+  load(): Promise<PersistedRateState | undefined>;
+  save(state: PersistedRateState): Promise<void>;
+}
+
+/** `dataDir/zendesk/<account>.ratelimit.json`, replaced atomically and fsynced. */
+export class FileRateStateStore implements RateStateStore {
+  constructor(readonly path: string) {}
+
+  async load(): Promise<PersistedRateState | undefined> {
+    let text: string;
+    try {
+      text = await readFile(this.path, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+    const s = JSON.parse(text) as PersistedRateState;
+    const times = (x: unknown) => Array.isArray(x) && x.every((t) => typeof t === 'number');
+    if (s?.version !== 1 || typeof s.writtenAt !== 'number' || typeof s.leaseUntil !== 'number' || typeof s.maxUnwritten !== 'number' || !times(s.account) || !s.endpoints || !Object.values(s.endpoints).every(times)) {
+      throw new Error(`unexpected content in ${this.path}`);
+    }
+    return s;
+  }
+
+  async save(state: PersistedRateState): Promise<void> {
+    await writeFileAtomic(this.path, JSON.stringify(state));
+  }
+}
+
+export interface RateLimiterOptions {
+  /** Zendesk's window; 60 s. Tests shrink it together with the simulator's. */
+  windowMs?: number;
+  /** Persists request times so that a restart knows the budget already spent. */
+  store?: RateStateStore;
+  /** Reports a state file that could not be read or written (the limiter stays conservative). */
+  warn?: (message: string, err: unknown) => void;
+}
+
+interface Family {
+  window?: SlidingWindow;
+  configuredLimit?: number;
+  /** `total` of Zendesk's own header for this endpoint, when it sent one. */
+  serverTotal?: number;
+  pausedUntil: number;
+}
+
+interface Waiter {
+  family: string;
+  resolve(): void;
+  reject(err: unknown): void;
+  signal?: AbortSignal;
+  onAbort?: () => void;
+}
+
+/** Family of requests that have no endpoint limit of their own (e.g. the audit log). */
+export const DEFAULT_FAMILY = 'default';
+
 export class AccountRateLimiter {
   private account: SlidingWindow;
-  private endpoints = new Map<string, SlidingWindow>();
-  private pausedUntil = 0;
-  private queue: Promise<void> = Promise.resolve();
+  private families = new Map<string, Family>();
+  private accountPausedUntil = 0;
+  private waiters: Waiter[] = [];
+  private timer: { due: number; ctl: AbortController } | undefined;
   /** Requests kept in reserve for other integrations when Zendesk reports the account nearly exhausted. */
   readonly reserve: number;
+  readonly windowMs: number;
+
+  // Persistence (only with a store).
+  private readonly store: RateStateStore | undefined;
+  private readonly ready: Promise<void>;
+  /** A request may be granted only until this time; a durable write extends it. */
+  private leaseUntil = -Infinity;
+  /** How far a durable write extends the lease, and how soon after a request it is written. */
+  readonly leaseMs: number;
+  /** Requests that may be granted beyond the last durable write. */
+  readonly maxUnwritten: number;
+  private granted = 0;
+  private grantedOnDisk = 0;
+  private writing: Promise<void> | null = null;
+  private wanted: 'none' | 'dirty' | 'clean' = 'none';
+  private flushTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private restored: { endpoints: Record<string, number[]>; phantomAt?: number; phantoms?: number } = { endpoints: {} };
 
   constructor(
     requestsPerMinute: number,
     private clock: LimiterClock,
-    private windowMs = 60_000,
+    private opts: RateLimiterOptions = {},
   ) {
-    this.account = new SlidingWindow(requestsPerMinute, windowMs);
+    this.windowMs = opts.windowMs ?? 60_000;
+    this.account = new SlidingWindow(requestsPerMinute, this.windowMs);
     this.reserve = Math.max(1, Math.floor(requestsPerMinute * 0.02));
+    this.store = opts.store;
+    this.leaseMs = Math.min(2000, Math.max(100, Math.round(this.windowMs / 30)));
+    // What the budget allows within one lease: a stream at full speed rarely waits for the disk
+    // (writes come every leaseMs/4), and a crash costs the next process only that much.
+    this.maxUnwritten = Math.max(1, Math.ceil((requestsPerMinute * this.leaseMs) / this.windowMs));
+    this.ready = this.store ? this.restore(this.store) : Promise.resolve();
   }
 
-  /** Waits for a slot for one request to `endpoint` (with its own limit, if any). Serialised, FIFO. */
-  acquire(endpoint: string | undefined, endpointLimit: number | undefined, signal?: AbortSignal): Promise<void> {
-    const turn = this.queue.then(() => this.waitForSlot(endpoint, endpointLimit, signal));
-    this.queue = turn.catch(() => undefined);
-    return turn;
+  /** Waits for a slot for one request of `family` (with its own per-window limit, if any). */
+  async acquire(family: string | undefined, familyLimit: number | undefined, signal?: AbortSignal): Promise<void> {
+    await this.ready;
+    if (signal?.aborted) throw new AbortedError();
+    const name = family ?? DEFAULT_FAMILY;
+    this.configure(name, familyLimit);
+    await new Promise<void>((resolve, reject) => {
+      const w: Waiter = { family: name, resolve, reject, ...(signal ? { signal } : {}) };
+      if (signal) {
+        w.onAbort = () => {
+          const i = this.waiters.indexOf(w);
+          if (i >= 0) this.waiters.splice(i, 1);
+          reject(new AbortedError());
+          this.pump();
+        };
+        signal.addEventListener('abort', w.onAbort, { once: true });
+      }
+      this.waiters.push(w);
+      this.pump();
+    });
   }
 
-  private async waitForSlot(endpoint: string | undefined, endpointLimit: number | undefined, signal?: AbortSignal): Promise<void> {
-    let ep: SlidingWindow | undefined;
-    if (endpoint && endpointLimit) {
-      ep = this.endpoints.get(endpoint);
-      if (!ep || ep.limit !== endpointLimit) this.endpoints.set(endpoint, (ep = new SlidingWindow(endpointLimit, this.windowMs)));
-    }
-    for (;;) {
-      const now = this.clock.now();
-      const wait = Math.max(this.pausedUntil - now, this.account.waitMs(now), ep?.waitMs(now) ?? 0);
-      if (wait <= 0) break;
-      await this.clock.sleep(wait, signal);
-    }
-    const now = this.clock.now();
-    this.account.record(now);
-    ep?.record(now);
-  }
-
-  /** Zendesk said: wait this long (429 Retry-After / ratelimit-reset). Pauses the whole account. */
+  /** Zendesk said: wait this long (429 Retry-After, or the account nearly exhausted). Pauses the whole account. */
   pauseFor(ms: number): void {
-    this.pausedUntil = Math.max(this.pausedUntil, this.clock.now() + ms);
+    this.accountPausedUntil = Math.max(this.accountPausedUntil, this.clock.now() + ms);
+    this.changed();
   }
 
-  /** Slow down before a 429 when Zendesk reports few requests left in its window. */
+  /** Pauses one endpoint family only (its own 429, or its own header reporting exhaustion). */
+  pauseEndpoint(family: string, ms: number): void {
+    const f = this.family(family);
+    f.pausedUntil = Math.max(f.pausedUntil, this.clock.now() + ms);
+    this.changed();
+  }
+
+  /** The account's remaining count: slow down before a 429 when Zendesk reports few requests left. */
   observe(remaining: number | undefined, resetMs: number | undefined): void {
     if (remaining === undefined) return;
     if (remaining <= this.reserve) this.pauseFor(resetMs ?? this.windowMs / 6);
+  }
+
+  /**
+   * An endpoint's own limit as Zendesk reported it (`Zendesk-RateLimit-<name>: total=..; remaining=..; resets=..`).
+   * A `total` below our configured limit lowers it; exhaustion pauses this family only.
+   */
+  observeEndpoint(family: string, o: { total?: number | undefined; remaining?: number | undefined; resetMs?: number | undefined }): void {
+    const f = this.family(family);
+    if (o.total !== undefined && o.total > 0 && o.total !== f.serverTotal) {
+      f.serverTotal = o.total;
+      this.applyLimit(family, f);
+    }
+    if (o.remaining === undefined) return;
+    const reserve = o.total !== undefined ? Math.floor(o.total * 0.02) : 0;
+    if (o.remaining <= reserve) this.pauseEndpoint(family, o.resetMs ?? this.windowMs / 6);
+  }
+
+  /** ms until one request of `family` could go, ignoring other waiters (0 = now). */
+  waitMs(family: string = DEFAULT_FAMILY): number {
+    const now = this.clock.now();
+    const f = this.families.get(family);
+    return Math.max(0, this.accountPausedUntil - now, this.account.waitMs(now), (f?.pausedUntil ?? 0) - now, f?.window?.waitMs(now) ?? 0);
+  }
+
+  /** Writes the final state (marked clean: nothing follows it) and stops timers. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.timer?.ctl.abort();
+    this.timer = undefined;
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    if (this.store) await this.flush(true);
+  }
+
+  /** Writes the current state (coalesced: one write in flight, and it always writes the newest state). */
+  flush(clean = false): Promise<void> {
+    if (!this.store) return Promise.resolve();
+    this.wanted = clean || this.wanted === 'clean' ? 'clean' : 'dirty';
+    return (this.writing ??= this.writeLoop(this.store));
+  }
+
+  private async writeLoop(store: RateStateStore): Promise<void> {
+    try {
+      while (this.wanted !== 'none') {
+        const clean = this.wanted === 'clean';
+        this.wanted = 'none';
+        const now = this.clock.now();
+        const endpoints: Record<string, number[]> = {};
+        const pausedUntil: Record<string, number> = {};
+        if (this.accountPausedUntil > now) pausedUntil.account = this.accountPausedUntil;
+        for (const [name, f] of this.families) {
+          if (f.window) endpoints[name] = f.window.recent(now);
+          if (f.pausedUntil > now) pausedUntil[name] = f.pausedUntil;
+        }
+        const lease = clean ? now : now + this.leaseMs;
+        const granted = this.granted;
+        try {
+          await store.save({ version: 1, writtenAt: now, clean, leaseUntil: lease, maxUnwritten: this.maxUnwritten, account: this.account.recent(now), endpoints, pausedUntil });
+          // The lease grows only once the write is durable: a request granted after `now` relies on it.
+          this.grantedOnDisk = Math.max(this.grantedOnDisk, granted);
+          if (!clean) this.leaseUntil = Math.max(this.leaseUntil, lease);
+        } catch (err) {
+          this.opts.warn?.('cannot write the rate-limit state; requests wait until it can be written', err);
+          if (!clean && !this.closed) await this.clock.sleep(this.leaseMs).catch(() => undefined);
+        }
+      }
+    } finally {
+      this.writing = null;
+    }
+    if (!this.closed) this.pump();
+  }
+
+  private async restore(store: RateStateStore): Promise<void> {
+    let s: PersistedRateState | undefined;
+    const now = this.clock.now();
+    try {
+      s = await store.load();
+    } catch (err) {
+      // Unknown history: assume the previous process used every budget just now.
+      this.opts.warn?.('cannot read the rate-limit state; assuming the budgets were just spent', err);
+      this.restored = { endpoints: {}, phantomAt: now, phantoms: Infinity };
+      this.fillToLimit(this.account, now, Infinity);
+      return;
+    }
+    if (!s) return;
+    this.account.seed(s.account);
+    for (const [k, until] of Object.entries(s.pausedUntil ?? {})) {
+      if (k === 'account') this.accountPausedUntil = Math.max(this.accountPausedUntil, until);
+      else this.family(k).pausedUntil = until;
+    }
+    this.restored = { endpoints: s.endpoints };
+    if (!s.clean) {
+      // The process stopped without a final write: requests after `writtenAt` are not in the
+      // file. It granted at most `maxUnwritten` of them, all within its lease, so by
+      // `leaseUntil` (and before now). Count that many more in every budget, at that moment.
+      const phantomAt = Math.min(now, s.leaseUntil);
+      this.restored.phantomAt = phantomAt;
+      this.restored.phantoms = s.maxUnwritten;
+      this.fillToLimit(this.account, phantomAt, s.maxUnwritten);
+    }
+  }
+
+  private fillToLimit(w: SlidingWindow, at: number, atMost: number): void {
+    const missing = Math.min(atMost, w.limit - w.recent(this.clock.now()).length);
+    if (missing > 0) w.seed(Array.from({ length: missing }, () => at));
+  }
+
+  private family(name: string): Family {
+    let f = this.families.get(name);
+    if (!f) this.families.set(name, (f = { pausedUntil: 0 }));
+    return f;
+  }
+
+  private configure(name: string, limit: number | undefined): void {
+    const f = this.family(name);
+    if (limit === undefined || limit === f.configuredLimit) return;
+    // Two sources of one family with different limits: the lower one holds.
+    f.configuredLimit = f.configuredLimit === undefined ? limit : Math.min(f.configuredLimit, limit);
+    this.applyLimit(name, f);
+  }
+
+  private applyLimit(name: string, f: Family): void {
+    const limits = [f.configuredLimit, f.serverTotal].filter((x): x is number => x !== undefined);
+    if (!limits.length) return;
+    const limit = Math.min(...limits);
+    if (f.window) {
+      f.window.limit = limit;
+      return;
+    }
+    f.window = new SlidingWindow(limit, this.windowMs);
+    f.window.seed(this.restored.endpoints[name] ?? []);
+    if (this.restored.phantomAt !== undefined) this.fillToLimit(f.window, this.restored.phantomAt, this.restored.phantoms ?? Infinity);
+  }
+
+  /** Grants every waiter that may go now, in arrival order, then sleeps until the next may. */
+  private pump(): void {
+    if (this.closed) {
+      for (const w of this.waiters.splice(0)) w.reject(new AbortedError());
+      return;
+    }
+    const now = this.clock.now();
+    let nextWake = Infinity;
+    let needWrite = false;
+    const blocked = new Set<string>();
+    for (let i = 0; i < this.waiters.length; ) {
+      const w = this.waiters[i]!;
+      // FIFO within a family; a blocked family does not hold up the others.
+      if (blocked.has(w.family)) {
+        i++;
+        continue;
+      }
+      const f = this.family(w.family);
+      const wait = Math.max(this.accountPausedUntil - now, this.account.waitMs(now), f.pausedUntil - now, f.window?.waitMs(now) ?? 0);
+      if (wait > 0) {
+        blocked.add(w.family);
+        nextWake = Math.min(nextWake, wait);
+        i++;
+        continue;
+      }
+      if (this.store && (now > this.leaseUntil || this.granted - this.grantedOnDisk >= this.maxUnwritten)) {
+        // Past the lease: the state must be on disk before anything more is sent.
+        needWrite = true;
+        break;
+      }
+      this.account.record(now);
+      f.window?.record(now);
+      this.granted++;
+      this.waiters.splice(i, 1);
+      if (w.onAbort) w.signal?.removeEventListener('abort', w.onAbort);
+      w.resolve();
+      this.scheduleFlush();
+    }
+    if (needWrite) {
+      void this.flush();
+      return;
+    }
+    if (!this.waiters.length || nextWake === Infinity) {
+      this.timer?.ctl.abort();
+      this.timer = undefined;
+      return;
+    }
+    const due = now + nextWake;
+    if (this.timer && this.timer.due <= due) return;
+    this.timer?.ctl.abort();
+    const ctl = new AbortController();
+    this.timer = { due, ctl };
+    this.clock.sleep(nextWake, ctl.signal).then(
+      () => {
+        if (this.timer?.ctl === ctl) this.timer = undefined;
+        this.pump();
+      },
+      () => undefined,
+    );
+  }
+
+  private changed(): void {
+    this.scheduleFlush();
+  }
+
+  // Request times are written shortly after each grant (coalesced), well inside the lease,
+  // so a busy stream never waits for the disk.
+  private scheduleFlush(): void {
+    if (!this.store || this.flushTimer || this.closed) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      void this.flush();
+    }, Math.floor(this.leaseMs / 4));
+    this.flushTimer.unref();
   }
 }

@@ -218,6 +218,8 @@ export const ticketEventsSource = defineSource({
             state = { ...state, startTime };
             progress.page(page.records.length, state.startTime * 1000);
             await emit(page.records);
+            // The end of the export: everything up to now is read (lag counts from here once delivered).
+            if (page.endOfStream) ctx.reached(Math.max(state.startTime, newest) * 1000);
             if (!page.endOfStream && progressed) malformedStreak = 0;
             else {
               // Idle polls are normal at the tail: not worth a warning each time.

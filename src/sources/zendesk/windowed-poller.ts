@@ -135,6 +135,7 @@ export async function runWindowedPoller(ctx: SourceContext, client: ZendeskClien
     if (!state.current && state.done >= target) {
       if (ctx.once) return;
       progress.caughtUp(state.done);
+      ctx.reached(state.done);
       await ctx.sleep(o.pollIntervalMs, ctx.signal).catch(() => undefined);
       continue;
     }
