@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Command-line entry: `zsf run | validate | config schema | checkpoints | simulate | demo`.
+// Command-line entry: `zsf run | validate | config schema | checkpoints | dead-letters | simulate | demo`.
 // Exit codes: 0 success, 1 runtime failure, 2 invalid configuration or usage.
 
 import { Command, CommanderError } from 'commander';
@@ -8,6 +8,7 @@ import { ConfigError } from '../config/errors.js';
 import { loadConfigFile } from '../config/load.js';
 import { configJsonSchema } from '../config/schema.js';
 import { registerCheckpointsCommand } from './checkpoints.js';
+import { registerDeadLettersCommand } from './dead-letters.js';
 import { runFromConfig } from './run.js';
 import { registerDemoCommand } from './demo.js';
 import { registerSimulateCommand } from './simulate.js';
@@ -60,6 +61,7 @@ program
   });
 
 registerCheckpointsCommand(program);
+registerDeadLettersCommand(program);
 registerSimulateCommand(program);
 registerDemoCommand(program);
 registerTopCommand(program);
