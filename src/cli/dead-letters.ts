@@ -110,6 +110,7 @@ export async function replayCommand(loaded: LoadedConfig, opts: ReplayOptions, o
     `replayed ${report.planned.length}: ${count('delivered')} delivered, ${count('dropped')} dropped by a transform, ${count('failed')} failed again (dead-lettered again), ${count('not_delivered')} not delivered (left pending); skipped: ${skipped}`,
   );
   for (const f of report.pipeline?.failures ?? []) out.err(`component ${f.component} failed: ${f.reason}`);
+  if (report.markError) out.err(report.markError);
   return report.ok ? 0 : 1;
 }
 
