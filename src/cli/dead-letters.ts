@@ -11,8 +11,9 @@ import {
   letterStates,
   matchesFilter,
   parseTimeArg,
-  readDeadLetters,
+  readLetterIndex,
   readReplayMarks,
+  scanDeadLetters,
   type CorruptLine,
   type DeadLetter,
   type LetterFilter,
@@ -58,7 +59,7 @@ function shorten(s: string | undefined, max = 100): string {
 /** One line per dead letter, oldest first; `json`: one JSON object per line (without the payload). */
 export async function listCommand(loaded: LoadedConfig, filter: LetterFilter, opts: { json?: boolean }, out: Output = console_): Promise<number> {
   const dir = dirOf(loaded);
-  const { letters, corrupt } = await readDeadLetters(dir);
+  const { letters, corrupt } = await readLetterIndex(dir);
   const marks = await readReplayMarks(dir);
   const states = letterStates(letters, marks.marks, loaded.graph);
   const shown = letters.filter((l) => matchesFilter(l, filter));
@@ -82,11 +83,15 @@ export async function listCommand(loaded: LoadedConfig, filter: LetterFilter, op
 /** The whole entry as written (already scrubbed), with its id, place and replay state. */
 export async function showCommand(loaded: LoadedConfig, id: string, out: Output = console_): Promise<number> {
   const dir = dirOf(loaded);
-  const { letters } = await readDeadLetters(dir);
-  const letter: DeadLetter = findLetter(letters, id);
+  const { letters } = await readLetterIndex(dir);
+  const found = findLetter(letters, id);
   const marks = await readReplayMarks(dir);
-  const status = letterStates(letters, marks.marks, loaded.graph).get(letter.id)!;
-  const { id: letterIdValue, file, line, ...entry } = letter;
+  const status = letterStates(letters, marks.marks, loaded.graph).get(found.id)!;
+  let letter: DeadLetter | undefined;
+  await scanDeadLetters(dir, (l) => void (l.id === found.id && (letter = l)), { file: found.file });
+  if (!letter) throw new Error(`dead letter ${found.id} vanished from ${found.file} while reading it`);
+  // As written (already scrubbed), without the fields the reader derived from it.
+  const { id: letterIdValue, file, line, replayOf: _r, payloadProblem: _p, ...entry } = letter as DeadLetter;
   out.out(JSON.stringify({ id: letterIdValue, file: join(dir, file), line, ...status, entry }, null, 2));
   return 0;
 }

@@ -2,9 +2,11 @@
 // NDJSON files, gives every letter a stable id, reads the replay marks and says, per letter,
 // whether it is pending, replayed, failed again, or cannot be replayed at all.
 // Reading never fails on a bad line: torn or corrupt lines are returned as such, with their
-// place, so that one damaged line cannot hide the others.
+// place, so that one damaged line cannot hide the others. Files are streamed line by line
+// (a day of an outage can be gigabytes), and `readLetterIndex` keeps no payloads.
 
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Graph } from '../config/graph.js';
@@ -15,7 +17,8 @@ import type { DeadLetterKind } from './dead-letter.js';
 const DAY_FILE = /^\d{4}-\d{2}-\d{2}\.ndjson$/;
 export const REPLAY_MARKS_FILE = 'replayed.ndjson';
 
-export interface DeadLetter {
+/** What list, filters and states need: a letter without its payload. */
+export interface LetterSummary {
   /** First 12 hex digits of the SHA-256 of the line: stable across runs and file edits. */
   id: string;
   file: string;
@@ -26,6 +29,13 @@ export interface DeadLetter {
   reason: string;
   detail?: string;
   kind: DeadLetterKind;
+  /** `context.replayOf`: the letter whose replay failed and wrote this one. */
+  replayOf?: string;
+  /** Why the payload cannot be sent again as a record or event, when it cannot. */
+  payloadProblem?: string;
+}
+
+export interface DeadLetter extends LetterSummary {
   context?: Record<string, unknown>;
   payload: unknown;
 }
@@ -75,6 +85,8 @@ export function parseLetter(text: string, file: string, line: number): DeadLette
   if (typeof v.reason !== 'string') return 'no "reason"';
   if (typeof v.kind !== 'string' || !KINDS.includes(v.kind)) return `unknown "kind" ${JSON.stringify(v.kind)}`;
   if (!('payload' in v)) return 'no "payload"';
+  const context = isObject(v.context) ? v.context : undefined;
+  const problem = payloadProblem(v.kind as DeadLetterKind, v.payload);
   return {
     id: letterId(text),
     file,
@@ -84,49 +96,80 @@ export function parseLetter(text: string, file: string, line: number): DeadLette
     reason: v.reason,
     ...(typeof v.detail === 'string' ? { detail: v.detail } : {}),
     kind: v.kind as DeadLetterKind,
-    ...(isObject(v.context) ? { context: v.context } : {}),
+    ...(typeof context?.replayOf === 'string' ? { replayOf: context.replayOf } : {}),
+    ...(problem ? { payloadProblem: problem } : {}),
+    ...(context ? { context } : {}),
     payload: v.payload,
   };
 }
 
-/**
- * Every dead letter under `dir`, oldest first (by time, then file and line). Identical lines
- * (same id) are one letter: they are the same item, dead-lettered at the same millisecond.
- */
-export async function readDeadLetters(dir: string): Promise<{ letters: DeadLetter[]; corrupt: CorruptLine[] }> {
-  let files: string[];
+function payloadProblem(kind: DeadLetterKind, p: unknown): string | undefined {
+  if (kind === 'record') return isObject(p) ? undefined : 'the record is not a JSON object';
+  if (kind !== 'event') return undefined;
+  if (!isObject(p) || !isObject(p.meta) || !isObject(p.body) || typeof p.meta.id !== 'string' || typeof p.meta.schema !== 'string') return 'the payload is not an event {meta, body}';
+  return undefined;
+}
+
+async function dayFiles(dir: string): Promise<string[]> {
   try {
-    files = (await readdir(dir)).filter((f) => DAY_FILE.test(f)).sort();
+    return (await readdir(dir)).filter((f) => DAY_FILE.test(f)).sort();
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { letters: [], corrupt: [] };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;
   }
-  const letters: DeadLetter[] = [];
+}
+
+/**
+ * Streams every dead letter under `dir` in write order (day files, then lines), one at a
+ * time; `visit` may be async (replay waits on buffer space). Identical lines (same id) are
+ * one letter: the same item, dead-lettered at the same millisecond. Returns the bad lines.
+ */
+export async function scanDeadLetters(dir: string, visit: (l: DeadLetter) => void | Promise<void>, only?: { file?: string }): Promise<CorruptLine[]> {
   const corrupt: CorruptLine[] = [];
   const seen = new Set<string>();
-  for (const file of files) {
-    const text = await readFile(join(dir, file), 'utf8');
-    const lines = text.split('\n');
-    // Every complete line ends with a newline, so the last piece is empty, or a torn line
-    // (a crash mid-write, or a write in progress right now).
-    const complete = lines.length - 1;
-    for (let i = 0; i < lines.length; i++) {
-      const t = lines[i]!;
-      if (i >= complete) {
-        if (t) corrupt.push({ file, line: i + 1, error: 'incomplete last line (torn write, or a write in progress)' });
-        continue;
-      }
-      if (!t.trim()) continue;
-      const l = parseLetter(t, file, i + 1);
-      if (typeof l === 'string') corrupt.push({ file, line: i + 1, error: l });
+  for (const file of await dayFiles(dir)) {
+    if (only?.file !== undefined && file !== only.file) continue;
+    let rest = '';
+    let n = 0;
+    const take = async (text: string) => {
+      n++;
+      if (!text.trim()) return;
+      const l = parseLetter(text, file, n);
+      if (typeof l === 'string') corrupt.push({ file, line: n, error: l });
       else if (!seen.has(l.id)) {
         seen.add(l.id);
-        letters.push(l);
+        await visit(l);
       }
+    };
+    for await (const chunk of createReadStream(join(dir, file), { encoding: 'utf8' })) {
+      const parts = (rest + (chunk as string)).split('\n');
+      rest = parts.pop()!;
+      for (const t of parts) await take(t);
     }
+    // Every complete line ends with a newline: what is left is torn (a crash mid-write, or
+    // a write in progress right now).
+    if (rest) corrupt.push({ file, line: n + 1, error: 'incomplete last line (torn write, or a write in progress)' });
   }
-  letters.sort((a, b) => Date.parse(a.time) - Date.parse(b.time) || (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line));
-  return { letters, corrupt };
+  return corrupt;
+}
+
+const byTime = (a: LetterSummary, b: LetterSummary) => Date.parse(a.time) - Date.parse(b.time) || (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line);
+
+/** Every letter without its payload and context, oldest first: what list and replay selection need. */
+export async function readLetterIndex(dir: string): Promise<{ letters: LetterSummary[]; corrupt: CorruptLine[] }> {
+  const letters: LetterSummary[] = [];
+  const corrupt = await scanDeadLetters(dir, (l) => {
+    const { payload: _payload, context: _context, ...summary } = l;
+    letters.push(summary);
+  });
+  return { letters: letters.sort(byTime), corrupt };
+}
+
+/** Every dead letter with its payload, oldest first (by time, then file and line). */
+export async function readDeadLetters(dir: string): Promise<{ letters: DeadLetter[]; corrupt: CorruptLine[] }> {
+  const letters: DeadLetter[] = [];
+  const corrupt = await scanDeadLetters(dir, (l) => void letters.push(l));
+  return { letters: letters.sort(byTime), corrupt };
 }
 
 /** The newest replay mark per letter id (the marks file is append-only). */
@@ -154,27 +197,20 @@ export async function readReplayMarks(dir: string): Promise<{ marks: Map<string,
 }
 
 /** Why a letter cannot be sent again, or undefined when it can (given the current config graph). */
-export function notReplayable(l: DeadLetter, graph: Graph): string | undefined {
+export function notReplayable(l: LetterSummary, graph: Graph): string | undefined {
   if (l.kind === 'page') return 'a raw upstream page: the source reads that window again itself (its checkpoint did not move past it)';
   if (l.kind === 'buffer_bytes') return 'damaged disk-buffer bytes: not a complete event';
   const at = graph.kind.get(l.component);
-  if (l.kind === 'record') {
-    if (at !== 'source') return `source "${l.component}" is not in the config`;
-    if (!isObject(l.payload)) return 'the record is not a JSON object';
-    return undefined;
-  }
-  if (at !== 'transform' && at !== 'sink') return `transform or sink "${l.component}" is not in the config`;
-  const p = l.payload;
-  if (!isObject(p) || !isObject(p.meta) || !isObject(p.body) || typeof p.meta.id !== 'string' || typeof p.meta.schema !== 'string') return 'the payload is not an event {meta, body}';
-  return undefined;
+  if (l.kind === 'record' && at !== 'source') return `source "${l.component}" is not in the config`;
+  if (l.kind === 'event' && at !== 'transform' && at !== 'sink') return `transform or sink "${l.component}" is not in the config`;
+  return l.payloadProblem;
 }
 
 /** Every letter's state: replay marks, letters that replaced a failed replay, replayability. */
-export function letterStates(letters: DeadLetter[], marks: Map<string, ReplayMark>, graph: Graph): Map<string, LetterStatus> {
+export function letterStates(letters: LetterSummary[], marks: Map<string, ReplayMark>, graph: Graph): Map<string, LetterStatus> {
   const supersededBy = new Map<string, string[]>();
   for (const l of letters) {
-    const of = l.context?.replayOf;
-    if (typeof of === 'string') supersededBy.set(of, [...(supersededBy.get(of) ?? []), l.id]);
+    if (l.replayOf) supersededBy.set(l.replayOf, [...(supersededBy.get(l.replayOf) ?? []), l.id]);
   }
   const out = new Map<string, LetterStatus>();
   for (const l of letters) {
@@ -204,7 +240,7 @@ export interface LetterFilter {
   until?: number;
 }
 
-export function matchesFilter(l: DeadLetter, f: LetterFilter): boolean {
+export function matchesFilter(l: LetterSummary, f: LetterFilter): boolean {
   const t = Date.parse(l.time);
   return (
     (!f.component?.length || f.component.includes(l.component)) &&
@@ -229,7 +265,7 @@ export function parseTimeArg(value: string, now: number): number {
 }
 
 /** The letter with this id, or the only one whose id starts with it. */
-export function findLetter(letters: DeadLetter[], idOrPrefix: string): DeadLetter {
+export function findLetter<L extends LetterSummary>(letters: L[], idOrPrefix: string): L {
   const want = idOrPrefix.trim().toLowerCase();
   const exact = letters.find((l) => l.id === want);
   if (exact) return exact;

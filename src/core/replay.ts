@@ -23,12 +23,14 @@ import type { DeadLetterInput } from './dead-letter.js';
 import {
   letterStates,
   matchesFilter,
-  readDeadLetters,
+  readLetterIndex,
   readReplayMarks,
+  scanDeadLetters,
   REPLAY_MARKS_FILE,
   type CorruptLine,
   type DeadLetter,
   type LetterFilter,
+  type LetterSummary,
   type LetterStatus,
   type ReplayOutcome,
 } from './dead-letter-reader.js';
@@ -51,13 +53,13 @@ export interface ReplayOptions {
 }
 
 export interface PlannedLetter {
-  letter: DeadLetter;
+  letter: LetterSummary;
   /** Where it re-enters: a source's downstream, a transform, or a sink. */
   at: string;
 }
 
 export interface SkippedLetter {
-  letter: DeadLetter;
+  letter: LetterSummary;
   status: LetterStatus;
 }
 
@@ -83,7 +85,7 @@ export interface ReplayReport {
 
 /** Tracks one letter on its way through the pipeline. */
 interface LetterRun {
-  letter: DeadLetter;
+  letter: LetterSummary;
   /** Deliveries handed to sink buffers. */
   reached: number;
   /** Reasons of the dead letters written for it during this replay. */
@@ -94,7 +96,7 @@ interface LetterRun {
 export async function replayDeadLetters(loaded: LoadedConfig, opts: ReplayOptions = {}): Promise<ReplayReport> {
   const { config, graph } = loaded;
   const dir = join(config.dataDir, 'dead-letter');
-  const { letters, corrupt } = await readDeadLetters(dir);
+  const { letters, corrupt } = await readLetterIndex(dir);
   const marks = await readReplayMarks(dir);
   const states = letterStates(letters, marks.marks, graph);
   const planned: PlannedLetter[] = [];
@@ -135,7 +137,7 @@ async function run(loaded: LoadedConfig, dir: string, planned: PlannedLetter[], 
     ...(opts.logger ? { logger: opts.logger } : {}),
     ...(opts.sleep ? { sleep: opts.sleep } : {}),
     replay: {
-      run: (inject) => injectAll(planned, runs, inject, current, marks, now, sources),
+      run: (inject) => injectAll(dir, planned, runs, inject, current, marks, now, sources),
       deadLetter(entry: DeadLetterInput): DeadLetterInput {
         const meta = (entry.payload as { meta?: EventMeta } | undefined)?.meta;
         const r = (meta && typeof meta === 'object' ? owner.get(meta) : undefined) ?? current.getStore();
@@ -169,6 +171,7 @@ async function run(loaded: LoadedConfig, dir: string, planned: PlannedLetter[], 
 }
 
 async function injectAll(
+  dir: string,
   planned: PlannedLetter[],
   runs: Map<string, LetterRun>,
   inject: InjectFn,
@@ -177,7 +180,13 @@ async function injectAll(
   now: () => number,
   sources: Map<string, Record<string, unknown>>,
 ): Promise<void> {
-  for (const { letter, at } of planned) {
+  const at = new Map(planned.map((p) => [p.letter.id, p.at]));
+  // A second pass over the files reads the payloads one at a time, so a large store is
+  // never held in memory. Its bad lines were reported by the first pass (and lines written
+  // meanwhile, e.g. by this replay, are not planned).
+  await scanDeadLetters(dir, async (letter) => {
+    const target = at.get(letter.id);
+    if (target === undefined || runs.has(letter.id)) return;
     const r: LetterRun = { letter, reached: 0, failures: [], done: false };
     runs.set(letter.id, r);
     // One committer per letter: its "checkpoint" is written when every delivery of the
@@ -188,11 +197,11 @@ async function injectAll(
     });
     const handle = committer.begin(letter.id);
     try {
-      await current.run(r, () => inject(at, [toEvent(letter, sources)], handle));
+      await current.run(r, () => inject(target, [toEvent(letter, sources)], handle));
     } finally {
       handle.seal();
     }
-  }
+  });
 }
 
 function outcomeOf(r: LetterRun): { outcome: ReplayOutcome; detail?: string } {
