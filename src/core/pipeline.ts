@@ -414,6 +414,7 @@ export async function startPipeline(input: unknown, opts: PipelineOptions = {}):
           }
         }, 100);
         void drained.then(() => clearInterval(timer));
+        void done.then(() => clearInterval(timer)); // stopped by a signal: don't keep the process alive
       });
       await Promise.race([drained, blocked]);
       stopping ??= shutdown('caught up (--once)', true);

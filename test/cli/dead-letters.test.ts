@@ -8,9 +8,13 @@
 import { spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listCommand, replayCommand, showCommand, toFilter, type Output } from '../../src/cli/dead-letters.js';
 import { loadConfigFile } from '../../src/config/load.js';
+import { DeadLetterStore } from '../../src/core/dead-letter.js';
+import { createMetrics } from '../../src/observability/metrics.js';
+import { Secrets } from '../../src/observability/secrets.js';
 import { startHecReceiver, type HecReceiver } from '../receivers/hec.js';
 import { tempDir } from '../support/probe.js';
 
@@ -21,13 +25,14 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-function zsf(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function zsf(args: string[], env: Record<string, string> = {}, onSpawn?: (kill: (sig: NodeJS.Signals) => void) => void): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  onSpawn?.((sig) => child.kill(sig));
   return new Promise((resolve) =>
     child.on('close', (code) => {
       clearTimeout(timer);
@@ -66,6 +71,11 @@ interface Listed {
   time: string;
 }
 const parseList = (stdout: string) => stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Listed);
+
+/** A log destination that discards (the replay's own logs are not under test here). */
+function captureSilently() {
+  return new Writable({ write: (_c, _e, cb) => cb() });
+}
 
 function capture(): Output & { stdout: string; stderr: string } {
   const o = { stdout: '', stderr: '', out: (l: string) => void (o.stdout += l + '\n'), err: (l: string) => void (o.stderr += l + '\n') };
@@ -183,5 +193,53 @@ describe('zsf dead-letters', () => {
     const bad = await zsf(['dead-letters', 'list', '-c', config, '--since', 'yesterday']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('invalid time "yesterday"');
+  }, 120_000);
+
+  it('SIGTERM during a replay: what was delivered is marked, the letter in flight stays pending and goes next time', async () => {
+    const hec = await startHecReceiver({ tokens: [TOKEN] });
+    cleanups.push(() => hec.close());
+    const dir = tempDir('zsf-cli-dl-');
+    const config = join(dir, 'config.yaml');
+    writeFileSync(
+      config,
+      [
+        'dataDir: ./data',
+        'api: { enabled: false }',
+        'shutdownTimeout: 1s',
+        'sources:',
+        '  - { id: gen, type: generator, count: 0 }',
+        'sinks:',
+        // One event per request, two in flight: the hung request holds exactly one letter.
+        `  - { id: splunk, type: splunk_hec, inputs: [gen], endpoint: "${hec.url}", token: "\${HEC_TOKEN}", healthcheck: { enabled: false }, batch: { maxEvents: 1 }, concurrency: 2, requestTimeout: 60s }`,
+        '',
+      ].join('\n'),
+    );
+    const store = new DeadLetterStore(join(dir, 'data'), createMetrics({ defaultMetrics: false }), new Secrets());
+    for (let i = 0; i < 20; i++) {
+      await store.write({ component: 'splunk', reason: 'rejected', detail: 'HEC HTTP 400', kind: 'event', payload: { meta: { id: `acme:audit_log:${i}`, account: 'acme', stream: 'audit_log', time: 0, schema: 'raw' }, body: { n: i } } });
+    }
+    await store.close();
+    hec.failNext(1, { status: 0, hang: true });
+
+    const env = { HEC_TOKEN: TOKEN };
+    const replay = await zsf(['dead-letters', 'replay', '-c', config], env, (kill) => {
+      void hec.waitFor(() => hec.faultsServed === 1 && hec.indexed.length === 19, 30_000, '19 delivered and 1 hanging').then(() => kill('SIGTERM'));
+    });
+    expect(replay.code).toBe(1);
+    const outcomes = replay.stdout.split('\n').filter(Boolean).map((l) => l.split('  ')[1]);
+    expect(outcomes.filter((o) => o === 'delivered')).toHaveLength(19);
+    expect(outcomes.filter((o) => o === 'not_delivered')).toHaveLength(1);
+    expect(replay.stderr).toContain('1 not delivered (left pending)');
+
+    const listed = capture();
+    await listCommand(loadConfigFile(config, env), {}, { json: true }, listed);
+    const states = parseList(listed.stdout).map((l) => l.state);
+    expect(states.filter((st) => st === 'replayed')).toHaveLength(19);
+    expect(states.filter((st) => st === 'pending')).toHaveLength(1);
+
+    const again = capture();
+    expect(await replayCommand(loadConfigFile(config, env), { logDestination: captureSilently() }, again)).toBe(0);
+    expect(again.stderr).toContain('replayed 1: 1 delivered');
+    expect(hec.indexed.map((e) => (e.event as { n: number }).n).sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, i) => i));
   }, 120_000);
 });
