@@ -162,7 +162,12 @@ export function registerDeadLettersCommand(program: Command): void {
       const loaded = loadConfigFile(o.config);
       // Logs go to stderr: stdout is the per-letter outcome.
       let stop: ((reason: string) => Promise<unknown>) | undefined;
-      const onSignal = (sig: NodeJS.Signals) => void stop?.(`received ${sig}`);
+      let signals = 0;
+      const onSignal = (sig: NodeJS.Signals) => {
+        // A second signal exits at once, as `zsf run` does: unmarked letters stay pending.
+        if (++signals > 1 || !stop) process.exit(130);
+        void stop(`received ${sig}`);
+      };
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
       try {

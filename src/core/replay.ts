@@ -196,11 +196,10 @@ async function injectAll(
       await marks.append({ id: letter.id, time: new Date(now()).toISOString(), ...outcomeOf(r) });
     });
     const handle = committer.begin(letter.id);
-    try {
-      await current.run(r, () => inject(target, [toEvent(letter, sources)], handle));
-    } finally {
-      handle.seal();
-    }
+    await current.run(r, () => inject(target, [toEvent(letter, sources)], handle));
+    // Sealed only once handed over in full: a letter whose hand-over was cut short (stop)
+    // must never look done, or it would be marked without having been delivered.
+    handle.seal();
   });
 }
 
