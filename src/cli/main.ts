@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Command-line entry: `zsf run | validate | config schema | checkpoints | simulate | demo`.
+// Command-line entry: `zsf run | validate | config schema | checkpoints | dead-letters | simulate | demo`.
 // Exit codes: 0 success, 1 runtime failure, 2 invalid configuration or usage, dataDir locked by
 // another instance, or API port taken (nothing was read or sent).
 
@@ -12,6 +12,7 @@ import { packageVersion } from '../observability/build-info.js';
 import { loadConfigFile } from '../config/load.js';
 import { configJsonSchema } from '../config/schema.js';
 import { registerCheckpointsCommand } from './checkpoints.js';
+import { registerDeadLettersCommand } from './dead-letters.js';
 import { runFromConfig } from './run.js';
 import { registerDemoCommand } from './demo.js';
 import { registerSimulateCommand } from './simulate.js';
@@ -58,6 +59,7 @@ program
   });
 
 registerCheckpointsCommand(program);
+registerDeadLettersCommand(program);
 registerSimulateCommand(program);
 registerDemoCommand(program);
 registerTopCommand(program);

@@ -20,7 +20,7 @@ import { DiskBuffer } from './buffers/disk.js';
 import { MemoryBuffer } from './buffers/memory.js';
 import { CheckpointError, loadCheckpoint, removeStaleCheckpointTemps, saveCheckpoint } from './checkpoints.js';
 import { acquireDataDirLock, type DataDirLock } from './datadir-lock.js';
-import { DeadLetterStore } from './dead-letter.js';
+import { DeadLetterStore, type DeadLetterInput } from './dead-letter.js';
 import type { BuildEnv } from './plugin.js';
 import { AbortedError, describeError, restartDelay, sleep as realSleep } from './retry.js';
 import { startSinkRunner, type SinkRunner } from './sink-runner.js';
@@ -40,6 +40,20 @@ export interface PipelineOptions {
   now?: () => number;
   random?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** `zsf dead-letters replay`: run this instead of the configured sources (see src/core/replay.ts). */
+  replay?: ReplayHooks;
+}
+
+/** Re-enter events at a component: a source's downstream, a transform (run again), or one sink. */
+export type InjectFn = (at: string, events: PipelineEvent[], handle: BatchHandle) => Promise<void>;
+
+export interface ReplayHooks {
+  /** Replaces the sources: injects the selected dead letters, then returns (the run drains like --once). */
+  run(inject: InjectFn): Promise<void>;
+  /** Sees (and may annotate) every dead letter written during the replay. */
+  deadLetter(entry: DeadLetterInput): DeadLetterInput;
+  /** Every sink gets a memory buffer (disk buffers belong to `zsf run`); the hook may wrap it. */
+  buffer(sink: string, buffer: EventBuffer): EventBuffer;
 }
 
 export interface ComponentState {
@@ -128,7 +142,7 @@ async function startLocked(input: unknown, opts: PipelineOptions, lock: DataDirL
       // A dead letter replaces delivery; when it cannot be stored the item must stay upstream,
       // so the component fails loudly and the caller sees the rejection and does not ack.
       deadLetter: (entry) =>
-        deadLetters.write({ ...entry, component: id }).catch((err: unknown) => {
+        deadLetters.write(opts.replay ? opts.replay.deadLetter({ ...entry, component: id }) : { ...entry, component: id }).catch((err: unknown) => {
           const e = err as { path?: string; code?: string };
           log.error({ path: e.path, code: e.code, err: secrets.scrub(describeError(err)) }, 'cannot write dead letter; stopping this component so the item is not acknowledged');
           fail(`dead letter not stored: ${describeError(err)}`);
@@ -205,8 +219,9 @@ async function startLocked(input: unknown, opts: PipelineOptions, lock: DataDirL
     const plugin = sinkPlugins.find((p) => p.type === s.type)!;
     const ctx = context(s.id, 'sink');
     const driver = plugin.create(s as never, buildEnv(s.id));
-    const buffer: EventBuffer =
-      s.buffer.type === 'disk'
+    const buffer: EventBuffer = opts.replay
+      ? opts.replay.buffer(s.id, new MemoryBuffer({ sink: s.id, maxEvents: s.buffer.type === 'memory' ? s.buffer.maxEvents : 10_000, maxBytes: Math.min(s.buffer.maxBytes, 64 * 1024 * 1024), whenFull: 'block', metrics }))
+      : s.buffer.type === 'disk'
         ? await DiskBuffer.open({
             sink: s.id,
             dir: join(config.dataDir, 'buffers', s.id),
@@ -292,7 +307,7 @@ async function startLocked(input: unknown, opts: PipelineOptions, lock: DataDirL
   const lastCheckpointTime = new Map<string, number>();
   const sourceRuns: Promise<void>[] = [];
   const limits: RecordLimits = { maxDepth: config.limits.maxRecordDepth, maxBytes: config.limits.maxRecordBytes };
-  for (const s of config.sources) {
+  for (const s of opts.replay ? [] : config.sources) {
     const plugin = sourcePlugins.find((p) => p.type === s.type)!;
     const ctx = context(s.id, 'source');
 
@@ -391,6 +406,18 @@ async function startLocked(input: unknown, opts: PipelineOptions, lock: DataDirL
     );
   }
 
+  // ---------------------------------------------------------------- replay
+  const inject: InjectFn = async (at, events, handle) => {
+    const kind = graph.kind.get(at);
+    if (kind === 'source') return route(at, events, handle, sourceAbort.signal);
+    if (kind === 'transform') return route(at, await applyTransform(at, events), handle, sourceAbort.signal);
+    const sink = sinks.get(at);
+    if (!sink) throw new Error(`no component "${at}" in the config`);
+    handle.add(events.length);
+    await sink.buffer.push(events.map((event) => ({ event, bytes: Buffer.byteLength(JSON.stringify(event.body)), ack: handle })), sourceAbort.signal);
+  };
+  if (opts.replay) sourceRuns.push(opts.replay.run(inject).catch((err: unknown) => logger.error({ err: describeError(err) }, 'replay failed')));
+
   const lagTimer = setInterval(() => {
     for (const [id, t] of lastCheckpointTime) metrics.sourceLag.set({ source: id }, Math.max(0, (now() - t) / 1000));
   }, 5000);
@@ -487,6 +514,7 @@ async function startLocked(input: unknown, opts: PipelineOptions, lock: DataDirL
           }
         }, 100);
         void drained.then(() => clearInterval(timer));
+        void done.then(() => clearInterval(timer)); // stopped by a signal: don't keep the process alive
       });
       await Promise.race([drained, blocked]);
       stopping ??= shutdown('caught up (--once)', true);

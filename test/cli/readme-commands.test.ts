@@ -152,6 +152,15 @@ describe('README quick start and CLI commands, as written', () => {
     return { proc, apiUrl };
   }
 
+  /** A dead letter as the file sink would leave one: the list, show and replay commands work on it. */
+  let plantedId: string | undefined;
+  function plantDeadLetter(): void {
+    const event = { meta: { id: 'acme:audit_log:readme-planted-1', account: 'acme', stream: 'audit_log', time: Date.parse('2026-01-01T00:00:00Z'), schema: 'ocsf' }, body: { uid: 'readme-planted-1' } };
+    mkdirSync(join(dir, 'data/dead-letter'), { recursive: true });
+    const line = { time: '2026-01-01T00:00:00.000Z', component: 'archive', reason: 'http_400', detail: 'planted by the README test', kind: 'event', payload: event };
+    writeFileSync(join(dir, 'data/dead-letter/2026-01-01.ndjson'), JSON.stringify(line) + '\n');
+  }
+
   const checks: [RegExp, (command: string) => Promise<void>][] = [
     [
       /^npm start$/,
@@ -235,6 +244,35 @@ describe('README quick start and CLI commands, as written', () => {
         expect(await finished(top), top.err()).toBe(0);
         running.proc.child.kill('SIGTERM');
         expect(await finished(running.proc), running.proc.err()).toBe(0);
+      },
+    ],
+    [
+      / dead-letters list --config my\.yaml$/,
+      async (command) => {
+        plantDeadLetter();
+        const p = launch(command, { cwd: dir });
+        expect(await finished(p), p.err()).toBe(0);
+        plantedId = /^([0-9a-f]{12}) {2}\S+ {2}archive {2}http_400 {2}event {2}pending/m.exec(p.out())?.[1];
+        expect(plantedId, p.out()).toBeDefined();
+      },
+    ],
+    [
+      / dead-letters show 3f9c2a --config my\.yaml$/,
+      async (command) => {
+        expect(plantedId, 'list ran first').toBeDefined();
+        const p = launch(command.replace('3f9c2a', plantedId!.slice(0, 6)), { cwd: dir });
+        expect(await finished(p), p.err()).toBe(0);
+        expect(JSON.parse(p.out())).toMatchObject({ id: plantedId, entry: { component: 'archive', reason: 'http_400', kind: 'event' } });
+      },
+    ],
+    [
+      / dead-letters replay --config my\.yaml$/,
+      async (command) => {
+        expect(plantedId, 'list ran first').toBeDefined();
+        const p = launch(command, { cwd: dir });
+        expect(await finished(p), p.err()).toBe(0);
+        expect(p.out()).toMatch(new RegExp(`^${plantedId}  delivered`, 'm'));
+        expect(readFileSync(join(dir, 'out/events.ndjson'), 'utf8')).toContain('readme-planted-1');
       },
     ],
     [
