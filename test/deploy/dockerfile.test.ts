@@ -187,6 +187,13 @@ describe('Dockerfile', () => {
       expect(bare.size).toBeGreaterThan(5); // the scan sees the imports at all
       const notProduction = [...bare].filter((b) => !(b in pkg.dependencies));
       expect(notProduction, 'imported at runtime but not in "dependencies" (npm ci --omit=dev would leave them out)').toEqual([]);
+      // ...and the other way round: a production dependency is imported by the compiled code, or
+      // needed by one that is (a dependency or peer of another production package, like
+      // @opentelemetry/api). One only tests import belongs in devDependencies, out of the image.
+      const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean; dependencies?: Record<string, string>; peerDependencies?: Record<string, string> }> };
+      const neededByAnother = (name: string) => Object.entries(lock.packages).some(([k, v]) => k && k !== `node_modules/${name}` && !v.dev && (v.dependencies?.[name] ?? v.peerDependencies?.[name]));
+      const unused = Object.keys(pkg.dependencies).filter((d) => !bare.has(d) && !neededByAnother(d));
+      expect(unused, 'in "dependencies" but nothing in dist/ needs them: move them to devDependencies').toEqual([]);
     },
     120_000,
   );
