@@ -14,11 +14,12 @@
 # (bookworm), slim variant, pinned by digest so every build starts from the same bytes. CI runs
 # the test suite on the same Node major (scripts/fetch-node.mjs; test/deploy/dockerfile.test.ts
 # keeps the two equal).
-# Where the digest comes from: the multi-platform index digest of node:24-bookworm-slim as
-# pinned in several independent public Dockerfiles (looked up Nov 2026; this project's machines
-# cannot reach Docker Hub). Refresh it, and move to a newer Node 24 patch, with
+# Where the digest comes from: node:24-bookworm-slim@sha256:0e0ff40c… is what three independent
+# public repositories' Dockerfiles pin for that tag (code search, Nov 2026); this project's
+# machines cannot reach Docker Hub to confirm it, nor which Node 24 patch it holds. Before a
+# release, refresh it (and move to the newest Node 24 patch) with
 #   docker buildx imagetools inspect node:24-bookworm-slim      # the "Digest:" line
-# then replace it below and in docs/deploy.md. A build arg overrides it for one build:
+# then replace it below. A build arg overrides it for one build:
 #   docker build --build-arg NODE_IMAGE=node:24-bookworm-slim@sha256:<digest> .
 ARG NODE_IMAGE=node:24-bookworm-slim@sha256:0e0ff40c39bc087845bfb27465a0df4ea419520094bc35842ff83dd8cbe6f9b6
 
