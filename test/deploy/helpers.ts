@@ -164,3 +164,20 @@ export function hasPath(values: unknown, path: string): boolean {
   }
   return true;
 }
+
+/**
+ * What an install gives on top of a values file (`--set-file secrets.data.<key>=…`, the env
+ * values left empty for the installer): every empty `env` value and `secrets.data` value filled
+ * with the same placeholders podEnvironment uses. The chart refuses to render without them.
+ */
+export function installValues(values: Json): Json {
+  const out: Json = {};
+  const env = (values.env ?? []) as { name: string; value?: string; valueFrom?: unknown }[];
+  if (env.some((e) => e.value === '' && !e.valueFrom)) {
+    out.env = env.map((e) => (e.value === '' && !e.valueFrom ? { ...e, value: `placeholder-${e.name.toLowerCase().replace(/_/g, '-')}` } : e));
+  }
+  const secrets = values.secrets as { existingSecret?: string; data?: Record<string, string> };
+  const empty = Object.entries(secrets.data ?? {}).filter(([, v]) => v === '');
+  if (!secrets.existingSecret && empty.length) out.secrets = { data: Object.fromEntries(empty.map(([k]) => [k, `dummy-${k}`])) };
+  return out;
+}

@@ -95,3 +95,57 @@ PromQL label matchers that select this release's series.
 {{- define "zsf.promSelector" -}}
 {{- .Values.prometheusRule.selector | default (printf "namespace=%q, service=%q" .Release.Namespace (include "zsf.fullname" .)) }}
 {{- end }}
+
+{{/*
+Values an install cannot start without, checked at render time so `helm install`/`upgrade`
+fails with what to set instead of creating a pod that crash-loops on its config:
+  - at least one Zendesk account, each with `subdomain` or `baseUrl`;
+  - every `${VAR}` (without `:-default`) in config has a non-empty `env` entry (or `valueFrom`),
+    unless `envFrom` may bring it; zsf treats an empty variable as unset;
+  - every `${file:<secrets.mountPath>/<key>}` has a non-empty `secrets.data.<key>`, unless
+    `secrets.existingSecret` provides the keys (the chart cannot see inside it).
+A config from `existingConfigMap` is not visible to the chart and is not checked.
+*/}}
+{{- define "zsf.validate" -}}
+{{- if not .Values.existingConfigMap }}
+{{- $problems := list }}
+{{- $config := .Values.config | default dict }}
+{{- $accounts := dig "zendesk" "accounts" list $config }}
+{{- if not $accounts }}
+{{- $problems = append $problems "config.zendesk.accounts is empty: give at least one account (name, subdomain or baseUrl, auth)" }}
+{{- end }}
+{{- range $i, $a := $accounts }}
+{{- if not (or $a.subdomain $a.baseUrl) }}
+{{- $problems = append $problems (printf "config.zendesk.accounts[%d] (%s) has neither subdomain nor baseUrl: set one" $i ($a.name | default "unnamed")) }}
+{{- end }}
+{{- end }}
+{{- $envSet := dict }}
+{{- range .Values.env }}
+{{- if or .value .valueFrom }}{{ $_ := set $envSet .name true }}{{ end }}
+{{- end }}
+{{- $mount := trimSuffix "/" .Values.secrets.mountPath }}
+{{- $seen := dict }}
+{{- /* `$${` is zsf's escape for a literal `${`: drop it before looking for references. */}}
+{{- $text := toJson $config | replace "$${" "" }}
+{{- range $ref := regexFindAll "\\$\\{[^}]*\\}" $text -1 }}
+{{- $expr := $ref | trimPrefix "${" | trimSuffix "}" }}
+{{- if not (hasKey $seen $expr) }}
+{{- $_ := set $seen $expr true }}
+{{- if hasPrefix "file:" $expr }}
+{{- $path := $expr | trimPrefix "file:" | trim }}
+{{- if and (hasPrefix (printf "%s/" $mount) $path) (not $.Values.secrets.existingSecret) }}
+{{- $key := trimPrefix (printf "%s/" $mount) $path }}
+{{- if not (index ($.Values.secrets.data | default dict) $key) }}
+{{- $problems = append $problems (printf "config reads ${%s}, but secrets.data.%s is empty: give it at install (--set-file secrets.data.%s=./file), or set secrets.existingSecret to a Secret with the key %s" $expr $key $key $key) }}
+{{- end }}
+{{- end }}
+{{- else if and (regexMatch "^[A-Za-z_][A-Za-z0-9_]*$" $expr) (not $.Values.envFrom) (not (hasKey $envSet $expr)) }}
+{{- $problems = append $problems (printf "config uses ${%s}, but env gives %s no value: add {name: %s, value: ...} to env in your values file (or valueFrom, envFrom, or a default in config: ${%s:-value})" $expr $expr $expr $expr) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if $problems }}
+{{- fail (printf "with these values the pod could not start:\n  - %s" (join "\n  - " (sortAlpha $problems))) }}
+{{- end }}
+{{- end }}
+{{- end }}
