@@ -4,13 +4,13 @@
 // Nested objects become Parquet groups and arrays 3-level LISTs, so Athena / Glue / Security
 // Lake see real columns (actor.user.name), not JSON strings.
 //
-// Derivation (non-OCSF only): every value's shape is merged across events. null merges with anything; int
-// and double merge to DOUBLE; objects merge field by field; arrays merge their elements.
+// Derivation (non-OCSF only): every value's shape is merged across events. null merges with
+// anything; int and double merge to DOUBLE; objects merge field by field; arrays merge their elements.
 // A field whose shapes conflict (string here, object there), or an object that never has a
 // field ({}), is stored as a JSON string column (converted type JSON) so nothing is lost.
 // OCSF timestamps (integer `time` and `*_time`, epoch ms by the OCSF timestamp_t type)
 // become INT64 TIMESTAMP_MILLIS. Fields that are only ever null become nullable strings.
-// Columns are ordered by name so one class gives one schema across objects.
+// Columns are ordered by name. Two objects get the same schema only if their events have the same shapes.
 
 import { createHash } from 'node:crypto';
 import { PassThrough, type Readable } from 'node:stream';
