@@ -444,7 +444,7 @@ describe('s3 sink: Amazon Security Lake preset', () => {
       const r = parse(securityLake);
       return r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     };
-    expect(messages({ sourceNames: { '3002': 'zendesk-authentication' } })).toEqual([expect.stringMatching(/^securityLake\.sourceNames\.3002: "zendesk-authentication": .*at most 20 characters.*this one has 22/)]);
+    expect(messages({ sourceNames: { '3002': 'zendesk-authentication' } })).toEqual([expect.stringMatching(/^securityLake\.sourceNames\.3002: .*at most 20 characters/)]);
     expect(messages({ sourceName: 'zendesk-event-log-{class_uid}' })).toEqual([expect.stringMatching(/^securityLake\.sourceName: "zendesk-event-log-\{class_uid\}" gives "zendesk-event-log-3001" for class 3001: .*at most 20/)]);
     expect(messages({ sourceNames: { '3002': 'zendesk auth' } })).toEqual([expect.stringMatching(/only letters, digits/)]);
     expect(messages({ sourceVersion: '1.0/beta' })).toEqual([expect.stringMatching(/^securityLake\.sourceVersion: .*only letters, digits/)]);

@@ -16,16 +16,19 @@ const checksumSetting = z.enum(['WHEN_SUPPORTED', 'WHEN_REQUIRED']);
 // API pattern allows word characters, "-", "_", ":" and "."; "/" would add a key level here.
 export const SECURITY_LAKE_SOURCE_NAME_MAX = 20;
 
+const SOURCE_NAME_PATTERN = /^[A-Za-z0-9_.:-]+$/;
+const TOO_LONG = `a Security Lake custom source name has at most ${SECURITY_LAKE_SOURCE_NAME_MAX} characters (it is part of the provider IAM role name)`;
+const BAD_CHARACTERS = 'a Security Lake custom source name has only letters, digits, "_", "-", ":" and "."';
+
+/** Why `name` cannot be a custom source name (for names made from the sourceName template). */
 export function sourceNameProblem(name: string): string | undefined {
-  if (name.length > SECURITY_LAKE_SOURCE_NAME_MAX) return `a Security Lake custom source name has at most ${SECURITY_LAKE_SOURCE_NAME_MAX} characters (it is part of the provider IAM role name), this one has ${name.length}`;
-  if (!/^[A-Za-z0-9_.:-]+$/.test(name)) return 'a Security Lake custom source name has only letters, digits, "_", "-", ":" and "."';
+  if (name.length > SECURITY_LAKE_SOURCE_NAME_MAX) return `${TOO_LONG}, this one has ${name.length}`;
+  if (!SOURCE_NAME_PATTERN.test(name)) return BAD_CHARACTERS;
   return undefined;
 }
 
-const securityLakeSourceName = z.string().superRefine((name, ctx) => {
-  const problem = sourceNameProblem(name);
-  if (problem) ctx.addIssue({ code: 'custom', message: `"${name}": ${problem}` });
-});
+// Plain constraints (not a refinement) so they also appear in the JSON schema (`zsf config schema`, Helm).
+const securityLakeSourceName = z.string().min(1).max(SECURITY_LAKE_SOURCE_NAME_MAX, TOO_LONG).regex(SOURCE_NAME_PATTERN, BAD_CHARACTERS);
 
 export const s3Options = {
   bucket: z.string().min(3).max(63).describe('Bucket name'),
