@@ -4,6 +4,11 @@
 // process on loopback, so its CPU and memory are not counted in this process's RSS, but it
 // shares the machine's cores). Bytes per event: on the wire for OTLP (gzip), at rest for S3.
 //
+// Parquet rows: OCSF events are written in their class's fixed schema (1,300–1,700 leaf columns),
+// one object per class and partition per batch; the default key template partitions by hour, the
+// Security Lake row by day. Every object carries ~150 KB of column metadata, so bytes per event
+// depend on how many objects the events are spread over.
+//
 // The large-object row streams one object through the S3 sink's NDJSON encoder and
 // lib-storage multipart uploader from a lazy event source, and reports this process's peak
 // RSS while writing it: it shows the encoder/uploader memory, not that of a core batch
@@ -121,7 +126,9 @@ export default async function (): Promise<BenchRow[]> {
     const nd = await driverRow('s3 driver, NDJSON gzip 6 → s3rver', s3Sink, { ...common, prefix: 'nd' }, events, bodyBytes, raw, 'at rest', batch);
     const pq = await driverRow('s3 driver, Parquet (snappy) → s3rver', s3Sink, { ...common, prefix: 'pq', encoding: { codec: 'parquet' } }, events, bodyBytes, raw, 'at rest', batch);
     const pqz = await driverRow('s3 driver, Parquet (gzip) → s3rver', s3Sink, { ...common, prefix: 'pqz', encoding: { codec: 'parquet', compression: 'gzip' } }, events, bodyBytes, raw, 'at rest', batch);
-    for (const r of [nd, pq, pqz]) {
+    // Daily partitions (eventDay): fewer, larger objects than the default hourly key template.
+    const pqsl = await driverRow('s3 driver, Parquet (snappy), Security Lake layout → s3rver', s3Sink, { ...common, securityLake: { accountId: '123456789012' } }, events, bodyBytes, raw, 'at rest', batch);
+    for (const r of [nd, pq, pqz, pqsl]) {
       const { wire, ...row } = r;
       rows.push({ ...row, note: `${row.note}; ${(wire / nd.wire).toFixed(2)}× the NDJSON.gz size` });
     }

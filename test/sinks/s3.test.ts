@@ -15,6 +15,7 @@ import { planFor, s3Sink } from '../../src/sinks/s3/index.js';
 import type { S3Config } from '../../src/sinks/s3/config.js';
 import { loadConfigFile } from '../../src/config/load.js';
 import { compileKeyTemplate } from '../../src/sinks/s3/key-template.js';
+import { ocsfClassLayout } from '../../src/sinks/s3/ocsf-schema.js';
 import { mulberry32 } from '../support/random.js';
 import { startS3Server, TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY, type S3TestServer } from '../support/s3-server.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -61,13 +62,12 @@ function ocsfEvent(i: number, rnd: () => number, o: { account?: string; stream?:
       severity_id: Math.floor(rnd() * 6) + 1,
       time,
       message: `event ${i} by ${NAMES[i % NAMES.length]}`,
-      metadata: { uid: `${account}:${stream}:${i}`, version: '1.1.0', product: { name: 'Zendesk', vendor_name: 'Zendesk' }, profiles: ['host'] },
+      metadata: { uid: `${account}:${stream}:${i}`, version: '1.8.0', product: { name: 'Zendesk', vendor_name: 'Zendesk' }, profiles: ['host'] },
       actor: { user: { uid: String(1000 + i), name: NAMES[Math.floor(rnd() * NAMES.length)]!, groups: [{ name: 'admins' }, { name: 'agents', privileges: ['read', 'write'] }] } },
-      src_endpoint: { ip: `198.51.100.${Math.floor(rnd() * 255)}`, port: Math.floor(rnd() * 65535) },
-      delta: -Math.floor(rnd() * 1e9),
-      score: i % 2 ? Math.round(rnd() * 1e6) / 1e3 : Math.floor(rnd() * 100), // int here, double there -> DOUBLE
-      is_mfa: rnd() > 0.5,
-      // a field whose type differs between events -> stored as a JSON column, value preserved
+      src_endpoint: { ip: `198.51.100.${Math.floor(rnd() * 255)}`, port: Math.floor(rnd() * 65535), location: { lat: Math.round(rnd() * 1e6) / 1e4, long: i % 2 ? 10 : -3.25 } },
+      duration: Math.floor(rnd() * 1e9),
+      timezone_offset: Math.floor(rnd() * 600) - 300,
+      // open shape (OCSF `object`): one JSON column whatever the values
       unmapped: { value: i % 3 === 0 ? 'text' : i % 3 === 1 ? { nested: [1, 'two', null] } : 42, note: null, empty_list: [], empty_obj: {} },
       ...(i % 4 === 0 ? { observables: [{ name: 'ip', type_id: 2, value: '198.51.100.1' }] } : {}),
     },
@@ -292,7 +292,7 @@ describe('s3 sink: gzip NDJSON', () => {
 // ------------------------------------------------------------------ Parquet
 
 describe('s3 sink: Parquet', () => {
-  it('writes one Parquet object per OCSF class with a nested schema, and reading it back gives the events sent', async () => {
+  it('writes one Parquet object per OCSF class in the class schema (nested, typed by OCSF), and reading it back gives the events sent', async () => {
     const events = makeEvents(500, 21, (i) => ({ classUid: i % 5 === 0 ? 3002 : 6003, time: T0 + (500 - i) * 1000 })); // reverse time order
     const { driver } = makeDriver({ prefix: 'pq', encoding: { codec: 'parquet', rowGroupEvents: 128 } });
     expect(await driver.send(events, signal())).toEqual({ kind: 'ok' });
@@ -311,13 +311,19 @@ describe('s3 sink: Parquet', () => {
       const meta = parquetMetadata(obj.body.buffer.slice(obj.body.byteOffset, obj.body.byteOffset + obj.body.byteLength) as ArrayBuffer);
       const el = (name: string) => meta.schema.find((s) => s.name === name)!;
       expect(el('time')).toMatchObject({ type: 'INT64', converted_type: 'TIMESTAMP_MILLIS' });
-      expect(el('actor')).toMatchObject({ num_children: 1 }); // a group, not a JSON string
-      expect(el('groups')).toMatchObject({ converted_type: 'LIST' });
-      expect(el('score')).toMatchObject({ type: 'DOUBLE' });
+      expect(el('duration')).toMatchObject({ type: 'INT64' }); // long_t
+      expect(el('timezone_offset')).toMatchObject({ type: 'INT32' }); // integer_t
+      expect(el('lat')).toMatchObject({ type: 'DOUBLE' }); // float_t
+      expect(el('observables')).toMatchObject({ converted_type: 'LIST' });
       const tree = parquetSchema(meta) as unknown as Tree;
-      const unmapped = tree.children.find((c) => c.element.name === 'unmapped')!;
-      expect(unmapped.children.find((c) => c.element.name === 'value')!.element).toMatchObject({ converted_type: 'JSON' }); // conflicting types
-      expect(unmapped.children.find((c) => c.element.name === 'empty_obj')!.element).toMatchObject({ converted_type: 'JSON' }); // {} has no columns
+      const node = (...path: string[]) => path.reduce((n, name) => n.children.find((c) => c.element.name === name)!, tree);
+      expect(node('actor').children.length).toBeGreaterThan(1); // a group, not a JSON string
+      expect(node('actor', 'user', 'name').element).toMatchObject({ type: 'BYTE_ARRAY', converted_type: 'UTF8' });
+      expect(node('actor', 'user', 'groups').element).toMatchObject({ converted_type: 'JSON' }); // an object at the depth bound
+      expect(node('unmapped').element).toMatchObject({ converted_type: 'JSON' }); // open shape
+      expect(meta.created_by).toMatch(/^zendesk-siem-forwarder version \d+\.\d+\.\d+/);
+      const kv = Object.fromEntries((meta.key_value_metadata ?? []).map((x) => [x.key, x.value]));
+      expect(kv).toMatchObject({ 'zsf.schema.fingerprint': ocsfClassLayout(cls)!.fingerprint, 'ocsf.version': '1.8.0', 'ocsf.class_uid': String(cls), 'zsf.events': String(sent.length) });
       expect(meta.row_groups.length).toBe(Math.ceil(sent.length / 128));
     }
     expect(seen.sort((a, b) => a - b)).toEqual(Array.from({ length: 500 }, (_, i) => i));
@@ -338,6 +344,57 @@ describe('s3 sink: Parquet', () => {
     expect(got.map((r) => r.metadata.uid)).toEqual(events.map((e) => e.meta.id));
     expect(got.map((r) => r.actor.user.name)).toEqual(events.map((e) => (e.body.actor as { user: { name: string } }).user.name));
     expect(got.map((r) => r.time.getTime())).toEqual(events.map((e) => e.meta.time));
+  });
+  it('rejects, with the attribute path, OCSF events that do not fit their class schema, and writes the rest', async () => {
+    const events = makeEvents(6, 12, () => ({ classUid: 3002 }));
+    events[1]!.body.score = 5; // not an attribute of Authentication
+    (events[2]!.body.src_endpoint as Record<string, unknown>).port = 'https'; // port_t is an integer
+    events[3]!.body.class_uid = 4001;
+    events[3]!.meta.classUid = 4001; // a class the forwarder has no schema for
+    (events[4]!.body.metadata as Record<string, unknown>).version = '1.1.0';
+    const { driver } = makeDriver({ prefix: 'pqbad', encoding: { codec: 'parquet' } });
+    const outcome = await driver.send(events, signal());
+    expect(outcome).toEqual({
+      kind: 'partial',
+      rejected: [
+        { index: 1, reason: expect.stringMatching(/^does not fit the Parquet schema of OCSF class 3002: score: not an attribute of OCSF 1\.8\.0 class authentication/) },
+        { index: 2, reason: expect.stringMatching(/src_endpoint\.port: expected a 32-bit integer, got string "https"/) },
+        { index: 3, reason: expect.stringMatching(/no Parquet schema for OCSF class_uid 4001/) },
+        { index: 4, reason: expect.stringMatching(/built for OCSF 1\.8\.0; this event has metadata\.version "1\.1\.0"/) },
+      ],
+    });
+    const keys = await s3.listKeys('pqbad/');
+    expect(keys).toHaveLength(1);
+    const rows = await parquetRows((await s3.getObject(keys[0]!)).body);
+    expect(rows.map((r) => (r.metadata as { uid: string }).uid)).toEqual([events[0]!.meta.id, events[5]!.meta.id]);
+  });
+
+  it('gives every object of a class the same schema whatever the events in it (all optional attributes empty, or set)', async () => {
+    const full = makeEvents(20, 13, () => ({ classUid: 6003 }));
+    const bare = full.map((e) => ({ meta: { ...e.meta, id: `${e.meta.id}-bare` }, body: { class_uid: 6003, category_uid: 6, activity_id: 1, type_uid: 600301, severity_id: 1, time: e.body.time, metadata: { uid: `${e.meta.id}-bare`, version: '1.8.0', product: { name: 'Zendesk' } }, observables: [] } }));
+    const { driver } = makeDriver({ prefix: 'pqsame', encoding: { codec: 'parquet' } });
+    expect(await driver.send(full, signal())).toEqual({ kind: 'ok' });
+    expect(await driver.send(bare, signal())).toEqual({ kind: 'ok' });
+    const keys = await s3.listKeys('pqsame/');
+    expect(keys).toHaveLength(2);
+    const metas = await Promise.all(keys.map(async (k) => {
+      const b = (await s3.getObject(k)).body;
+      return parquetMetadata(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer);
+    }));
+    expect(metas[0]!.schema.length).toBe(ocsfClassLayout(6003)!.elements.length);
+    expect(JSON.stringify(metas[0]!.schema)).toBe(JSON.stringify(metas[1]!.schema));
+    const fingerprints = metas.map((m) => m.key_value_metadata?.find((x) => x.key === 'zsf.schema.fingerprint')?.value);
+    expect(fingerprints).toEqual([ocsfClassLayout(6003)!.fingerprint, ocsfClassLayout(6003)!.fingerprint]);
+  });
+
+  it('writes non-OCSF events (ECS) with a schema derived from the object, labelled as such', async () => {
+    const events: PipelineEvent[] = Array.from({ length: 5 }, (_, i) => ({ meta: { id: `acme:audit_log:e${i}`, account: 'acme', stream: 'audit_log', time: T0 + i, schema: 'ecs' }, body: { '@timestamp': new Date(T0 + i).toISOString(), event: { id: `e${i}`, kind: 'event' }, user: { name: NAMES[i % NAMES.length] } } }));
+    const { driver } = makeDriver({ prefix: 'pqecs', encoding: { codec: 'parquet' } });
+    expect(await driver.send(events, signal())).toEqual({ kind: 'ok' });
+    const obj = await s3.getObject((await s3.listKeys('pqecs/'))[0]!);
+    expect((await parquetRows(obj.body)).map(canon)).toEqual(events.map((e) => canon(e.body)));
+    const meta = parquetMetadata(obj.body.buffer.slice(obj.body.byteOffset, obj.body.byteOffset + obj.body.byteLength) as ArrayBuffer);
+    expect(meta.key_value_metadata?.find((x) => x.key === 'zsf.schema.source')?.value).toBe('derived from the events in this object');
   });
 });
 
@@ -379,6 +436,23 @@ describe('s3 sink: Amazon Security Lake preset', () => {
     expect(await driver.send(makeEvents(3, 2, () => ({ classUid: 3002 })), signal())).toEqual({ kind: 'ok' });
     expect((await s3.listKeys('ext/zd-3002/'))[0]).toMatch(/^ext\/zd-3002\/2\.0\/region=us-east-1\/accountId=123456789012\/eventDay=20260101\/.+\.parquet$/);
     expect(() => makeDriver({ region: undefined, securityLake: { accountId: '123456789012' } })).toThrow(/needs "region"/);
+  });
+
+  it('checks custom source names and versions the way Security Lake does, at config time', () => {
+    const parse = (securityLake: Record<string, unknown>) => z.object(s3Sink.options).safeParse({ bucket: 'archive', region: 'us-east-1', securityLake: { accountId: '123456789012', ...securityLake } });
+    const messages = (securityLake: Record<string, unknown>) => {
+      const r = parse(securityLake);
+      return r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    };
+    expect(messages({ sourceNames: { '3002': 'zendesk-authentication' } })).toEqual([expect.stringMatching(/^securityLake\.sourceNames\.3002: .*at most 20 characters/)]);
+    expect(messages({ sourceName: 'zendesk-event-log-{class_uid}' })).toEqual([expect.stringMatching(/^securityLake\.sourceName: "zendesk-event-log-\{class_uid\}" gives "zendesk-event-log-3001" for class 3001: .*at most 20/)]);
+    expect(messages({ sourceNames: { '3002': 'zendesk auth' } })).toEqual([expect.stringMatching(/only letters, digits/)]);
+    expect(messages({ sourceVersion: '1.0/beta' })).toEqual([expect.stringMatching(/^securityLake\.sourceVersion: .*only letters, digits/)]);
+    expect(messages({ sourceVersion: 'v'.repeat(33) })).toHaveLength(1);
+    // exactly 20 is allowed; a long template is fine when every class has an explicit name
+    expect(messages({ sourceNames: { '3002': 'zendesk-authenticati' } })).toEqual([]);
+    const all = Object.fromEntries(['3001', '3002', '3004', '3005', '3006', '6001', '6003', '6004'].map((u) => [u, `zd-${u}`]));
+    expect(messages({ sourceName: 'zendesk-event-log-{class_uid}', sourceNames: all })).toEqual([]);
   });
 });
 
@@ -446,14 +520,14 @@ describe('s3 examples', () => {
   const env = { S3_BUCKET: 'my-archive', SECURITY_LAKE_BUCKET: 'aws-security-data-lake-us-east-1-abc', AWS_ACCOUNT_ID: '123456789012', ZENDESK_EMAIL: 'a@example.com', ZENDESK_API_TOKEN: 'zd-token-1234' };
   for (const [file, template] of [
     ['s3.yaml', /^zendesk\/acme\/audit_log\/dt=2026-01-01\/hour=00\/h-T-U\.ndjson\.gz$/],
-    ['security-lake.yaml', /^ext\/zendesk-authentication\/region=us-east-1\/accountId=123456789012\/eventDay=20260101\/h-T-U\.parquet$/],
+    ['security-lake.yaml', /^ext\/zendesk-auth\/region=us-east-1\/accountId=123456789012\/eventDay=20260101\/h-T-U\.parquet$/],
   ] as const) {
     it(`examples/${file} validates and builds a sink with the documented layout`, () => {
       const loaded = loadConfigFile(new URL(`../../examples/${file}`, import.meta.url).pathname, env);
       const sinkConfig = loaded.config.sinks.find((s) => s.type === 's3') as unknown as S3Config;
       const plan = planFor(sinkConfig);
       const e = ocsfEvent(1, mulberry32(1), { classUid: 3002, time: T0 });
-      const key = plan.template.render(plan.template.partitionOf(e, { source_name: 'zendesk-authentication' }), { prefix: sinkConfig.prefix, host: 'h', timestamp: 'T', uuid: 'U', ext: plan.ext, region: 'us-east-1', accountId: '123456789012' });
+      const key = plan.template.render(plan.template.partitionOf(e, { source_name: 'zendesk-auth' }), { prefix: sinkConfig.prefix, host: 'h', timestamp: 'T', uuid: 'U', ext: plan.ext, region: 'us-east-1', accountId: '123456789012' });
       expect(key).toMatch(template);
     });
   }

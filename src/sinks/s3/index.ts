@@ -10,7 +10,8 @@ import type { PipelineEvent, SendOutcome } from '../../core/types.js';
 import { s3Options, type S3Config } from './config.js';
 import { compileKeyTemplate, type KeyTemplate } from './key-template.js';
 import { ByteCounter, ndjsonStream, type EncodedStream } from './ndjson.js';
-import { parquetStream } from './parquet.js';
+import { deriveLayout, parquetStream, ZSTD_AVAILABLE, type ParquetCompression } from './parquet.js';
+import { OCSF_SCHEMA_VERSION, ocsfClassLayout, SchemaMismatch, servesOcsfVersion } from './ocsf-schema.js';
 import { classifyS3Error, createS3Client, headBucket, uploadObject } from './upload.js';
 
 export const DEFAULT_KEY_TEMPLATE = '{prefix}/{account}/{stream}/dt=%Y-%m-%d/hour=%H/{host}-{timestamp}-{uuid}.{ext}';
@@ -22,7 +23,7 @@ const MEMO_LIMIT = 2048;
 
 interface Plan {
   template: KeyTemplate;
-  parquet: { compression: 'snappy' | 'gzip' | 'none'; rowGroupEvents: number } | undefined;
+  parquet: { compression: ParquetCompression; rowGroupEvents: number } | undefined;
   ndjson: { compression: 'gzip' | 'none'; level: number } | undefined;
   ext: string;
   securityLake: S3Config['securityLake'];
@@ -30,6 +31,9 @@ interface Plan {
 
 export function planFor(config: S3Config): Plan {
   const sl = config.securityLake;
+  if (config.encoding.codec === 'parquet' && config.encoding.compression === 'zstd' && !ZSTD_AVAILABLE) {
+    throw new Error(`sink ${config.id}: Parquet zstd compression needs Node.js >= 22.15 (node:zlib zstd); this is ${process.version}. Use snappy or gzip`);
+  }
   if (sl) {
     if (!config.region) throw new Error(`sink ${config.id}: securityLake needs "region" (it is part of the Security Lake path)`);
     if (config.keyTemplate) throw new Error(`sink ${config.id}: keyTemplate cannot be combined with securityLake (the layout is fixed)`);
@@ -54,6 +58,13 @@ export function planFor(config: S3Config): Plan {
 function classUidOf(e: PipelineEvent): number | undefined {
   if (e.meta.classUid !== undefined) return e.meta.classUid;
   return typeof e.body.class_uid === 'number' ? e.body.class_uid : undefined;
+}
+
+/** Sorts a group's events (and their rows, in step) by event time. */
+function sortByTime(g: { events: PipelineEvent[]; rows: unknown[][] | undefined }): void {
+  const order = g.events.map((_, i) => i).sort((a, b) => g.events[a]!.meta.time - g.events[b]!.meta.time);
+  g.events = order.map((i) => g.events[i]!);
+  if (g.rows) g.rows = order.map((i) => g.rows![i]!);
 }
 
 /** `20260101T000000Z`: sorts like time, safe in keys. */
@@ -84,14 +95,32 @@ export const s3Sink = defineSink({
       return sl.sourceNames[String(uid)] ?? sl.sourceName.replaceAll('{class_uid}', String(uid));
     };
 
-    function encode(events: PipelineEvent[]): EncodedStream & { contentType: string; contentEncoding?: string } {
+    function encode(events: PipelineEvent[], rows: unknown[][] | undefined): EncodedStream & { contentType: string; contentEncoding?: string } {
       if (plan.parquet) {
         const raw = new ByteCounter();
-        const body = parquetStream(events, { ...plan.parquet, kvMetadata: { 'zsf.events': String(events.length) } }).pipe(raw);
+        const first = events[0]!;
+        // OCSF: the class's fixed schema (rows were conformed to it when grouped); others: derived.
+        const layout = rows ? ocsfClassLayout(classUidOf(first)!)! : deriveLayout(events);
+        const body = parquetStream(rows ?? events.map((e) => layout.row(e.body)), layout, { ...plan.parquet, kvMetadata: { 'zsf.events': String(events.length) } }).pipe(raw);
         return { body, raw, wire: raw, contentType: 'application/vnd.apache.parquet' };
       }
       const s = ndjsonStream(events, plan.ndjson!);
       return { ...s, contentType: 'application/x-ndjson', ...(plan.ndjson!.compression === 'gzip' ? { contentEncoding: 'gzip' } : {}) };
+    }
+
+    /** The row of an OCSF event in its class's fixed Parquet schema, or why it cannot have one. */
+    function ocsfRow(e: PipelineEvent): { row: unknown[] } | { reason: string } {
+      const uid = classUidOf(e);
+      const layout = uid === undefined ? undefined : ocsfClassLayout(uid);
+      if (!layout) return { reason: `no Parquet schema for OCSF class_uid ${uid ?? '(none)'}: the sink writes the classes of OCSF ${OCSF_SCHEMA_VERSION} that the forwarder maps to` };
+      const version = (e.body.metadata as { version?: unknown } | undefined)?.version;
+      if (!servesOcsfVersion(version)) return { reason: `Parquet schemas are built for OCSF ${OCSF_SCHEMA_VERSION}; this event has metadata.version ${JSON.stringify(version)}` };
+      try {
+        return { row: layout.row(e.body) };
+      } catch (err) {
+        if (err instanceof SchemaMismatch) return { reason: `does not fit the Parquet schema of OCSF class ${uid}: ${err.message}` };
+        throw err;
+      }
     }
 
     return {
@@ -101,7 +130,7 @@ export const s3Sink = defineSink({
 
       async send(events, signal) {
         const rejected: { index: number; reason: string }[] = [];
-        const groups = new Map<string, PipelineEvent[]>();
+        const groups = new Map<string, { events: PipelineEvent[]; rows: unknown[][] | undefined }>();
         events.forEach((e, index) => {
           let extra: { source_name?: string } | undefined;
           let split = '';
@@ -113,16 +142,29 @@ export const s3Sink = defineSink({
             }
             extra = { source_name: name };
           }
-          // Parquet schemas are derived per class: never mix classes or schemas in one object.
-          if (plan.parquet) split = `\u0001${e.meta.schema}:${classUidOf(e) ?? ''}`;
+          // One Parquet schema per object: never mix classes or schemas in one object.
+          let row: unknown[] | undefined;
+          if (plan.parquet) {
+            split = `\u0001${e.meta.schema}:${classUidOf(e) ?? ''}`;
+            if (e.meta.schema === 'ocsf') {
+              const r = ocsfRow(e);
+              if ('reason' in r) {
+                rejected.push({ index, reason: r.reason });
+                return;
+              }
+              row = r.row;
+            }
+          }
           const key = plan.template.partitionOf(e, extra) + split;
-          const g = groups.get(key);
-          if (g) g.push(e);
-          else groups.set(key, [e]);
+          let g = groups.get(key);
+          if (!g) groups.set(key, (g = { events: [], rows: row ? [] : undefined }));
+          g.events.push(e);
+          if (row) g.rows!.push(row);
         });
 
-        for (const [key, group] of groups) {
-          if (plan.parquet) group.sort((a, b) => a.meta.time - b.meta.time); // Security Lake: records ordered by time
+        for (const [key, g] of groups) {
+          if (plan.parquet) sortByTime(g); // Security Lake: records ordered by time
+          const group = g.events;
           const memo = `${key}|${group.length}|${group[0]!.meta.id}|${group[group.length - 1]!.meta.id}`;
           if (stored.has(memo)) continue; // stored by an earlier attempt of this batch
           const now = Date.now();
@@ -138,7 +180,7 @@ export const s3Sink = defineSink({
             ...(plan.securityLake?.sourceVersion ? { source_version: plan.securityLake.sourceVersion } : {}),
           });
           const times = group.map((e) => e.meta.time);
-          const enc = encode(group);
+          const enc = encode(group, g.rows);
           try {
             await uploadObject(
               client,
@@ -169,7 +211,7 @@ export const s3Sink = defineSink({
           if (stored.size > MEMO_LIMIT) stored.delete(stored.values().next().value!);
           log.debug({ key: objectKey, events: group.length, bytes: enc.wire.bytes }, 'S3 object stored');
         }
-        for (const [key, group] of groups) stored.delete(`${key}|${group.length}|${group[0]!.meta.id}|${group[group.length - 1]!.meta.id}`);
+        for (const [key, { events: group }] of groups) stored.delete(`${key}|${group.length}|${group[0]!.meta.id}|${group[group.length - 1]!.meta.id}`);
         return rejected.length ? { kind: 'partial', rejected } : { kind: 'ok' };
       },
 

@@ -1,21 +1,26 @@
-// Parquet for OCSF and ECS events: the schema of an object is derived from the events in it
-// (they share a partition, so with the Security Lake preset or {class_uid} in the key they
-// share an OCSF class). Nested objects become Parquet groups and arrays 3-level LISTs, so
-// Athena / Glue / Security Lake see real columns (actor.user.name), not JSON strings.
+// Parquet writer of the S3 sink. OCSF events use the fixed per-class schema of ocsf-schema.ts
+// (the same in every object of a class). Other events (ECS, raw) have no class definition
+// here: their schema is derived from the events in the object, documented as per-object.
+// Nested objects become Parquet groups and arrays 3-level LISTs, so Athena / Glue / Security
+// Lake see real columns (actor.user.name), not JSON strings.
 //
-// Derivation: every value's shape is merged across events. null merges with anything; int
-// and double merge to DOUBLE; objects merge field by field; arrays merge their elements.
+// Derivation (non-OCSF only): every value's shape is merged across events. null merges with
+// anything; int and double merge to DOUBLE; objects merge field by field; arrays merge their elements.
 // A field whose shapes conflict (string here, object there), or an object that never has a
 // field ({}), is stored as a JSON string column (converted type JSON) so nothing is lost.
 // OCSF timestamps (integer `time` and `*_time`, epoch ms by the OCSF timestamp_t type)
 // become INT64 TIMESTAMP_MILLIS. Fields that are only ever null become nullable strings.
-// Columns are ordered by name so one class gives one schema across objects.
+// Columns are ordered by name. Two objects get the same schema only if their events have the same shapes.
 
+import { createHash } from 'node:crypto';
 import { PassThrough, type Readable } from 'node:stream';
+import * as zlib from 'node:zlib';
 import { gzipSync } from 'node:zlib';
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import type { SchemaElement } from 'hyparquet';
 import type { PipelineEvent } from '../../core/types.js';
+import type { ParquetLayout } from './ocsf-schema.js';
+import { PRODUCT_VERSION } from './product-version.js';
 
 type Shape =
   | { k: 'null' }
@@ -92,18 +97,23 @@ function finalize(s: Shape): Shape {
   return s;
 }
 
-export interface DerivedSchema {
-  root: Map<string, Shape>;
-  elements: SchemaElement[];
-}
-
-export function deriveSchema(events: PipelineEvent[]): DerivedSchema {
+/** The layout of an object of non-OCSF events (ECS, raw): derived from the events in it. */
+export function deriveLayout(events: PipelineEvent[]): ParquetLayout {
   let root: Shape = { k: 'object', fields: new Map() };
   for (const e of events) root = merge(root, shapeOf(e.body, undefined, e.meta.schema === 'ocsf'));
-  const fin = root.k === 'object' && root.fields.size > 0 ? (finalize(root) as Extract<Shape, { k: 'object' }>) : { k: 'object' as const, fields: new Map<string, Shape>([['event', JSON_SHAPE]]) };
+  const wholeBody = !(root.k === 'object' && root.fields.size > 0);
+  const fin = wholeBody ? { k: 'object' as const, fields: new Map<string, Shape>([['event', JSON_SHAPE]]) } : (finalize(root) as Extract<Shape, { k: 'object' }>);
   const elements: SchemaElement[] = [{ name: 'root', num_children: fin.fields.size }];
   for (const [name, s] of fin.fields) pushElements(elements, name, s, 'OPTIONAL');
-  return { root: fin.fields, elements };
+  const columns = [...fin.fields.entries()];
+  const fingerprint = createHash('sha256').update(JSON.stringify(elements)).digest('hex');
+  return {
+    fingerprint,
+    elements,
+    columns: columns.map(([n]) => n),
+    row: (body) => (wholeBody ? [body] : columns.map(([name, shape]) => conform(body[name], shape))),
+    metadata: { 'zsf.schema.fingerprint': fingerprint, 'zsf.schema.source': 'derived from the events in this object' },
+  };
 }
 
 function pushElements(out: SchemaElement[], name: string, s: Shape, repetition: 'OPTIONAL' | 'REQUIRED'): void {
@@ -145,7 +155,7 @@ function conform(v: unknown, s: Shape): unknown {
   if (v === null || v === undefined) return null;
   switch (s.k) {
     case 'json':
-      return JSON.stringify(v);
+      return v; // hyparquet-writer writes JSON-typed columns as JSON.stringify(value)
     case 'int':
     case 'timestamp':
       return typeof v === 'number' ? BigInt(v) : null;
@@ -167,17 +177,25 @@ function conform(v: unknown, s: Shape): unknown {
   }
 }
 
-const CODECS = { snappy: 'SNAPPY', gzip: 'GZIP', none: 'UNCOMPRESSED' } as const;
+export type ParquetCompression = 'snappy' | 'gzip' | 'zstd' | 'none';
+
+type ZstdCompress = (input: Uint8Array) => Uint8Array;
+/** node:zlib has zstd from Node.js 22.15 / 23.8; hyparquet-writer takes it as a compressor. */
+const zstdCompressSync = (zlib as unknown as { zstdCompressSync?: ZstdCompress }).zstdCompressSync;
+export const ZSTD_AVAILABLE = typeof zstdCompressSync === 'function';
+
+const CODECS = { snappy: 'SNAPPY', gzip: 'GZIP', zstd: 'ZSTD', none: 'UNCOMPRESSED' } as const;
+
+/** `created_by` of every object: "<application> version <version>" as parquet-mr writes it. */
+export const CREATED_BY = `zendesk-siem-forwarder version ${PRODUCT_VERSION}`;
 
 /**
- * Streams one Parquet file: row groups are encoded one at a time and each finished group is
- * handed to the returned stream (awaiting its drain), so memory is about one row group of
- * encoded data, not the whole object.
+ * Streams one Parquet file of `rows` (already conformed by `layout.row`): row groups are encoded
+ * one at a time and each finished group is handed to the returned stream (awaiting its drain), so
+ * memory is about one row group of encoded data, not the whole object.
  */
-export function parquetStream(events: PipelineEvent[], opts: { compression: 'snappy' | 'gzip' | 'none'; rowGroupEvents: number; kvMetadata?: Record<string, string> }): Readable {
+export function parquetStream(rows: unknown[][], layout: ParquetLayout, opts: { compression: ParquetCompression; rowGroupEvents: number; kvMetadata?: Record<string, string> }): Readable {
   const out = new PassThrough({ highWaterMark: 1024 * 1024 });
-  const schema = deriveSchema(events);
-  const columns = [...schema.root.entries()];
   const writer = new ByteWriter(1024 * 1024);
   const drain = async (): Promise<void> => {
     if (writer.index === 0) return;
@@ -190,19 +208,20 @@ export function parquetStream(events: PipelineEvent[], opts: { compression: 'sna
   };
   (writer as unknown as { flush: () => Promise<void> }).flush = drain;
   (writer as unknown as { finish: () => Promise<void> }).finish = drain;
+  const kv = { ...layout.metadata, ...opts.kvMetadata };
   void (async () => {
     try {
       const pq = new ParquetWriter({
         writer,
-        schema: schema.elements,
+        schema: layout.elements,
         codec: CODECS[opts.compression],
-        compressors: { GZIP: (input: Uint8Array) => gzipSync(input) },
-        createdBy: 'zendesk-siem-forwarder',
-        ...(opts.kvMetadata ? { kvMetadata: Object.entries(opts.kvMetadata).map(([key, value]) => ({ key, value })) } : {}),
+        compressors: { GZIP: (input: Uint8Array) => gzipSync(input), ...(zstdCompressSync ? { ZSTD: zstdCompressSync } : {}) },
+        createdBy: CREATED_BY,
+        kvMetadata: Object.entries(kv).map(([key, value]) => ({ key, value })),
       });
-      for (let start = 0; start < events.length; start += opts.rowGroupEvents) {
-        const group = events.slice(start, start + opts.rowGroupEvents);
-        const columnData = columns.map(([name, shape]) => ({ name, data: group.map((e) => conform(schema.root.size === 1 && name === 'event' && !('event' in e.body) ? e.body : e.body[name], shape)) }));
+      for (let start = 0; start < rows.length; start += opts.rowGroupEvents) {
+        const group = rows.slice(start, start + opts.rowGroupEvents);
+        const columnData = layout.columns.map((name, c) => ({ name, data: group.map((r) => r[c]) }));
         await pq.write({ columnData, rowGroupSize: group.length });
       }
       await pq.finish();
