@@ -8,6 +8,7 @@ import { ConfigError } from '../config/errors.js';
 import { loadConfigFile } from '../config/load.js';
 import { configJsonSchema } from '../config/schema.js';
 import { registerCheckpointsCommand } from './checkpoints.js';
+import { registerContentCommand } from './content.js';
 import { runFromConfig } from './run.js';
 import { registerDemoCommand } from './demo.js';
 import { registerSimulateCommand } from './simulate.js';
@@ -63,6 +64,7 @@ registerCheckpointsCommand(program);
 registerSimulateCommand(program);
 registerDemoCommand(program);
 registerTopCommand(program);
+registerContentCommand(program);
 
 try {
   await program.parseAsync(process.argv);
