@@ -258,6 +258,7 @@ export function sigmaMatches(rule: SigmaRule, event: Json): boolean {
       );
     });
   };
+  if (!/^\w+(?: and (?:not )?\w+)*$/.test(det.condition.trim())) throw new Error(`${rule.title}: condition "${det.condition}" outside the supported subset`);
   const parts = det.condition.trim().split(/\s+/);
   let result = evalIdent(parts[0]!);
   for (let i = 1; i < parts.length; ) {
