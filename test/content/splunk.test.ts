@@ -172,6 +172,10 @@ describe('savedsearches.conf', () => {
     for (const [name, s] of saved) {
       expect(s.get('cron_schedule'), name).toMatch(/^\S+ \S+ \S+ \S+ \S+$/);
       expect(s.get('dispatch.earliest_time'), name).toBeDefined();
+      // throttling per entity: the suppress field is one the search groups by (not the time bucket)
+      const by = /\bby\s+([^|]+)/.exec(s.get('search')!)![1]!.split(/[\s,]+/);
+      expect(by, name).toContain(s.get('alert.suppress.fields'));
+      expect(s.get('alert.suppress.fields'), name).not.toBe('_time');
     }
   });
 
