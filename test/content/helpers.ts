@@ -282,3 +282,35 @@ export function sigmaFields(rule: SigmaRule): string[] {
   }
   return out;
 }
+
+/**
+ * Sigma `event_count` correlation, for the subset we use (one base rule list, `group-by`, a
+ * timespan in m/h, condition gte): the largest number of matching events of one group within
+ * any window of the timespan, measured on OCSF `time` (epoch ms). Events without a group-by
+ * value are not counted, as in SIEM backends.
+ */
+export function eventCountPeak(rule: SigmaRule, base: SigmaRule[], events: Json[]): number {
+  const c = rule.correlation;
+  if (c?.type !== 'event_count') throw new Error(`${rule.title}: not an event_count correlation`);
+  const span = /^(\d+)([mh])$/.exec(c.timespan);
+  if (!span) throw new Error(`${rule.title}: timespan ${c.timespan} outside the supported subset`);
+  const spanMs = Number(span[1]) * (span[2] === 'h' ? 3_600_000 : 60_000);
+  const groups = new Map<string, number[]>();
+  for (const e of events) {
+    if (!base.some((b) => sigmaMatches(b, e))) continue;
+    const key = (c['group-by'] ?? []).map((g) => valuesAt(e, g));
+    if (key.some((v) => v.length !== 1)) continue;
+    const k = JSON.stringify(key);
+    if (!groups.has(k)) groups.set(k, []);
+    groups.get(k)!.push(e.time as number);
+  }
+  let peak = 0;
+  for (const times of groups.values()) {
+    times.sort((a, b) => a - b);
+    for (let i = 0, j = 0; i < times.length; i++) {
+      while (times[i]! - times[j]! >= spanMs) j++;
+      peak = Math.max(peak, i - j + 1);
+    }
+  }
+  return peak;
+}

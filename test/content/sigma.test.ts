@@ -8,7 +8,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RISK_RULES } from '../../transforms/enrich/rules.js';
-import { CONTENT_DIR, dottedPaths, mappedCorpus, sigmaFields, sigmaMatches, valuesAt, type Json, type SigmaRule } from './helpers.js';
+import { CONTENT_DIR, dottedPaths, eventCountPeak, mappedCorpus, sigmaFields, sigmaMatches, valuesAt, type Json, type SigmaRule } from './helpers.js';
 
 const REF = new URL('./reference/', import.meta.url);
 const SIGMA_DIR = `${CONTENT_DIR}sigma/`;
@@ -115,6 +115,26 @@ describe('Sigma threshold correlations', () => {
           expect(matched.filter((e) => valuesAt(e, g).length === 1).length / matched.length, `${file}: ${g}`).toBeGreaterThan(0.5);
         }
       }
+    }
+  });
+
+  it('fire on the events they are meant to catch: mass export in the corpus, bursts built from corpus events', () => {
+    const base = (c: SigmaRule) => c.correlation!.rules.map((n) => detections.find((d) => d.rule.name === n)!.rule);
+    const serviceEvents = (c: SigmaRule) => bySourcetype.get(STREAM_OF_SERVICE[base(c)[0]!.logsource!.service!]!)!;
+    for (const { file, rule } of correlations) {
+      const min = rule.correlation!.condition.gte!;
+      const events = serviceEvents(rule);
+      const inCorpus = eventCountPeak(rule, base(rule), events);
+      if (rule.name === 'zendesk_mass_export') expect(inCorpus, file).toBeGreaterThanOrEqual(min);
+      // A burst: one matching corpus event repeated 1 s apart, min times fires, min - 1 does not
+      // (on its own; the rest of the corpus is left out so that its own groups do not interfere).
+      const sample = events.find((e) => base(rule).some((b) => sigmaMatches(b, e)) && (rule.correlation!['group-by'] ?? []).every((g) => valuesAt(e, g).length === 1))!;
+      const burst = (n: number) => Array.from({ length: n }, (_, i) => ({ ...sample, time: (sample.time as number) + i * 1000 }));
+      expect(eventCountPeak(rule, base(rule), burst(min)), file).toBe(min);
+      expect(eventCountPeak(rule, base(rule), burst(min - 1)), file).toBe(min - 1);
+      // spread beyond the timespan, the same count does not fire
+      const spread = burst(min).map((e, i) => ({ ...e, time: (sample.time as number) + i * 3 * 3_600_000 }));
+      expect(eventCountPeak(rule, base(rule), spread), file).toBe(1);
     }
   });
 });
