@@ -7,7 +7,7 @@ import { v1, v2 } from '@datadog/datadog-api-client';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadDatadogContent } from '../../src/cli/content.js';
 import { RISK_RULES } from '../../transforms/enrich/rules.js';
-import { CONTENT_DIR, datadogAttributes, dottedPaths, mappedCorpus, type Json } from './helpers.js';
+import { CONTENT_DIR, datadogAttributes, datadogMatches, dottedPaths, mappedCorpus, type Json } from './helpers.js';
 
 const content = loadDatadogContent(CONTENT_DIR);
 
@@ -118,5 +118,27 @@ describe('Datadog content reads attributes the OCSF events have', () => {
     for (const a of [...refs, ...columns.map((c) => c.replace(/^@/, ''))]) if (!ocsf.has(a) && !created.has(a)) missing.push(`dashboard: ${a}`);
     expect(refs.length).toBeGreaterThan(8);
     expect(missing).toEqual([]);
+  });
+
+  it('every rule query matches corpus events (a label rule exactly those with its label), every widget query some', () => {
+    const tags = { source: 'zendesk', schema: 'ocsf' };
+    for (const { file, body } of content.rules) {
+      const q = (body.queries as { query: string }[])[0]!.query;
+      const matched = events.filter((e) => datadogMatches(q, tags, e));
+      expect(matched.length, file).toBeGreaterThan(0);
+      const label = /@metadata\.labels:"(risk:\w+)"/.exec(q)?.[1];
+      if (label) expect(matched, file).toEqual(events.filter((e) => ((e.metadata as { labels?: string[] }).labels ?? []).includes(label)));
+    }
+    const widgets = (content.dashboard.widgets as { definition: Json }[]).map((w) => w.definition);
+    const queries = widgets.flatMap((d) => [d.query as string | undefined, ...((d.requests as { log_query: { search: { query: string } } }[] | undefined) ?? []).map((r) => r.log_query.search.query)]).filter((q): q is string => !!q);
+    expect(queries).toHaveLength(widgets.length);
+    for (const q of queries) expect(events.some((e) => datadogMatches(q, tags, e)), q).toBe(true);
+    // every status category but critical is reached (no risk rule is Critical, severity 5, today)
+    for (const c of (pipeline.processors.find((p) => p.type === 'category-processor') as { categories: { name: string; filter: { query: string } }[] }).categories) {
+      expect(events.some((e) => datadogMatches(c.filter.query, tags, e)), c.filter.query).toBe(c.name !== 'critical');
+    }
+    // the evaluator can say no
+    expect(events.some((e) => datadogMatches('source:zendesk schema:ecs', tags, e))).toBe(false);
+    expect(events.some((e) => datadogMatches('@class_uid:(1 OR 2) @severity_id:>=1', tags, e))).toBe(false);
   });
 });

@@ -314,3 +314,73 @@ export function eventCountPeak(rule: SigmaRule, base: SigmaRule[], events: Json[
   }
   return peak;
 }
+
+/** `*` wildcard, case-insensitive: how Splunk and Datadog compare search values. */
+function wildcardEquals(pattern: string, value: unknown): boolean {
+  const re = new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`, 'i');
+  return re.test(String(value));
+}
+
+/**
+ * Evaluates the base search (before the first "|") of an SPL search on one event of the given
+ * sourcetype, for the subset our content uses: space-separated terms, all ANDed, each
+ * `sourcetype="x"`, `field=value`, `field="value"`, `field>=n` (and >, <=, <, !=) or
+ * `field IN (a, b)`. Array fields (name{}) match when any element does. Anything else throws.
+ */
+export function splBaseMatches(search: string, sourcetype: string, event: Json): boolean {
+  const base = search.split('|')[0]!.trim();
+  const terms = [...base.matchAll(/([A-Za-z_][\w.{}]*)\s*(?:(!=|>=|<=|=|>|<)\s*("(?:[^"\\]|\\.)*"|[^\s()]+)|\s+IN\s*\(([^)]*)\))/g)];
+  const rest = terms.reduce((t, m) => t.replace(m[0], ''), base).trim();
+  if (rest) throw new Error(`base search outside the supported subset: "${rest}" in ${base}`);
+  return terms.every((m) => {
+    const field = m[1]!;
+    const unquote = (v: string) => v.trim().replace(/^"(.*)"$/, '$1');
+    if (field === 'sourcetype') return wildcardEquals(unquote(m[3]!), sourcetype);
+    const values = valuesAt(event, field.replace(/\{\}/g, ''));
+    if (m[4] !== undefined) return values.some((v) => m[4]!.split(',').some((w) => wildcardEquals(unquote(w), v)));
+    const want = unquote(m[3]!);
+    switch (m[2]) {
+      case '=':
+        return values.some((v) => wildcardEquals(want, v));
+      case '!=':
+        return values.length > 0 && !values.some((v) => wildcardEquals(want, v));
+      case '>=':
+        return values.some((v) => Number(v) >= Number(want));
+      case '<=':
+        return values.some((v) => Number(v) <= Number(want));
+      case '>':
+        return values.some((v) => Number(v) > Number(want));
+      default:
+        return values.some((v) => Number(v) < Number(want));
+    }
+  });
+}
+
+/**
+ * Evaluates a Datadog log query on one event, for the subset our content uses: space-separated
+ * terms, all ANDed; reserved/tag terms `source:x`, `schema:x` compared with the given tags;
+ * `@attr:value`, `@attr:"value"`, `@attr:prefix*`, `@attr:(a OR b)`, `@attr:>=n`, `*`. Arrays
+ * match when any element does. Anything else throws.
+ */
+export function datadogMatches(query: string, tags: Record<string, string>, event: Json): boolean {
+  const terms = [...query.matchAll(/(@?[A-Za-z_][\w.]*):(\((?:[^)]*)\)|"(?:[^"\\]|\\.)*"|>=\S+|<=\S+|>\S+|<\S+|\S+)|(\*)/g)];
+  const rest = terms.reduce((t, m) => t.replace(m[0], ''), query).trim();
+  if (rest) throw new Error(`query outside the supported subset: "${rest}" in ${query}`);
+  return terms.every((m) => {
+    if (m[3] === '*') return true;
+    const key = m[1]!;
+    const raw = m[2]!;
+    if (!key.startsWith('@')) return tags[key] !== undefined && wildcardEquals(raw, tags[key]);
+    const values = valuesAt(event, key.slice(1));
+    const cmp = /^(>=|<=|>|<)(.+)$/.exec(raw);
+    if (cmp) {
+      const n = Number(cmp[2]);
+      return values.some((v) => (cmp[1] === '>=' ? Number(v) >= n : cmp[1] === '<=' ? Number(v) <= n : cmp[1] === '>' ? Number(v) > n : Number(v) < n));
+    }
+    const alts = raw.startsWith('(') ? raw.slice(1, -1).split(/\s+OR\s+/) : [raw];
+    return alts.some((a) => {
+      const want = a.replace(/^"(.*)"$/, '$1').replace(/\\(.)/g, '$1');
+      return values.some((v) => wildcardEquals(want, v));
+    });
+  });
+}

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_CONTENT_LENGTH, DEFAULT_SOURCETYPES } from '../../src/sinks/splunk-hec/config.js';
 import { RISK_RULES } from '../../transforms/enrich/rules.js';
 import { sourcetypeOf, STREAMS } from '../../transforms/zendesk/prepare.js';
-import { evalFields, mappedCorpus, parseConf, splFields, SPLUNK_APP_DIR, SPLUNK_INTERNAL, splunkPaths, type Conf, type Corpus } from './helpers.js';
+import { evalFields, mappedCorpus, parseConf, splBaseMatches, splFields, SPLUNK_APP_DIR, SPLUNK_INTERNAL, splunkPaths, type Conf, type Corpus } from './helpers.js';
 
 const props = parseConf(`${SPLUNK_APP_DIR}default/props.conf`);
 const eventtypes = parseConf(`${SPLUNK_APP_DIR}default/eventtypes.conf`);
@@ -148,6 +148,18 @@ describe('eventtypes and tags', () => {
     expect(problems).toEqual([]);
   });
 
+  it('every sourcetype group of every event type matches corpus events', () => {
+    let groups = 0;
+    for (const [name, s] of eventtypes) {
+      for (const m of s.get('search')!.matchAll(/\((sourcetype="([^"]+)"[^()]*(?:\([^()]*\))?[^()]*)\)/g)) {
+        const matched = corpus.bySourcetype.get(m[2]!)!.filter((e) => splBaseMatches(m[1]!, m[2]!, e));
+        expect(matched.length, `${name}: ${m[1]!}`).toBeGreaterThan(0);
+        groups++;
+      }
+    }
+    expect(groups).toBe(12);
+  });
+
   it('tags the CIM data models: authentication, change, account management, data access', () => {
     const tagged = new Map<string, string[]>();
     for (const [stanza, kv] of tags) {
@@ -183,6 +195,22 @@ describe('savedsearches.conf', () => {
     const problems: string[] = [];
     for (const [name, s] of saved) problems.push(...searchProblems(name, s.get('search')!));
     expect(problems).toEqual([]);
+  });
+
+  it('every alert matches corpus events; a label alert matches exactly the events with that label', () => {
+    for (const [name, s] of saved) {
+      const search = s.get('search')!;
+      const st = /^sourcetype="([^"]+)"/.exec(search)![1]!;
+      const events = corpus.bySourcetype.get(st)!;
+      const matched = events.filter((e) => splBaseMatches(search, st, e));
+      expect(matched.length, name).toBeGreaterThan(0);
+      const label = /metadata\.labels\{\}="(risk:\w+)"/.exec(search)?.[1];
+      if (label) expect(matched, name).toEqual(events.filter((e) => ((e.metadata as { labels?: string[] }).labels ?? []).includes(label)));
+    }
+    // the evaluator can say no
+    const events = corpus.bySourcetype.get('zendesk:audit:ocsf')!;
+    expect(events.filter((e) => splBaseMatches('sourcetype="zendesk:audit:ocsf" class_uid=3002 status_id=7', 'zendesk:audit:ocsf', e))).toEqual([]);
+    expect(events.filter((e) => splBaseMatches('sourcetype="zendesk:access:ocsf" class_uid=3002', 'zendesk:audit:ocsf', e))).toEqual([]);
   });
 
   it('the field parser sees a misspelt field (the check above can fail)', () => {
