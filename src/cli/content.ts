@@ -121,7 +121,9 @@ type Dd = typeof import('@datadog/datadog-api-client');
 export async function pushDatadogContent(o: PushOptions): Promise<PushResult> {
   const content = loadDatadogContent(o.contentDir);
   const dd: Dd = await import('@datadog/datadog-api-client');
-  const base = o.apiUrl ?? `https://api.${o.site ?? 'datadoghq.com'}`;
+  const site = o.site ?? 'datadoghq.com';
+  if (!o.apiUrl && !/^[a-z0-9]+(?:[.-][a-z0-9]+)*\.[a-z]{2,}$/.test(site)) throw new Error(`--site expects a Datadog site such as datadoghq.com or datadoghq.eu, got "${site}"`);
+  const base = o.apiUrl ?? `https://api.${site}`;
   const config: ddClient.Configuration = dd.client.createConfiguration({
     baseServer: new dd.client.ServerConfiguration(base, {}),
     authMethods: { apiKeyAuth: o.apiKey, appKeyAuth: o.appKey },

@@ -5,8 +5,9 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { list } from 'tar';
-import { describe, expect, it } from 'vitest';
-import { loadDatadogContent, packageSplunkApp, SPLUNK_APP } from '../../src/cli/content.js';
+import { Command } from 'commander';
+import { describe, expect, it, vi } from 'vitest';
+import { loadDatadogContent, packageSplunkApp, pushDatadogContent, registerContentCommand, SPLUNK_APP } from '../../src/cli/content.js';
 import { RISK_RULES } from '../../transforms/enrich/rules.js';
 import { CONTENT_DIR, parseConf, SPLUNK_APP_DIR } from './helpers.js';
 
@@ -58,6 +59,25 @@ describe('Splunk app package', () => {
 
   it('refuses a folder without the app', async () => {
     await expect(packageSplunkApp(mkdtempSync(join(tmpdir(), 'zsf-pkg-')), tmpdir())).rejects.toThrow(/app\.conf not found/);
+  });
+
+  it('zsf content package splunk --out writes the .tgz and says where', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'zsf-pkg-')), 'dist', 'content');
+    const lines: string[] = [];
+    vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void lines.push(a.join(' ')));
+    const program = new Command().exitOverride();
+    registerContentCommand(program);
+    await program.parseAsync(['node', 'zsf', 'content', 'package', 'splunk', '--out', out]);
+    vi.restoreAllMocks();
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(new RegExp(`^${out}/${SPLUNK_APP}-\\d+\\.\\d+\\.\\d+\\.tgz: \\d+ bytes, \\d+ entries$`));
+    const bad = new Command().exitOverride();
+    registerContentCommand(bad);
+    await expect(bad.parseAsync(['node', 'zsf', 'content', 'package', 'qradar', '--out', out])).rejects.toThrow(/unknown package target "qradar"/);
+  });
+
+  it('push refuses a malformed --site before any request', async () => {
+    await expect(pushDatadogContent({ apiKey: 'k', appKey: 'a', site: 'https://evil.example/x', contentDir: CONTENT_DIR })).rejects.toThrow(/--site expects a Datadog site/);
   });
 
   it('is wired as npm run content:package', () => {
