@@ -45,6 +45,18 @@ describe('Datadog content deserializes into the client models', () => {
     expect(content.rules.length).toBe(RISK_RULES.length + 4);
     for (const r of content.rules) expect(deserialize('v2', r.body, 'SecurityMonitoringStandardRuleCreatePayload'), r.file).toEqual([]);
   });
+  it('rules have unique names and options Datadog accepts together (window <= keep-alive <= max duration)', () => {
+    const names = content.rules.map((r) => String(r.body.name));
+    expect(new Set(names).size).toBe(names.length);
+    for (const { file, body } of content.rules) {
+      const o = body.options as { evaluationWindow: number; keepAlive: number; maxSignalDuration: number };
+      expect(o.evaluationWindow, file).toBeLessThanOrEqual(o.keepAlive);
+      expect(o.keepAlive, file).toBeLessThanOrEqual(o.maxSignalDuration);
+      const queryNames = (body.queries as { name: string }[]).map((q) => q.name);
+      for (const c of body.cases as { condition: string }[]) for (const ref of c.condition.match(/\b[a-z]\w*\b/g) ?? []) expect(queryNames, `${file}: ${c.condition}`).toContain(ref);
+    }
+  });
+
   it('the check reports an unknown attribute and an invalid enum value (it can fail)', () => {
     const bad = JSON.parse(JSON.stringify(content.rules[0]!.body)) as Json;
     (bad.options as Json).evaluationWindow = 601;
