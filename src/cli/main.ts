@@ -12,6 +12,7 @@ import { packageVersion } from '../observability/build-info.js';
 import { loadConfigFile } from '../config/load.js';
 import { configJsonSchema } from '../config/schema.js';
 import { registerCheckpointsCommand } from './checkpoints.js';
+import { registerContentCommand } from './content.js';
 import { registerDeadLettersCommand } from './dead-letters.js';
 import { runFromConfig } from './run.js';
 import { registerDemoCommand } from './demo.js';
@@ -63,6 +64,7 @@ registerDeadLettersCommand(program);
 registerSimulateCommand(program);
 registerDemoCommand(program);
 registerTopCommand(program);
+registerContentCommand(program);
 
 try {
   await program.parseAsync(process.argv);
