@@ -12,7 +12,8 @@ import { createMetrics } from '../../src/observability/metrics.js';
 import { Secrets } from '../../src/observability/secrets.js';
 import { otlpSink } from '../../src/sinks/otlp/index.js';
 import { loadConfigFile } from '../../src/config/load.js';
-import { createRecordEncoder, programVersion } from '../../src/sinks/otlp/encode.js';
+import { packageVersion as programVersion } from '../../src/observability/build-info.js';
+import { createRecordEncoder } from '../../src/sinks/otlp/encode.js';
 import { startOtlpReceiver, type Json, type OtlpReceiver, type ReceivedRecord } from '../receivers/otlp.js';
 import { mulberry32 } from '../support/random.js';
 

@@ -1,25 +1,11 @@
 // Events -> OpenTelemetry log records (the sdk-logs `ReadableLogRecord` shape the OTLP
 // serializers take). The event body travels as a structured AnyValue map, never as a JSON string.
 
-import { readFileSync } from 'node:fs';
 import type { HrTime } from '@opentelemetry/api';
 import { SeverityNumber, type AnyValue, type LogAttributes } from '@opentelemetry/api-logs';
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { PipelineEvent } from '../../core/types.js';
-
-/** This program's version, from package.json (src/sinks/otlp under tsx, dist/src/sinks/otlp when built). */
-export function programVersion(): string {
-  for (const rel of ['../../../package.json', '../../../../package.json']) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'zendesk-siem-forwarder' && pkg.version) return pkg.version;
-    } catch {
-      // try the next candidate
-    }
-  }
-  return '0.0.0';
-}
 
 /**
  * OCSF severity_id (0..6, 99) -> OpenTelemetry SeverityNumber and text.

@@ -6,7 +6,8 @@ import { defineSink } from '../../core/plugin.js';
 import { buildDispatcher } from '../shared/http.js';
 import { describeError } from '../../core/retry.js';
 import { otlpOptions } from './config.js';
-import { createRecordEncoder, programVersion } from './encode.js';
+import { packageVersion } from '../../observability/build-info.js';
+import { createRecordEncoder } from './encode.js';
 import { CONTENT_TYPES, ExportResultCode, classifyOtlpResponse, createExporter, postOnce, type TransportOptions } from './send.js';
 
 /** Header names whose values are credentials: registered as secrets so no log or error can show them. */
@@ -19,7 +20,7 @@ export const otlpSink = defineSink({
   // Collectors default to a 4 MiB gRPC/HTTP body limit; 1000 records of ~1 KiB stay well under it.
   defaults: { maxEvents: 1000, maxBytes: 2 * 1024 * 1024, maxWaitMs: 1000, concurrency: 4 },
   create(config, env) {
-    const version = programVersion();
+    const version = packageVersion();
     const labels = { sink: config.id };
     const log = env.logger;
     for (const [name, value] of Object.entries(config.headers)) if (SECRET_HEADER.test(name)) env.secrets.add(value);

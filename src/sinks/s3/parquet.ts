@@ -20,7 +20,7 @@ import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import type { SchemaElement } from 'hyparquet';
 import type { PipelineEvent } from '../../core/types.js';
 import type { ParquetLayout } from './ocsf-schema.js';
-import { PRODUCT_VERSION } from './product-version.js';
+import { packageVersion } from '../../observability/build-info.js';
 
 type Shape =
   | { k: 'null' }
@@ -187,7 +187,7 @@ export const ZSTD_AVAILABLE = typeof zstdCompressSync === 'function';
 const CODECS = { snappy: 'SNAPPY', gzip: 'GZIP', zstd: 'ZSTD', none: 'UNCOMPRESSED' } as const;
 
 /** `created_by` of every object: "<application> version <version>" as parquet-mr writes it. */
-export const CREATED_BY = `zendesk-siem-forwarder version ${PRODUCT_VERSION}`;
+export const CREATED_BY = `zendesk-siem-forwarder version ${packageVersion()}`;
 
 /**
  * Streams one Parquet file of `rows` (already conformed by `layout.row`): row groups are encoded
