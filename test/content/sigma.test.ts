@@ -23,7 +23,7 @@ function validator(schemaFile: string) {
   return ajv.compile(JSON.parse(readFileSync(new URL(schemaFile, REF), 'utf8')) as object);
 }
 
-const STREAM_OF_SERVICE: Record<string, string> = { audit: 'zendesk:audit:ocsf', access: 'zendesk:access:ocsf' };
+const STREAM_OF_SERVICE: Record<string, string> = { audit: 'zendesk:audit:ocsf', access: 'zendesk:access:ocsf', deleted_ticket: 'zendesk:deleted_ticket:ocsf' };
 
 let bySourcetype: Map<string, Json[]>;
 beforeAll(async () => {
@@ -94,8 +94,8 @@ describe('Sigma rules', () => {
 });
 
 describe('Sigma threshold correlations', () => {
-  it('cover failed sign-ins per user and per IP, mass export and mass ticket deletion', () => {
-    expect(correlations.map((c) => c.rule.name).sort()).toEqual(['zendesk_failed_sign_in_burst_ip', 'zendesk_failed_sign_in_burst_user', 'zendesk_mass_export', 'zendesk_mass_ticket_deletion']);
+  it('cover failed sign-ins per user and per IP, mass export and ticket deletion bursts', () => {
+    expect(correlations.map((c) => c.rule.name).sort()).toEqual(['zendesk_failed_sign_in_burst_ip', 'zendesk_failed_sign_in_burst_user', 'zendesk_mass_export', 'zendesk_ticket_deletion_burst']);
   });
 
   // Events without the group-by field (the corpus has failed sign-ins with no IP) are not
