@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { PipelineEvent, SourceRecord } from '../../src/core/types.js';
 import { deletionKey } from '../../src/sources/zendesk/deleted-tickets.js';
+import { schemaOptions } from '../../transforms/schema-transform.js';
 import { zendeskCorpus } from '../support/zendesk-corpus.js';
 import { makeTransform, run } from '../transforms/helpers.js';
 
@@ -22,8 +23,11 @@ export interface Corpus {
   raw: Json[];
 }
 
-/** The transforms' default mass-deletion rule (transforms/schema-transform.ts): this many deletions by one actor within 10 minutes. */
-export const MASS_DELETION_DEFAULT = { count: 10, windowMs: 600_000 };
+/** The transforms' default mass-deletion rule: this many deletions by one actor within the window (read from the options schema). */
+export const MASS_DELETION_DEFAULT = {
+  count: schemaOptions.massDeletionCount.parse(undefined),
+  windowMs: schemaOptions.massDeletionWindow.parse(undefined),
+};
 
 /**
  * Deleted-tickets records (GET /api/v2/deleted_tickets, shapes as in
@@ -54,10 +58,11 @@ export function deletedTicketCorpus(account = 'acme'): SourceRecord[] {
   add(base + 13 * 60_000, null, { subject: null, previous_state: null });
   // a near miss: count - 1 deletions by one agent within the window
   const nearMiss = base + 5 * 3_600_000;
-  for (let i = 0; i < MASS_DELETION_DEFAULT.count - 1; i++) add(nearMiss + i * 30_000, { id: 1041, name: 'Careful Cleaner' });
-  // the burst: count + 3 deletions by one agent, 15 s apart
+  const step = Math.floor(MASS_DELETION_DEFAULT.windowMs / (MASS_DELETION_DEFAULT.count + 4));
+  for (let i = 0; i < MASS_DELETION_DEFAULT.count - 1; i++) add(nearMiss + i * step, { id: 1041, name: 'Careful Cleaner' });
+  // the burst: count + 3 deletions by one agent, all within one window
   const burst = base + 8 * 3_600_000;
-  for (let i = 0; i < MASS_DELETION_DEFAULT.count + 3; i++) add(burst + i * 15_000, { id: 1077, name: 'Bulk Deleter' }, { previous_state: 'pending' });
+  for (let i = 0; i < MASS_DELETION_DEFAULT.count + 3; i++) add(burst + i * step, { id: 1077, name: 'Bulk Deleter' }, { previous_state: 'pending' });
   return out;
 }
 

@@ -8,7 +8,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RISK_RULES } from '../../transforms/enrich/rules.js';
-import { CONTENT_DIR, dottedPaths, eventCountPeak, mappedCorpus, sigmaFields, sigmaMatches, valuesAt, type Json, type SigmaRule } from './helpers.js';
+import { CONTENT_DIR, dottedPaths, eventCountPeak, mappedCorpus, MASS_DELETION_DEFAULT, sigmaFields, sigmaMatches, valuesAt, type Json, type SigmaRule } from './helpers.js';
 
 const REF = new URL('./reference/', import.meta.url);
 const SIGMA_DIR = `${CONTENT_DIR}sigma/`;
@@ -74,6 +74,20 @@ describe('Sigma rules', () => {
       expect(labelled.length, r.id).toBeGreaterThan(0);
       expect(matched, r.id).toEqual(labelled);
     }
+  });
+
+  // The deleted-tickets corpus (helpers.ts) has a burst of count + 3 deletions by one actor and
+  // a near miss of count - 1 by another: the rule sees the burst from its Nth deletion on only.
+  it('the mass-deletion label rule catches the burst from its Nth deletion on, not the near miss', () => {
+    const { rule } = detections.find((d) => d.rule.name === 'zendesk_mass_ticket_deletion')!;
+    const events = bySourcetype.get('zendesk:deleted_ticket:ocsf')!;
+    const actor = (e: Json) => valuesAt(e, 'actor.user.uid')[0];
+    const matched = events.filter((e) => sigmaMatches(rule, e));
+    expect(matched.map(actor)).toEqual(Array(4).fill('1077'));
+    const burst = events.filter((e) => actor(e) === '1077');
+    expect(burst).toHaveLength(MASS_DELETION_DEFAULT.count + 3);
+    expect(matched).toEqual(burst.slice(MASS_DELETION_DEFAULT.count - 1));
+    expect(events.filter((e) => actor(e) === '1041')).toHaveLength(MASS_DELETION_DEFAULT.count - 1);
   });
 
   it('the building block for mass deletion matches successful ticket deletions in the access log', () => {
