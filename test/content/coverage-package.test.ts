@@ -11,7 +11,7 @@ import { loadDatadogContent, packageSplunkApp, pushDatadogContent, registerConte
 import { RISK_RULES } from '../../transforms/enrich/rules.js';
 import { CONTENT_DIR, parseConf, SPLUNK_APP_DIR } from './helpers.js';
 
-const THRESHOLDS = ['failed_sign_in_burst_user', 'failed_sign_in_burst_ip', 'mass_export', 'mass_ticket_deletion'];
+const THRESHOLDS = ['failed_sign_in_burst_user', 'failed_sign_in_burst_ip', 'mass_export', 'ticket_deletion_burst'];
 
 describe('coverage of the risk labels', () => {
   const splunk = [...parseConf(`${SPLUNK_APP_DIR}default/savedsearches.conf`).values()].map((s) => s.get('search')!);

@@ -4,7 +4,9 @@
 
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { PipelineEvent } from '../../src/core/types.js';
+import type { PipelineEvent, SourceRecord } from '../../src/core/types.js';
+import { deletionKey } from '../../src/sources/zendesk/deleted-tickets.js';
+import { schemaOptions } from '../../transforms/schema-transform.js';
 import { zendeskCorpus } from '../support/zendesk-corpus.js';
 import { makeTransform, run } from '../transforms/helpers.js';
 
@@ -21,14 +23,60 @@ export interface Corpus {
   raw: Json[];
 }
 
+/** The transforms' default mass-deletion rule: this many deletions by one actor within the window (read from the options schema). */
+export const MASS_DELETION_DEFAULT = {
+  count: schemaOptions.massDeletionCount.parse(undefined),
+  windowMs: schemaOptions.massDeletionWindow.parse(undefined),
+};
+
+/**
+ * Deleted-tickets records (GET /api/v2/deleted_tickets, shapes as in
+ * test/transforms/deleted-ticket.test.ts), kept here because the shared corpus has none: a few
+ * ordinary deletions by several actors, a system deletion, one without actor or subject, a
+ * near miss (count - 1 deletions by one actor within the window: no label) and one burst of
+ * count + 3 deletions by one actor within the window (the last four get
+ * risk:mass_ticket_deletion with the default options).
+ */
+export function deletedTicketCorpus(account = 'acme'): SourceRecord[] {
+  const base = Date.parse('2026-01-02T09:00:00Z');
+  const out: SourceRecord[] = [];
+  let ticket = 7000;
+  const add = (atMs: number, actor: { id: number; name: string } | null, extra: Json = {}) => {
+    const id = ++ticket;
+    const deletedAt = new Date(atMs).toISOString().replace('.000Z', 'Z');
+    const raw = { actor, deleted_at: deletedAt, description: `Customer text of ticket ${id}`, id, previous_state: 'open', subject: `Printer on fire #${id}`, ...extra };
+    out.push({ account, stream: 'deleted_ticket', id: deletionKey(String(id), atMs), time: atMs, raw });
+  };
+  const agents = [
+    { id: 1009, name: 'Amara Okafor' },
+    { id: 1020, name: 'Zoë Ångström' },
+    { id: 1033, name: 'Sameer Patel' },
+  ];
+  // ordinary housekeeping: one deletion every 25 minutes, rotating agents
+  for (let i = 0; i < 9; i++) add(base + i * 25 * 60_000, agents[i % agents.length]!, { previous_state: i % 2 ? 'solved' : 'new' });
+  add(base + 11 * 60_000, { id: -1, name: 'Zendesk' }, { previous_state: 'closed' });
+  add(base + 13 * 60_000, null, { subject: null, previous_state: null });
+  // a near miss: count - 1 deletions by one agent within the window
+  const nearMiss = base + 5 * 3_600_000;
+  const step = Math.floor(MASS_DELETION_DEFAULT.windowMs / (MASS_DELETION_DEFAULT.count + 4));
+  for (let i = 0; i < MASS_DELETION_DEFAULT.count - 1; i++) add(nearMiss + i * step, { id: 1041, name: 'Careful Cleaner' });
+  // the burst: count + 3 deletions by one agent, all within one window
+  const burst = base + 8 * 3_600_000;
+  for (let i = 0; i < MASS_DELETION_DEFAULT.count + 3; i++) add(burst + i * step, { id: 1077, name: 'Bulk Deleter' }, { previous_state: 'pending' });
+  return out;
+}
+
 let cached: Promise<Corpus> | undefined;
 
-/** The seeded corpus (seed 42, as in test/transforms/corpus.test.ts) mapped with the ocsf, ecs and raw transforms. */
+/**
+ * The seeded corpus (seed 42, as in test/transforms/corpus.test.ts) plus the deleted-tickets
+ * records above, mapped with the ocsf, ecs and raw transforms (default options).
+ */
 export function mappedCorpus(): Promise<Corpus> {
   cached ??= (async () => {
     const bySourcetype = new Map<string, Json[]>();
     const out: Corpus = { bySourcetype, ocsf: [], ecs: [], raw: [] };
-    const records = zendeskCorpus(42);
+    const records = [...zendeskCorpus(42), ...deletedTicketCorpus()];
     for (const schema of ['ocsf', 'ecs', 'raw'] as const) {
       const t = makeTransform(schema);
       for (const rec of records) {

@@ -8,7 +8,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RISK_RULES } from '../../transforms/enrich/rules.js';
-import { CONTENT_DIR, dottedPaths, eventCountPeak, mappedCorpus, sigmaFields, sigmaMatches, valuesAt, type Json, type SigmaRule } from './helpers.js';
+import { CONTENT_DIR, dottedPaths, eventCountPeak, mappedCorpus, MASS_DELETION_DEFAULT, sigmaFields, sigmaMatches, valuesAt, type Json, type SigmaRule } from './helpers.js';
 
 const REF = new URL('./reference/', import.meta.url);
 const SIGMA_DIR = `${CONTENT_DIR}sigma/`;
@@ -23,7 +23,7 @@ function validator(schemaFile: string) {
   return ajv.compile(JSON.parse(readFileSync(new URL(schemaFile, REF), 'utf8')) as object);
 }
 
-const STREAM_OF_SERVICE: Record<string, string> = { audit: 'zendesk:audit:ocsf', access: 'zendesk:access:ocsf' };
+const STREAM_OF_SERVICE: Record<string, string> = { audit: 'zendesk:audit:ocsf', access: 'zendesk:access:ocsf', deleted_ticket: 'zendesk:deleted_ticket:ocsf' };
 
 let bySourcetype: Map<string, Json[]>;
 beforeAll(async () => {
@@ -76,6 +76,20 @@ describe('Sigma rules', () => {
     }
   });
 
+  // The deleted-tickets corpus (helpers.ts) has a burst of count + 3 deletions by one actor and
+  // a near miss of count - 1 by another: the rule sees the burst from its Nth deletion on only.
+  it('the mass-deletion label rule catches the burst from its Nth deletion on, not the near miss', () => {
+    const { rule } = detections.find((d) => d.rule.name === 'zendesk_mass_ticket_deletion')!;
+    const events = bySourcetype.get('zendesk:deleted_ticket:ocsf')!;
+    const actor = (e: Json) => valuesAt(e, 'actor.user.uid')[0];
+    const matched = events.filter((e) => sigmaMatches(rule, e));
+    expect(matched.map(actor)).toEqual(Array(4).fill('1077'));
+    const burst = events.filter((e) => actor(e) === '1077');
+    expect(burst).toHaveLength(MASS_DELETION_DEFAULT.count + 3);
+    expect(matched).toEqual(burst.slice(MASS_DELETION_DEFAULT.count - 1));
+    expect(events.filter((e) => actor(e) === '1041')).toHaveLength(MASS_DELETION_DEFAULT.count - 1);
+  });
+
   it('the building block for mass deletion matches successful ticket deletions in the access log', () => {
     const { rule } = detections.find((d) => d.rule.name === 'zendesk_ticket_deleted')!;
     const matched = bySourcetype.get('zendesk:access:ocsf')!.filter((e) => sigmaMatches(rule, e));
@@ -94,8 +108,8 @@ describe('Sigma rules', () => {
 });
 
 describe('Sigma threshold correlations', () => {
-  it('cover failed sign-ins per user and per IP, mass export and mass ticket deletion', () => {
-    expect(correlations.map((c) => c.rule.name).sort()).toEqual(['zendesk_failed_sign_in_burst_ip', 'zendesk_failed_sign_in_burst_user', 'zendesk_mass_export', 'zendesk_mass_ticket_deletion']);
+  it('cover failed sign-ins per user and per IP, mass export and ticket deletion bursts', () => {
+    expect(correlations.map((c) => c.rule.name).sort()).toEqual(['zendesk_failed_sign_in_burst_ip', 'zendesk_failed_sign_in_burst_user', 'zendesk_mass_export', 'zendesk_ticket_deletion_burst']);
   });
 
   // Events without the group-by field (the corpus has failed sign-ins with no IP) are not

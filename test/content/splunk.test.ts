@@ -76,7 +76,7 @@ function searchProblems(where: string, search: string): string[] {
 
 describe('props.conf', () => {
   it('has a stanza for every sourcetype the HEC sink emits, with JSON extraction and line breaking', () => {
-    expect(SOURCETYPES).toHaveLength(9);
+    expect(SOURCETYPES).toHaveLength(12);
     for (const st of SOURCETYPES) {
       const s = props.get(st);
       expect(s, st).toBeDefined();
@@ -129,10 +129,14 @@ describe('props.conf', () => {
     expect(problems).toEqual([]);
   });
 
-  it('maps the CIM Authentication and Change fields for the OCSF and ECS audit sourcetypes', () => {
+  it('maps the CIM Authentication and Change fields for the OCSF and ECS audit and deleted-ticket sourcetypes', () => {
     for (const st of ['zendesk:audit:ocsf', 'zendesk:audit:ecs']) {
       const p = produced(props, st);
       for (const f of ['action', 'app', 'src', 'user', 'src_user', 'dest', 'signature', 'status', 'object', 'object_category', 'object_id', 'command', 'change_type', 'vendor_product', 'authentication_method']) expect(p, `${st} ${f}`).toContain(f);
+    }
+    for (const st of ['zendesk:deleted_ticket:ocsf', 'zendesk:deleted_ticket:ecs']) {
+      const p = produced(props, st);
+      for (const f of ['action', 'app', 'user', 'src_user', 'dest', 'signature', 'status', 'object', 'object_category', 'object_id', 'command', 'change_type', 'vendor_product']) expect(p, `${st} ${f}`).toContain(f);
     }
     for (const st of ['zendesk:access:ocsf', 'zendesk:access:ecs']) {
       const p = produced(props, st);
@@ -157,7 +161,7 @@ describe('eventtypes and tags', () => {
         groups++;
       }
     }
-    expect(groups).toBe(12);
+    expect(groups).toBe(16);
   });
 
   it('tags the CIM data models: authentication, change, account management, data access', () => {
