@@ -130,6 +130,20 @@ function tally(name: 'file' | 'hec', got: string[], expected: Set<string>) {
 
 const uidOf = (event: unknown) => String((event as { metadata?: { uid?: unknown } }).metadata?.uid);
 
+/** Event ids of the file sink's lines, and the lines that are not whole JSON (torn). */
+function readFileSink(path: string): { ids: string[]; torn: string[] } {
+  const ids: string[] = [];
+  const torn: string[] = [];
+  for (const line of readFileSync(path, 'utf8').split('\n').filter(Boolean)) {
+    try {
+      ids.push(uidOf(JSON.parse(line)));
+    } catch {
+      torn.push(line.slice(0, 120));
+    }
+  }
+  return { ids, torn };
+}
+
 describe('SIGKILL campaign: Zendesk simulator -> ocsf -> disk-buffered HEC (acks) + file', () => {
   it(`loses nothing across ${KILLS} SIGKILLs during a live run (seed ${SEED})`, async () => {
     const t0 = Date.now();
@@ -179,6 +193,10 @@ describe('SIGKILL campaign: Zendesk simulator -> ocsf -> disk-buffered HEC (acks
     const newestTicket = Math.max(...sim.records('ticket_events').map((r) => r.timestamp * 1000));
     const drainAt = newestTicket + TICKET_MIN_AGE_MS + 2000;
     if (Date.now() < drainAt) await new Promise((r) => setTimeout(r, drainAt - Date.now()));
+    // What the followed runs delivered between crashes, and HEC batches a kill left unacknowledged
+    // (sent, never confirmed): evidence that the kills landed in the middle of the work.
+    const beforeDrain = { file: new Set(readFileSink(join(dataDir, 'out.ndjson')).ids).size, hec: new Set(hec.indexed.map((e) => uidOf(e.event))).size };
+    const unackedAtKill = hec.received.filter((e) => e.ackState === 'pending').length;
     const final = spawnChild(configFile, 'once');
     await final.ready;
     final.go();
@@ -187,16 +205,7 @@ describe('SIGKILL campaign: Zendesk simulator -> ocsf -> disk-buffered HEC (acks
     const wallMs = Date.now() - t0;
 
     const expected = expectedIds(sim);
-    const fileLines = readFileSync(join(dataDir, 'out.ndjson'), 'utf8').split('\n').filter(Boolean);
-    const torn: string[] = [];
-    const fileIds: string[] = [];
-    for (const line of fileLines) {
-      try {
-        fileIds.push(uidOf(JSON.parse(line)));
-      } catch {
-        torn.push(line.slice(0, 120));
-      }
-    }
+    const { ids: fileIds, torn } = readFileSink(join(dataDir, 'out.ndjson'));
     const file = tally('file', fileIds, expected);
     const splunk = tally('hec', hec.indexed.map((e) => uidOf(e.event)), expected);
     const deadLetters = readDeadLetters(dataDir);
@@ -206,6 +215,8 @@ describe('SIGKILL campaign: Zendesk simulator -> ocsf -> disk-buffered HEC (acks
       expected: expected.size,
       late,
       deletions,
+      deliveredBeforeDrain: beforeDrain,
+      hecUnackedAtKill: unackedAtKill,
       file: { records: file.records, lost: file.missing.length, duplicates: file.duplicates },
       hec: { records: splunk.records, lost: splunk.missing.length, duplicates: splunk.duplicates },
       tornLines: torn.length,
@@ -217,6 +228,13 @@ describe('SIGKILL campaign: Zendesk simulator -> ocsf -> disk-buffered HEC (acks
     console.log(`crash campaign: ${JSON.stringify(figures)}`);
 
     expect(torn).toEqual([]);
+    // The followed runs made progress between the crashes (the drain is not what delivered it
+    // all), and kills cut HEC batches before their acknowledgement. The share delivered before
+    // the drain varies with the machine's load (65 % in the recorded run): records that arrived
+    // during the last rounds and the ~70 s wait are only read by the drain.
+    expect(beforeDrain.file).toBeGreaterThan(expected.size / 4);
+    expect(beforeDrain.hec).toBeGreaterThan(expected.size / 4);
+    expect(unackedAtKill).toBeGreaterThan(0);
     for (const t of [file, splunk]) {
       expect(t.missing.slice(0, 20), `${t.name}: ${t.missing.length} lost (seed ${SEED})`).toEqual([]);
       expect(t.unexpected.slice(0, 20), `${t.name}: ids the simulator never had`).toEqual([]);
