@@ -24,13 +24,27 @@ import { apiUrl, DATADOG_LIMITS, intakeUrl, type DatadogConfig } from './config.
 import { createDatadogEncoder, type DatadogLog } from './encode.js';
 import { callScope, createUndiciHttpLibrary, type CallScope } from './http-api.js';
 
-type DatadogModule = typeof import('@datadog/datadog-api-client');
+/** The parts of the client the driver uses. */
+interface DatadogModule {
+  client: typeof ddClient;
+  v1: { AuthenticationApi: typeof ddV1.AuthenticationApi };
+  v2: { LogsApi: typeof ddV2.LogsApi };
+}
 
-// The client is large (a few seconds to load on a slow disk): load it once, on first use,
-// and start loading as soon as a datadog sink is created.
+// The client is large: load it once, on first use, and start loading as soon as a datadog
+// sink is created. Only the two APIs the driver calls are loaded: the package's index loads
+// every v1 and v2 API and model, which measured +125 MB RSS (63 MB heap) and 2.4 s; these
+// three modules +99 MB and 1.4 s (bench/memory.bench.ts, docs/ARCHITECTURE.md "Memory").
+const DD = '@datadog/datadog-api-client/dist/packages';
 let clientModule: Promise<DatadogModule> | undefined;
 export function loadDatadogClient(): Promise<DatadogModule> {
-  clientModule ??= import('@datadog/datadog-api-client');
+  // CommonJS modules: `default` is their module.exports.
+  const load = <T>(path: string) => import(`${DD}/${path}`).then((m: { default: T }) => m.default);
+  clientModule ??= Promise.all([
+    load<typeof ddClient>('datadog-api-client-common/index.js'),
+    load<{ AuthenticationApi: typeof ddV1.AuthenticationApi }>('datadog-api-client-v1/apis/AuthenticationApi.js'),
+    load<{ LogsApi: typeof ddV2.LogsApi }>('datadog-api-client-v2/apis/LogsApi.js'),
+  ]).then(([client, v1, v2]) => ({ client, v1, v2 }));
   return clientModule;
 }
 

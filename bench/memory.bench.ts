@@ -1,0 +1,257 @@
+// Peak RSS of the product itself (`zsf run`, the built dist/, in a child process of its own) in
+// the two situations where it held the most memory (issue "Nothing lost, nothing stuck"):
+//
+// 1. fault storm: a generator fans out to Splunk HEC, Datadog, OTLP and S3 (memory buffers, the
+//    sinks' default batches and concurrency) while all four destinations cycle through 5xx, 429
+//    with Retry-After, connection resets, hung requests (timeouts) and a full outage together,
+//    for ZSF_BENCH_STORM_SECONDS (default 60), then recover; `run --once` must end with every
+//    event delivered.
+// 0. the same four sinks without faults, 5,000 events: the fixed cost (code of the sinks'
+//    clients, the runtime) that every other figure includes.
+// 2. stalled sink behind a full disk buffer: the HEC never answers, the disk buffer (64 MiB)
+//    fills from a source with far more records than fit, and the child is sampled for
+//    ZSF_BENCH_STALL_SECONDS (default 20) after the buffer is full.
+//
+// Where the memory goes: the child is started with a small preload (`--import`) that writes
+// `process.memoryUsage()` and the V8 heap spaces every 200 ms; the row's note gives the
+// breakdown at the sample with the highest RSS. Extra child flags come from
+// ZSF_BENCH_NODE_FLAGS (e.g. `--max-old-space-size=96` to try a heap limit). With
+// ZSF_BENCH_HEAP_SNAPSHOT=<file> the child writes one heap snapshot when its RSS first passes
+// ZSF_BENCH_HEAP_SNAPSHOT_MB (default 300), to open in Chrome DevTools' Memory tab.
+
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startDatadogReceiver } from '../test/receivers/datadog.js';
+import { startHecReceiver, type InjectedResponse, type ReceiverBase } from '../test/receivers/hec.js';
+import { startOtlpReceiver } from '../test/receivers/otlp.js';
+import { startS3Server, TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY } from '../test/support/s3-server.js';
+import { mulberry32 } from '../src/simulator/prng.js';
+import type { BenchRow } from './lib.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const MAIN = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+const STORM_SECONDS = Number(process.env.ZSF_BENCH_STORM_SECONDS ?? 60);
+const STALL_SECONDS = Number(process.env.ZSF_BENCH_STALL_SECONDS ?? 20);
+const NODE_FLAGS = (process.env.ZSF_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+
+/** Written into the child with --import: samples its own memory (the harness cannot see inside). */
+const SAMPLER = `
+import { appendFileSync } from 'node:fs';
+import v8 from 'node:v8';
+const out = process.env.ZSF_MEMORY_SAMPLES;
+const snapshot = process.env.ZSF_BENCH_HEAP_SNAPSHOT;
+const snapshotAt = Number(process.env.ZSF_BENCH_HEAP_SNAPSHOT_MB ?? 300) * 2 ** 20;
+let snapshotTaken = false;
+setInterval(() => {
+  if (snapshot && !snapshotTaken && process.memoryUsage.rss() > snapshotAt) {
+    snapshotTaken = true;
+    v8.writeHeapSnapshot(snapshot);
+  }
+  const spaces = Object.fromEntries(v8.getHeapSpaceStatistics().map((s) => [s.space_name, s.space_used_size]));
+  appendFileSync(out, JSON.stringify({ ...process.memoryUsage(), spaces }) + '\\n');
+}, 200).unref();
+`;
+
+interface Sample {
+  rss: number;
+  heapTotal: number;
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+  spaces: Record<string, number>;
+}
+
+function ensureBuilt(): void {
+  if (existsSync(MAIN)) return;
+  const r = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('npm run build failed');
+}
+
+const mb = (n: number) => (n / 2 ** 20).toFixed(0);
+
+/** The child's memory breakdown at its highest-RSS sample. */
+function breakdown(file: string): string {
+  if (!existsSync(file)) return 'no samples';
+  const samples = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Sample);
+  const top = samples.reduce((a, b) => (b.rss > a.rss ? b : a));
+  const maxHeap = Math.max(...samples.map((s) => s.heapUsed));
+  const spaces = Object.entries(top.spaces)
+    .filter(([, v]) => v > 2 ** 20)
+    .map(([k, v]) => `${k.replace('_space', '')} ${mb(v)}`)
+    .join(', ');
+  return `at peak: heap used ${mb(top.heapUsed)} of ${mb(top.heapTotal)} MB (${spaces}), external ${mb(top.external)} (array buffers ${mb(top.arrayBuffers)}); max heap used ${mb(maxHeap)} MB`;
+}
+
+interface Child {
+  child: ChildProcess;
+  peakRssMb: () => number;
+  exited: Promise<{ code: number | null; stderr: string }>;
+}
+
+function startChild(dir: string, config: unknown, once: boolean): Child {
+  const configFile = join(dir, 'zsf.yaml');
+  writeFileSync(configFile, JSON.stringify(config)); // JSON is YAML
+  const sampler = join(dir, 'sampler.mjs');
+  writeFileSync(sampler, SAMPLER);
+  const child = spawn(process.execPath, [...NODE_FLAGS, '--import', sampler, MAIN, 'run', ...(once ? ['--once'] : []), '-c', configFile], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, ZSF_MEMORY_SAMPLES: join(dir, 'memory.ndjson'), AWS_ACCESS_KEY_ID: TEST_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: TEST_SECRET_ACCESS_KEY },
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-20_000)));
+  let peakKb = 0;
+  const timer = setInterval(() => {
+    try {
+      const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+      if (m) peakKb = Math.max(peakKb, Number(m[1]));
+    } catch {
+      // exited between two samples
+    }
+  }, 50);
+  const exited = new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      clearInterval(timer);
+      resolve({ code, stderr });
+    });
+  });
+  return { child, peakRssMb: () => peakKb / 1024, exited };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Faults off and a short run: the fixed cost of the process with the four sinks' clients loaded. */
+async function faultStorm(quiet = false): Promise<BenchRow> {
+  const count = quiet ? 5000 : Math.round(STORM_SECONDS * 2500);
+  const hec = await startHecReceiver({ record: false, tokens: ['bench-hec'] });
+  const dd = await startDatadogReceiver({ record: false, apiKeys: ['bench-dd'] });
+  let otlpDown = false;
+  const otlp = await startOtlpReceiver({ countOnly: true, respond: () => (otlpDown ? { status: 503 } : { status: 200 }) });
+  const s3 = await startS3Server();
+  const dir = mkdtempSync(join(tmpdir(), 'zsf-bench-memory-'));
+  const random = mulberry32(17);
+  const faults: InjectedResponse[] = [
+    { status: 500, body: '{"text":"Internal server error","code":8}' },
+    { status: 503, body: '{"text":"Server is busy","code":9}', headers: { 'retry-after': '1' } },
+    { status: 429, body: '{"errors":["Too Many Requests"]}', headers: { 'retry-after': '1' } },
+    { status: 0, drop: true },
+    { status: 0, hang: true },
+  ];
+  const retry = { initialBackoff: '100ms', maxBackoff: '2s' };
+  const common = { healthcheck: { enabled: false }, requestTimeout: '3s', unhealthyAfter: '1h', retry };
+  const c = startChild(
+    dir,
+    {
+      dataDir: join(dir, 'data'),
+      api: { enabled: false },
+      log: { level: 'error' },
+      shutdownTimeout: '60s',
+      sources: [{ id: 'gen', type: 'generator', count, batchSize: 500, ratePerSecond: 2500 }],
+      sinks: [
+        { id: 'hec', type: 'splunk_hec', inputs: ['gen'], endpoint: hec.url, token: 'bench-hec', ...common },
+        { id: 'dd', type: 'datadog_logs', inputs: ['gen'], endpoint: dd.url, apiKey: 'bench-dd', ...common },
+        { id: 'otlp', type: 'otlp', inputs: ['gen'], endpoint: otlp.url, ...common },
+        { id: 's3', type: 's3', inputs: ['gen'], bucket: s3.bucket, region: s3.region, endpoint: s3.endpoint, forcePathStyle: true, prefix: 'bench', sdkMaxAttempts: 1, ...common, requestTimeout: '30s', batch: { maxWait: '5s' } },
+      ],
+    },
+    true,
+  );
+  const t0 = performance.now();
+  const receivers: ReceiverBase[] = [hec, dd];
+  try {
+    // Cycles of 10 s: 4 s of mixed faults, 4 s of full outage on all four, 2 s healthy.
+    for (let t = 0; !quiet && t < STORM_SECONDS; t += 10) {
+      for (const r of receivers) for (let i = 0; i < 40; i++) r.failNext(1, faults[Math.floor(random() * faults.length)]!);
+      s3.intercept = (req) => (req.method === 'PUT' && random() < 0.5 ? { status: 503, code: 'SlowDown', retryAfter: '1' } : undefined);
+      otlpDown = false;
+      await sleep(4000);
+      await Promise.all([hec.stop(), dd.stop(), s3.stopBackend()]);
+      otlpDown = true;
+      await sleep(4000);
+      for (const r of receivers) r.clearFaults();
+      s3.intercept = undefined;
+      otlpDown = false;
+      await Promise.all([hec.start(), dd.start(), s3.startBackend()]);
+      await sleep(2000);
+    }
+    const r = await c.exited;
+    const secs = (performance.now() - t0) / 1000;
+    if (r.code !== 0) throw new Error(`zsf run --once exited ${r.code}:\n${r.stderr}`);
+    const delivered = { hec: hec.indexedCount, dd: dd.logCount, otlp: otlp.acceptedCount };
+    for (const [k, v] of Object.entries(delivered)) if (v < count) throw new Error(`${k}: ${v} of ${count} delivered`);
+    return {
+      name: quiet
+        ? `no faults: HEC, Datadog, OTLP, S3, memory buffers, ${count.toLocaleString('en-US')} events (fixed cost)`
+        : `fault storm on HEC, Datadog, OTLP, S3 at once (${STORM_SECONDS} s), memory buffers, ${count.toLocaleString('en-US')} events`,
+      eventsPerSec: count / secs,
+      peakRssMb: c.peakRssMb(),
+      note: `${secs.toFixed(0)} s; ${breakdown(join(dir, 'memory.ndjson'))}`,
+    };
+  } finally {
+    c.child.kill('SIGKILL');
+    await Promise.allSettled([hec.close(), dd.close(), otlp.close(), s3.close()]);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function dirBytes(dir: string): number {
+  if (!existsSync(dir)) return 0;
+  return readdirSync(dir).reduce((s, f) => s + statSync(join(dir, f)).size, 0);
+}
+
+async function stalledDiskBuffer(): Promise<BenchRow> {
+  const hec = await startHecReceiver({ record: false, tokens: ['bench-hec'] });
+  hec.failNext(1_000_000, { status: 0, hang: true }); // every request hangs: a stalled indexer
+  const dir = mkdtempSync(join(tmpdir(), 'zsf-bench-memory-'));
+  const maxBytes = 64 * 2 ** 20;
+  const c = startChild(
+    dir,
+    {
+      dataDir: join(dir, 'data'),
+      api: { enabled: false },
+      log: { level: 'error' },
+      shutdownTimeout: '1s',
+      sources: [{ id: 'gen', type: 'generator', count: 10_000_000, batchSize: 500 }],
+      sinks: [{ id: 'hec', type: 'splunk_hec', inputs: ['gen'], endpoint: hec.url, token: 'bench-hec', healthcheck: { enabled: false }, requestTimeout: '5s', buffer: { type: 'disk', maxBytes: '64MiB' } }],
+    },
+    false,
+  );
+  const t0 = performance.now();
+  try {
+    const bufferDir = join(dir, 'data', 'buffers', 'hec');
+    const deadline = Date.now() + 300_000;
+    // The buffer is full when its segments hold maxBytes (less one frame).
+    while (dirBytes(bufferDir) < maxBytes * 0.95) {
+      if (Date.now() > deadline) throw new Error(`disk buffer not full after 300 s (${mb(dirBytes(bufferDir))} MB)`);
+      if (c.child.exitCode !== null) throw new Error(`zsf run exited ${c.child.exitCode}:\n${(await c.exited).stderr}`);
+      await sleep(200);
+    }
+    const fillSecs = (performance.now() - t0) / 1000;
+    await sleep(STALL_SECONDS * 1000);
+    const held = dirBytes(bufferDir);
+    return {
+      name: `stalled HEC behind a full 64 MiB disk buffer, 10,000,000-record source`,
+      eventsPerSec: 0,
+      peakRssMb: c.peakRssMb(),
+      note: `buffer full after ${fillSecs.toFixed(0)} s (${mb(held)} MB on disk), then ${STALL_SECONDS} s stalled; ${breakdown(join(dir, 'memory.ndjson'))}`,
+    };
+  } finally {
+    c.child.kill('SIGKILL');
+    await c.exited;
+    await hec.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export default async function (): Promise<BenchRow[]> {
+  ensureBuilt();
+  const only = process.env.ZSF_BENCH_MEMORY_CASES?.split(',');
+  const rows: BenchRow[] = [];
+  if (!only || only.includes('quiet')) rows.push(await faultStorm(true));
+  if (!only || only.includes('storm')) rows.push(await faultStorm());
+  if (!only || only.includes('stall')) rows.push(await stalledDiskBuffer());
+  return rows;
+}
