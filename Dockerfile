@@ -62,9 +62,11 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
            /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack /root/.npm
 
 # Compiled JS from the build stage; no sources, tests or dev dependencies. The examples let
-# `zsf validate -c /app/examples/...` and `zsf demo` work in the image.
+# `zsf validate -c /app/examples/...` and `zsf demo` work in the image; content/ is what
+# `zsf content package splunk` and `zsf content push datadog` ship by default.
 COPY --from=build /src/dist ./dist
 COPY examples ./examples
+COPY content ./content
 
 # `zsf` on PATH: a symlink to the CLI entry, which starts with `#!/usr/bin/env node`: env
 # execs node in its own place, so no shell stays in between and node is PID 1.

@@ -97,7 +97,7 @@ describe('Dockerfile', () => {
     const fromBuild = c.filter((x) => x.from === 'build').flatMap((x) => x.sources);
     expect(fromBuild).toEqual(['/src/dist']); // compiled JS only
     const local = c.filter((x) => !x.from).flatMap((x) => x.sources);
-    expect(local.sort()).toEqual(['examples', 'package-lock.json', 'package.json']);
+    expect(local.sort()).toEqual(['content', 'examples', 'package-lock.json', 'package.json']);
     for (const s of [...local, ...fromBuild]) expect(s).not.toMatch(/(^|\/)(src|test|bench|transforms|node_modules|tsconfig[^/]*)$/);
   });
 
