@@ -9,10 +9,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startPipeline, type Pipeline } from '../../src/core/pipeline.js';
+import { startPipeline } from '../../src/core/pipeline.js';
 import { DEMO_CREDENTIALS, startSimulator, type AuditLogRecord, type Simulator, type SimulatorOptions } from '../../src/simulator/index.js';
 import { CREATED_AT_INVALID } from '../../src/simulator/audit-logs.js';
-import { captureLogs, probe, readDeadLetters, tempDir, type Probe } from '../support/probe.js';
+import { captureLogs, readDeadLetters, tempDir } from '../support/probe.js';
+import { expectExactlyOnce, runZendesk, simAccount, startOf, streamIds, type ZendeskRun } from '../support/zendesk-run.js';
 
 const open: { close(): Promise<void> }[] = [];
 afterEach(async () => {
@@ -25,48 +26,13 @@ async function sim(opts: SimulatorOptions = {}): Promise<Simulator> {
   return s;
 }
 
-function account(baseUrl: string, extra: Record<string, unknown> = {}) {
-  return { name: 'acme', baseUrl, auth: { type: 'token', email: DEMO_CREDENTIALS.email, token: DEMO_CREDENTIALS.token }, requestsPerMinute: 100_000, ...extra };
-}
+const account = (baseUrl: string, extra: Record<string, unknown> = {}) => simAccount(baseUrl, 'acme', extra);
+const ids = streamIds;
 
-interface RunOpts {
-  sources: Record<string, unknown>[];
-  baseUrl: string;
-  dataDir?: string;
-  probeName: string;
-  once?: boolean;
-  now?: () => number;
-}
-
-async function run(o: RunOpts): Promise<{ p: Pipeline; pr: Probe; dataDir: string; logs: string[] }> {
-  const dataDir = o.dataDir ?? tempDir('zsf-wire-');
-  const pr = probe(o.probeName);
-  const logs = captureLogs();
-  const p = await startPipeline(
-    {
-      dataDir,
-      api: { enabled: false },
-      log: { level: 'info' },
-      zendesk: { accounts: [account(o.baseUrl)] },
-      sources: o.sources,
-      sinks: [{ id: 'out', type: 'probe', probe: o.probeName, inputs: o.sources.map((s) => s.id as string), batch: { maxEvents: 500 } }],
-    },
-    { once: o.once ?? true, logDestination: logs.stream, ...(o.now ? { now: o.now } : {}) },
-  );
-  return { p, pr, dataDir, logs: logs.lines };
-}
-
-const ids = (pr: Probe, stream: string) => pr.accepted.filter((e) => e.meta.stream === stream).map((e) => e.meta.id.split(':').pop()!);
-const startOf = (s: Simulator) => new Date(s.timeRange.start * 1000 - 60_000).toISOString();
+/** Sources against one simulator account, into a probe sink. */
+const run = (o: Omit<ZendeskRun, 'accounts'> & { baseUrl: string }) => runZendesk({ ...o, accounts: [account(o.baseUrl)] });
 const auditRequests = (s: Simulator) => s.requests.filter((r) => r.endpoint === 'audit_logs');
 
-/** 0 lost, 0 duplicates. */
-function expectExactlyOnce(got: string[], want: (string | number)[]) {
-  const seen = new Set(got);
-  expect(got.length - seen.size, 'duplicates').toBe(0);
-  expect(want.map(String).filter((id) => !seen.has(id)), 'lost').toEqual([]);
-  expect(seen.size).toBe(want.length);
-}
 
 async function until(cond: () => boolean, what: string, limitMs = 20_000): Promise<void> {
   const deadline = Date.now() + limitMs;

@@ -5,9 +5,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startPipeline, type Pipeline } from '../../src/core/pipeline.js';
+import { startPipeline } from '../../src/core/pipeline.js';
 import { DEMO_CREDENTIALS, DEMO_OAUTH_TOKEN, startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/index.js';
-import { captureLogs, probe, readDeadLetters, tempDir, type Probe } from '../support/probe.js';
+import { captureLogs, probe, readDeadLetters, tempDir } from '../support/probe.js';
+import { expectExactlyOnce, runZendesk, simAccount, startOf, streamIds, type ZendeskRun } from '../support/zendesk-run.js';
 
 const open: { close(): Promise<void> }[] = [];
 afterEach(async () => {
@@ -20,46 +21,11 @@ async function sim(opts: SimulatorOptions = {}): Promise<Simulator> {
   return s;
 }
 
-function account(s: Simulator, name = 'acme', extra: Record<string, unknown> = {}) {
-  return { name, baseUrl: s.url, auth: { type: 'token', email: DEMO_CREDENTIALS.email, token: DEMO_CREDENTIALS.token }, requestsPerMinute: 100_000, ...extra };
-}
+const account = (s: Simulator, name = 'acme', extra: Record<string, unknown> = {}) => simAccount(s.url, name, extra);
+const ids = streamIds;
 
-interface RunOpts {
-  sources: Record<string, unknown>[];
-  accounts: Record<string, unknown>[];
-  dataDir?: string;
-  probeName: string;
-  once?: boolean;
-  now?: () => number;
-}
-
-async function run(o: RunOpts): Promise<{ p: Pipeline; pr: Probe; dataDir: string; logs: string[] }> {
-  const dataDir = o.dataDir ?? tempDir('zsf-src-');
-  const pr = probe(o.probeName);
-  const logs = captureLogs();
-  const p = await startPipeline(
-    {
-      dataDir,
-      api: { listen: '127.0.0.1:0' },
-      log: { level: 'info' },
-      zendesk: { accounts: o.accounts },
-      sources: o.sources,
-      sinks: [{ id: 'out', type: 'probe', probe: o.probeName, inputs: o.sources.map((s) => s.id as string), batch: { maxEvents: 500 } }],
-    },
-    { once: o.once ?? true, logDestination: logs.stream, ...(o.now ? { now: o.now } : {}) },
-  );
-  return { p, pr, dataDir, logs: logs.lines };
-}
-
-const ids = (pr: Probe, stream: string) => pr.accepted.filter((e) => e.meta.stream === stream).map((e) => e.meta.id.split(':').pop()!);
-const startOf = (s: Simulator) => new Date(s.timeRange.start * 1000 - 60_000).toISOString();
-
-function expectExactlyOnce(got: string[], want: (string | number)[]) {
-  const seen = new Set(got);
-  expect(got.length - seen.size).toBe(0);
-  expect([...want.map(String)].filter((id) => !seen.has(id))).toEqual([]);
-  expect(seen.size).toBe(want.length);
-}
+/** Sources into a probe sink, with the API up (some tests read /readyz). */
+const run = (o: Omit<ZendeskRun, 'api'>) => runZendesk({ ...o, api: { listen: '127.0.0.1:0' } });
 
 describe('Zendesk sources against the simulator', () => {
   it('read every record of all three streams exactly once, across page boundaries inside one second', async () => {
