@@ -12,7 +12,7 @@
 //   could not deliver (auth, shutdown) is not marked and stays pending.
 
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { mkdir, open, readFile, unlink } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { DestinationStream } from 'pino';
@@ -110,12 +110,8 @@ export async function replayDeadLetters(loaded: LoadedConfig, opts: ReplayOption
   const report: ReplayReport = { planned, skipped, corrupt: [...corrupt, ...marks.corrupt], results: [], ok: true };
   if (opts.dryRun || planned.length === 0) return report;
 
-  const release = await lock(dir);
-  try {
-    return await run(loaded, dir, planned, report, opts);
-  } finally {
-    await release();
-  }
+  // One replay at a time, and none beside a running instance: startPipeline takes the dataDir lock.
+  return run(loaded, dir, planned, report, opts);
 }
 
 async function run(loaded: LoadedConfig, dir: string, planned: PlannedLetter[], report: ReplayReport, opts: ReplayOptions): Promise<ReplayReport> {
@@ -308,33 +304,4 @@ function markWriter(dir: string) {
       return firstError;
     },
   };
-}
-
-/** One replay at a time per data dir: two would send the same letters twice. */
-async function lock(dir: string): Promise<() => Promise<void>> {
-  await mkdir(dir, { recursive: true });
-  const file = join(dir, 'replay.lock');
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fh = await open(file, 'wx');
-      await fh.write(String(process.pid));
-      await fh.close();
-      return () => unlink(file).catch(() => undefined);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const pid = Number((await readFile(file, 'utf8').catch(() => '')).trim());
-      if (pid > 0 && alive(pid)) throw new Error(`another replay (pid ${pid}) is running on ${dir}; wait for it, or remove ${file} if that process is gone`);
-      await unlink(file).catch(() => undefined); // stale: its process is gone
-    }
-  }
-  throw new Error(`cannot take the replay lock ${file}`);
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

@@ -73,6 +73,22 @@ const bodyId = (l: DeadLetter) => (l.payload as { body: { id: number } }).body.i
 const ids = (events: { body: Record<string, unknown> }[]) => events.map((e) => Number(e.body.id)).sort((x, y) => x - y);
 
 describe('dead-letter replay', () => {
+  it('refuses to run beside an instance on the same dataDir (the dataDir lock), sends nothing and marks nothing', async () => {
+    const dataDir = tempDir('zsf-replay-lock-');
+    probe('rpl-a');
+    probe('rpl-b');
+    await runOnce(config(dataDir, { reject: [0], probeA: 'rpl-a', probeB: 'rpl-b' }));
+    const running = await startPipeline(config(dataDir, { probeA: 'rpl-a', probeB: 'rpl-b' }), { logDestination: captureLogs().stream, sleep: fastSleep });
+    try {
+      const a = probe('rpl-a2');
+      await expect(replay(config(dataDir, { probeA: 'rpl-a2', probeB: 'rpl-b' }))).rejects.toThrow(/locked by pid \d+/);
+      expect(a.calls).toHaveLength(0);
+      expect((await states(config(dataDir))).map((s) => s.state)).toEqual(['pending']);
+    } finally {
+      await running.stop();
+    }
+  });
+
   it('replays transform failures through the fixed transform; marks them; a second replay sends nothing; checkpoints untouched', async () => {
     const dataDir = tempDir('zsf-replay-');
     const first = probe('rp1-a');
