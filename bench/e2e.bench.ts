@@ -8,32 +8,22 @@
 // averaged, so a slow or fast moment of the machine moves both), the child's peak RSS
 // (VmHWM) and Zendesk requests divided by the minimum the page sizes allow.
 
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { BuildEnv } from '../src/core/plugin.js';
 import { recordToEvent, type PipelineEvent } from '../src/core/types.js';
 import { DEMO_CREDENTIALS, startSimulator } from '../src/simulator/index.js';
 import { startHecReceiver } from '../test/receivers/hec.js';
 import { transformPlugins } from '../transforms/index.js';
-import { rawJsonRate, type BenchRow } from './lib.js';
+import { ensureBuilt, rawJsonRate, spawnProduct, type BenchRow } from './lib.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const MAIN = join(ROOT, 'dist', 'src', 'cli', 'main.js');
 const SIZES = (process.env.ZSF_BENCH_E2E_SIZES ?? '100000').split(',').map(Number);
 
 /** 40 % audit logs, 50 % access logs, 10 % ticket events: roughly what an Enterprise account logs. */
 const mix = (n: number) => ({ auditLogs: Math.round(n * 0.4), accessLogs: Math.round(n * 0.5), ticketEvents: Math.round(n * 0.1) });
 /** Page sizes: audit logs 100, access logs 2500 (configured below), ticket events 1000. */
 const minimumRequests = (m: ReturnType<typeof mix>) => Math.ceil(m.auditLogs / 100) + Math.ceil(m.accessLogs / 2500) + Math.ceil(m.ticketEvents / 1000);
-
-function ensureBuilt(): void {
-  if (existsSync(MAIN)) return;
-  const r = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
-  if (r.status !== 0) throw new Error('npm run build failed');
-}
 
 /** The yardstick's input: the simulator's records mapped to OCSF, serialised. */
 async function ocsfSample(sim: Awaited<ReturnType<typeof startSimulator>>): Promise<string[]> {
@@ -54,29 +44,12 @@ async function ocsfSample(sim: Awaited<ReturnType<typeof startSimulator>>): Prom
   return out;
 }
 
-/** Runs the child and samples its high-water RSS until it exits. */
-function runChild(config: string): Promise<{ code: number | null; secs: number; peakRssMb: number; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const child = spawn(process.execPath, [MAIN, 'run', '--once', '-c', config], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-20_000)));
-    let peakKb = 0;
-    const sample = () => {
-      try {
-        const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-        if (m) peakKb = Math.max(peakKb, Number(m[1]));
-      } catch {
-        // exited between two samples
-      }
-    };
-    const timer = setInterval(sample, 50);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearInterval(timer);
-      resolve({ code, secs: (performance.now() - t0) / 1000, peakRssMb: peakKb / 1024, stderr });
-    });
-  });
+/** `zsf run --once` as its own process: wall time and peak RSS. */
+async function runChild(config: string): Promise<{ code: number | null; secs: number; peakRssMb: number; stderr: string }> {
+  const t0 = performance.now();
+  const p = spawnProduct(['run', '--once', '-c', config]);
+  const { code, stderr } = await p.exited;
+  return { code, secs: (performance.now() - t0) / 1000, peakRssMb: p.peakRssMb(), stderr };
 }
 
 export default async function (): Promise<BenchRow[]> {

@@ -19,20 +19,16 @@
 // ZSF_BENCH_HEAP_SNAPSHOT=<file> the child writes one heap snapshot when its RSS first passes
 // ZSF_BENCH_HEAP_SNAPSHOT_MB (default 300), to open in Chrome DevTools' Memory tab.
 
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startDatadogReceiver } from '../test/receivers/datadog.js';
 import { startHecReceiver, type InjectedResponse, type ReceiverBase } from '../test/receivers/hec.js';
 import { startOtlpReceiver } from '../test/receivers/otlp.js';
 import { startS3Server, TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY } from '../test/support/s3-server.js';
 import { mulberry32 } from '../src/simulator/prng.js';
-import type { BenchRow } from './lib.js';
+import { ensureBuilt, spawnProduct, type BenchRow, type ProductProcess } from './lib.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const MAIN = join(ROOT, 'dist', 'src', 'cli', 'main.js');
 const STORM_SECONDS = Number(process.env.ZSF_BENCH_STORM_SECONDS ?? 60);
 const STALL_SECONDS = Number(process.env.ZSF_BENCH_STALL_SECONDS ?? 20);
 const NODE_FLAGS = (process.env.ZSF_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
@@ -64,12 +60,6 @@ interface Sample {
   spaces: Record<string, number>;
 }
 
-function ensureBuilt(): void {
-  if (existsSync(MAIN)) return;
-  const r = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
-  if (r.status !== 0) throw new Error('npm run build failed');
-}
-
 const mb = (n: number) => (n / 2 ** 20).toFixed(0);
 
 /** The child's memory breakdown at its highest-RSS sample. */
@@ -85,40 +75,15 @@ function breakdown(file: string): string {
   return `at peak: heap used ${mb(top.heapUsed)} of ${mb(top.heapTotal)} MB (${spaces}), external ${mb(top.external)} (array buffers ${mb(top.arrayBuffers)}); max heap used ${mb(maxHeap)} MB`;
 }
 
-interface Child {
-  child: ChildProcess;
-  peakRssMb: () => number;
-  exited: Promise<{ code: number | null; stderr: string }>;
-}
-
-function startChild(dir: string, config: unknown, once: boolean): Child {
+function startChild(dir: string, config: unknown, once: boolean): ProductProcess {
   const configFile = join(dir, 'zsf.yaml');
   writeFileSync(configFile, JSON.stringify(config)); // JSON is YAML
   const sampler = join(dir, 'sampler.mjs');
   writeFileSync(sampler, SAMPLER);
-  const child = spawn(process.execPath, [...NODE_FLAGS, '--import', sampler, MAIN, 'run', ...(once ? ['--once'] : []), '-c', configFile], {
-    stdio: ['ignore', 'ignore', 'pipe'],
+  return spawnProduct(['run', ...(once ? ['--once'] : []), '-c', configFile], {
+    nodeArgs: [...NODE_FLAGS, '--import', sampler],
     env: { ...process.env, ZSF_MEMORY_SAMPLES: join(dir, 'memory.ndjson'), AWS_ACCESS_KEY_ID: TEST_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: TEST_SECRET_ACCESS_KEY },
   });
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-20_000)));
-  let peakKb = 0;
-  const timer = setInterval(() => {
-    try {
-      const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-      if (m) peakKb = Math.max(peakKb, Number(m[1]));
-    } catch {
-      // exited between two samples
-    }
-  }, 50);
-  const exited = new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearInterval(timer);
-      resolve({ code, stderr });
-    });
-  });
-  return { child, peakRssMb: () => peakKb / 1024, exited };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
