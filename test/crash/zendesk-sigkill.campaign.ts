@@ -8,7 +8,6 @@
 // no 429 from the simulator (whose limits are Zendesk's), no dead letter but torn buffer tails.
 // ZSF_CRASH_KILLS and ZSF_CRASH_SEED change the count and the seed (a reported loss names its seed).
 
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -17,6 +16,7 @@ import { deletionKey } from '../../src/sources/zendesk/deleted-tickets.js';
 import { startHecReceiver, type HecReceiver } from '../receivers/hec.js';
 import { readDeadLetters, tempDir } from '../support/probe.js';
 import { mulberry32 } from '../support/random.js';
+import { spawnWarmChild } from '../support/warm-child.js';
 
 const KILLS = Number(process.env.ZSF_CRASH_KILLS ?? 100);
 const SEED = Number(process.env.ZSF_CRASH_SEED ?? 20261130);
@@ -41,38 +41,7 @@ afterAll(async () => {
   await hec?.close();
 });
 
-interface Child {
-  ready: Promise<void>;
-  started: Promise<void>;
-  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  go(): void;
-  kill(): void;
-  out(): string;
-}
-
-function spawnChild(configFile: string, mode: 'once' | 'follow'): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/crash/campaign-child.ts', configFile, mode], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let out = '';
-  let onReady!: () => void;
-  let onStarted!: () => void;
-  const ready = new Promise<void>((r) => (onReady = r));
-  const started = new Promise<void>((r) => (onStarted = r));
-  child.stdout.on('data', (d: Buffer) => {
-    out += d.toString();
-    if (out.includes('ready')) onReady();
-    if (out.includes('started')) onStarted();
-  });
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
-      onReady();
-      onStarted();
-      resolve({ code, signal });
-    });
-  });
-  return { ready, started, exit, go: () => child.stdin.write('go\n'), kill: () => child.kill('SIGKILL'), out: () => out };
-}
+const spawnChild = (configFile: string, mode: 'once' | 'follow') => spawnWarmChild('test/crash/campaign-child.ts', [configFile, mode]);
 
 function campaignConfig(dataDir: string, simUrl: string, hecUrl: string, startTime: string) {
   const source = { account: 'acme', startTime, pollInterval: '1s' };

@@ -3,13 +3,13 @@
 // 20 times. A fresh process must not spend a budget the killed one already used: the
 // simulator answers 429 to the first request over a limit, and must answer none.
 
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { tempDir } from '../support/probe.js';
 import { mulberry32 } from '../support/random.js';
+import { spawnWarmChild } from '../support/warm-child.js';
 
 const KILLS = 20;
 // Zendesk's minute, scaled down on both sides; still much longer than a (pre-warmed) restart,
@@ -22,38 +22,7 @@ afterAll(async () => {
   await sim?.close();
 });
 
-interface Child {
-  ready: Promise<void>;
-  started: Promise<void>;
-  exit: Promise<NodeJS.Signals | null>;
-  go(): void;
-  kill(): void;
-  out(): string;
-}
-
-function spawnChild(dataDir: string, url: string, startTime: string): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/zendesk-crash-child.ts', dataDir, url, String(WINDOW_MS), startTime], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let out = '';
-  let onReady!: () => void;
-  let onStarted!: () => void;
-  const ready = new Promise<void>((r) => (onReady = r));
-  const started = new Promise<void>((r) => (onStarted = r));
-  child.stdout.on('data', (d: Buffer) => {
-    out += d.toString();
-    if (out.includes('ready')) onReady();
-    if (out.includes('started')) onStarted();
-  });
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const exit = new Promise<NodeJS.Signals | null>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('exit', (_code, signal) => {
-      onReady();
-      onStarted();
-      resolve(signal);
-    });
-  });
-  return { ready, started, exit, go: () => child.stdin.write('go\n'), kill: () => child.kill('SIGKILL'), out: () => out };
-}
+const spawnChild = (dataDir: string, url: string, startTime: string) => spawnWarmChild('test/support/zendesk-crash-child.ts', [dataDir, url, String(WINDOW_MS), startTime]);
 
 describe('Zendesk request budget across restarts', () => {
   it(`causes no 429 across ${KILLS} SIGKILLs at random moments`, async () => {
@@ -78,7 +47,7 @@ describe('Zendesk request budget across restarts', () => {
       // The kill moment itself is the thing under test, not a synchronisation.
       await new Promise((r) => setTimeout(r, 300 + Math.floor(random() * 1200)));
       current.kill();
-      expect(await current.exit, current.out()).toBe('SIGKILL');
+      expect((await current.exit).signal, current.out()).toBe('SIGKILL');
       rounds.push({ startedAt, endedAt: Date.now() });
     }
     for (const c of warm) c.kill();
