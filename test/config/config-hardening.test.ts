@@ -5,21 +5,12 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../src/config/errors.js';
 import { loadConfigObject } from '../../src/config/load.js';
+import { problems } from '../support/config-problems.js';
 import { tempDir } from '../support/probe.js';
 
 const gen = { id: 'gen', type: 'generator', count: 10 };
 
-function problems(raw: unknown, env: Record<string, string> = {}): string[] {
-  try {
-    loadConfigObject(raw, { env });
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  return [];
-}
 
 const hec = (extra: Record<string, unknown>) => ({ sources: [gen], sinks: [{ id: 'hec', type: 'splunk_hec', inputs: ['gen'], token: 'a-token-value', ...extra }] });
 

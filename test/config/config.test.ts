@@ -2,10 +2,10 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../src/config/errors.js';
 import { loadConfigFile, loadConfigObject } from '../../src/config/load.js';
 import { configJsonSchema } from '../../src/config/schema.js';
 import { parseDuration, parseSize } from '../../src/config/units.js';
+import { problems } from '../support/config-problems.js';
 import { tempDir } from '../support/probe.js';
 
 const minimal = () => ({
@@ -13,15 +13,6 @@ const minimal = () => ({
   sinks: [{ id: 'out', type: 'file', inputs: ['gen'], path: 'out.ndjson' }],
 });
 
-function problems(raw: unknown, env: Record<string, string> = {}): string[] {
-  try {
-    loadConfigObject(raw, { env });
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  return [];
-}
 
 describe('units', () => {
   it('parses durations and sizes with units', () => {
