@@ -9,6 +9,7 @@ import { sinkPlugins } from '../sinks/index.js';
 import { zendeskAccount } from '../sources/zendesk/account-config.js';
 import { allowInsecureHttp, checkEndpointSchemes } from '../sinks/shared/http-options.js';
 import { duration, size } from './units.js';
+import { DEFAULT_RECORD_LIMITS } from '../core/record-limits.js';
 
 const componentId = z
   .string()
@@ -100,10 +101,10 @@ function buildConfigSchema() {
       .default({ level: 'info' }),
     limits: z
       .strictObject({
-        maxRecordDepth: z.number().int().min(8).max(1000).default(64).describe('Deepest nesting of objects/arrays a source record may have; deeper records are dead-lettered (record_too_deep)'),
-        maxRecordBytes: size({ min: 1024, max: 256 * 1024 * 1024 }).default(1024 * 1024).describe('Largest source record (JSON bytes); larger records are dead-lettered truncated (record_too_large)'),
+        maxRecordDepth: z.number().int().min(8).max(1000).default(DEFAULT_RECORD_LIMITS.maxDepth).describe('Deepest nesting of objects/arrays a source record may have; deeper records are dead-lettered (record_too_deep)'),
+        maxRecordBytes: size({ min: 1024, max: 256 * 1024 * 1024 }).default(DEFAULT_RECORD_LIMITS.maxBytes).describe('Largest source record (JSON bytes); larger records are dead-lettered truncated (record_too_large)'),
       })
-      .default({ maxRecordDepth: 64, maxRecordBytes: 1024 * 1024 })
+      .default({ maxRecordDepth: DEFAULT_RECORD_LIMITS.maxDepth, maxRecordBytes: DEFAULT_RECORD_LIMITS.maxBytes })
       .describe('Bounds on source records, checked before any transform'),
     sourceRestart: z
       .strictObject({
