@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { defineTransform } from '../src/core/plugin.js';
-import { startPipeline } from '../src/core/pipeline.js';
+import { startPipeline } from '../src/app/start.js';
 import { generateRecord } from '../src/sources/generator.js';
 import { transformPlugins } from '../transforms/index.js';
 import { rawJsonRate, withPeakRss, type BenchRow } from './lib.js';

@@ -11,7 +11,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BuildEnv } from '../src/core/plugin.js';
+import { sectionDefault, type BuildEnv } from '../src/core/plugin.js';
 import { recordToEvent, type PipelineEvent } from '../src/core/types.js';
 import { DEMO_CREDENTIALS, startSimulator } from '../src/simulator/index.js';
 import { startHecReceiver } from '../test/receivers/hec.js';
@@ -28,7 +28,7 @@ const minimumRequests = (m: ReturnType<typeof mix>) => Math.ceil(m.auditLogs / 1
 /** The yardstick's input: the simulator's records mapped to OCSF, serialised. */
 async function ocsfSample(sim: Awaited<ReturnType<typeof startSimulator>>): Promise<string[]> {
   const plugin = transformPlugins.find((p) => p.type === 'ocsf')!;
-  const t = plugin.create({ id: 'ocsf', type: 'ocsf', inputs: [], enrich: true, newIpWindow: 30 * 86_400_000, newIpMaxUsers: 100_000, ticketAudits: 'per_audit', rawData: false } as never, { config: {} } as BuildEnv);
+  const t = plugin.create({ id: 'ocsf', type: 'ocsf', inputs: [], enrich: true, newIpWindow: 30 * 86_400_000, newIpMaxUsers: 100_000, ticketAudits: 'per_audit', rawData: false } as never, { section: sectionDefault } as BuildEnv);
   const out: string[] = [];
   const streams = [
     ['audit_log', sim.records('audit_logs')],

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { z } from 'zod';
-import type { BuildEnv } from '../src/core/plugin.js';
+import { sectionDefault, type BuildEnv } from '../src/core/plugin.js';
 import { recordToEvent, type PipelineEvent, type SinkDriver } from '../src/core/types.js';
 import { createMetrics } from '../src/observability/metrics.js';
 import { Secrets } from '../src/observability/secrets.js';
@@ -25,7 +25,7 @@ export function benchEnv(id: string, secrets: string[] = []): BuildEnv {
     logger: pino({ level: 'warn' }, quiet()),
     metrics: createMetrics(),
     secrets: s,
-    config: {},
+    section: sectionDefault,
     shared: <T>(_k: string, make: () => T) => make(),
   };
 }

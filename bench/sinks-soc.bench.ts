@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { startPipeline } from '../src/core/pipeline.js';
+import { startPipeline } from '../src/app/start.js';
 import type { SinkPlugin } from '../src/core/plugin.js';
 import { type PipelineEvent } from '../src/core/types.js';
 import { datadogOptions } from '../src/sinks/datadog/config.js';

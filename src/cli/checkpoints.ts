@@ -1,7 +1,7 @@
 // `zsf checkpoints list|reset`: inspect each source's committed state, or move one aside.
 
 import type { Command } from 'commander';
-import { loadConfigFile } from '../config/load.js';
+import { loadConfigFile } from '../app/config.js';
 import { listCheckpoints, resetCheckpoint } from '../core/checkpoints.js';
 import { acquireDataDirLock } from '../core/datadir-lock.js';
 import { UsageError } from './usage-error.js';

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { pino } from 'pino';
-import { loadConfigFile, type LoadedConfig } from '../config/load.js';
+import { loadConfigFile, type LoadedConfig } from '../app/config.js';
 import {
   findLetter,
   letterStates,
@@ -18,7 +18,7 @@ import {
   type DeadLetter,
   type LetterFilter,
 } from '../core/dead-letter-reader.js';
-import { replayDeadLetters, type ReplayOptions, type ReplayReport } from '../core/replay.js';
+import { replayDeadLetters, type ReplayOptions, type ReplayReport } from '../app/replay.js';
 
 export interface Output {
   out(line: string): void;

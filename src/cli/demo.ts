@@ -3,8 +3,8 @@
 
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { loadConfigFile } from '../config/load.js';
-import type { Pipeline } from '../core/pipeline.js';
+import { loadConfigFile } from '../app/config.js';
+import type { Pipeline } from '../app/start.js';
 import { DEMO_CREDENTIALS, startSimulator } from '../simulator/index.js';
 import { runFromConfig } from './run.js';
 import { formatSummary, summarise } from './summary.js';

@@ -6,11 +6,11 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/errors.js';
 import { DataDirLockedError } from '../core/datadir-lock.js';
-import type { Pipeline } from '../core/pipeline.js';
+import type { Pipeline } from '../app/start.js';
 import { ApiListenError } from '../observability/api-server.js';
 import { packageVersion } from '../observability/build-info.js';
-import { loadConfigFile } from '../config/load.js';
-import { configJsonSchema } from '../config/schema.js';
+import { loadConfigFile } from '../app/config.js';
+import { configJsonSchema } from '../app/config.js';
 import { registerCheckpointsCommand } from './checkpoints.js';
 import { registerContentCommand } from './content.js';
 import { registerDeadLettersCommand } from './dead-letters.js';

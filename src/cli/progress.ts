@@ -2,7 +2,7 @@
 // records, requests/min, 429s and how far the committed checkpoint is behind now. Not on a
 // TTY: nothing here (the sources log a progress line every 30 s instead).
 
-import type { Pipeline } from '../core/pipeline.js';
+import type { Pipeline } from '../app/start.js';
 
 const BAR = 20;
 

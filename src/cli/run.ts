@@ -1,8 +1,8 @@
 // `zsf run`: start the pipeline from a config file and keep it running until SIGINT/SIGTERM
 // (or, with --once, until every source has caught up and everything is delivered).
 
-import type { LoadedConfig } from '../config/load.js';
-import { startPipeline, type Pipeline, type PipelineResult } from '../core/pipeline.js';
+import type { LoadedConfig } from '../app/config.js';
+import { startPipeline, type Pipeline, type PipelineResult } from '../app/start.js';
 import { startProgress } from './progress.js';
 
 export interface RunOptions {

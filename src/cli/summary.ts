@@ -2,7 +2,7 @@
 // and 429s; per sink events, bytes, retries and dead letters; the wall time. `zsf run --once`
 // prints it on stderr (stdout carries the JSON log lines), `zsf demo` on stdout.
 
-import type { Pipeline, PipelineResult } from '../core/pipeline.js';
+import type { Pipeline, PipelineResult } from '../app/start.js';
 
 type Values = { labels: Record<string, string | number>; value: number }[];
 

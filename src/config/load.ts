@@ -1,18 +1,21 @@
 // Reading a config: YAML (with line/column on syntax errors) -> interpolation -> schema ->
-// graph. Every problem found is reported at once, each with its path and the fix.
+// graph -> the sections' own checks. Every problem found is reported at once, each with its
+// path and the fix. The registry (component types, sections) and the environment come from
+// the caller: src/app/config.ts passes the default registry and process.env.
 
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { registrySections, type Registry } from '../core/plugin.js';
 import { Secrets } from '../observability/secrets.js';
 import { ConfigError, closest, formatPath } from './errors.js';
 import { interpolate, isSecretPath, reinterpolate } from './interpolate.js';
 import { configSchema, componentTypes, type Config } from './schema.js';
 import { validateGraph, type Graph } from './graph.js';
 
-export interface LoadedConfig {
-  config: Config;
+export interface LoadedConfig<C extends Config = Config> {
+  config: C;
   graph: Graph;
   secrets: Secrets;
   /** Relative paths in the config (dataDir, file sink paths...) are resolved against this. */
@@ -23,7 +26,9 @@ export interface LoadedConfig {
   reread?(path: string): string | undefined;
 }
 
-export function loadConfigFile(file: string, env: Record<string, string | undefined> = process.env): LoadedConfig {
+export type Env = Record<string, string | undefined>;
+
+export function loadConfigFromFile(file: string, registry: Registry, env: Env): LoadedConfig {
   const path = resolve(file);
   let text: string;
   try {
@@ -40,24 +45,24 @@ export function loadConfigFile(file: string, env: Record<string, string | undefi
       }),
     );
   }
-  const loaded = loadConfigObject(doc.toJS(), { env, baseDir: dirname(path) });
+  const loaded = loadConfig(doc.toJS(), registry, { env, baseDir: dirname(path) });
   return { ...loaded, file: path };
 }
 
-export function loadConfigObject(raw: unknown, opts: { env?: Record<string, string | undefined>; baseDir?: string; secrets?: Secrets } = {}): LoadedConfig {
+export function loadConfig(raw: unknown, registry: Registry, opts: { env: Env; baseDir?: string; secrets?: Secrets }): LoadedConfig {
   const secrets = opts.secrets ?? new Secrets();
   const fromFiles = new Map<string, string>();
-  const interpolateOpts = { env: opts.env ?? process.env, baseDir: opts.baseDir ?? process.cwd(), secrets, fromFiles };
+  const interpolateOpts = { env: opts.env, baseDir: opts.baseDir ?? process.cwd(), secrets, fromFiles };
   const interpolated = interpolate(raw ?? {}, interpolateOpts);
-  const parsed = configSchema().safeParse(interpolated);
+  const parsed = configSchema(registry).safeParse(interpolated);
   // Problems name the path and the expected type; a value under a secret key is never shown,
   // and anything a secret could have leaked into is scrubbed.
-  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => secrets.scrub(formatIssue(i, interpolated))));
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => secrets.scrub(formatIssue(i, interpolated, registry))));
   const config = parsed.data as unknown as Config;
   const baseDir = resolve(opts.baseDir ?? process.cwd());
   config.dataDir = resolve(baseDir, config.dataDir);
   const { graph, problems } = validateGraph(config);
-  problems.push(...checkAccounts(config));
+  for (const section of registrySections(registry)) problems.push(...(section.check?.((config as Record<string, unknown>)[section.key], config) ?? []));
   if (problems.length) throw new ConfigError(problems);
   const reread = (path: string) => {
     const original = fromFiles.get(path);
@@ -66,38 +71,20 @@ export function loadConfigObject(raw: unknown, opts: { env?: Record<string, stri
   return { config, graph, secrets, baseDir, reread };
 }
 
-function checkAccounts(config: Config): string[] {
-  const names = config.zendesk.accounts.map((a) => a.name);
-  const problems: string[] = [];
-  names.forEach((n, i) => {
-    if (names.indexOf(n) !== i) problems.push(`zendesk.accounts[${i}].name: duplicate account name "${n}"`);
-  });
-  config.sources.forEach((s, i) => {
-    const account = (s as { account?: unknown }).account;
-    if (s.type.startsWith('zendesk_') && typeof account === 'string' && !names.includes(account)) {
-      const hint = closest(account, names);
-      problems.push(
-        `sources[${i}].account: unknown Zendesk account "${account}"${hint ? ` (did you mean "${hint}"?)` : ''}; define it under zendesk.accounts`,
-      );
-    }
-  });
-  return problems;
-}
-
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   let v: unknown = root;
   for (const p of path) v = v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[p] : undefined;
   return v;
 }
 
-function formatIssue(issue: z.core.$ZodIssue, root: unknown): string {
+function formatIssue(issue: z.core.$ZodIssue, root: unknown, registry: Registry): string {
   const path = formatPath(issue.path);
   const at = path || '(root)';
   switch (issue.code) {
     case 'unrecognized_keys': {
       return issue.keys
         .map((k) => {
-          const known = knownKeysFor(issue.path, root);
+          const known = knownKeysFor(issue.path, root, registry);
           const hint = known ? closest(k, known) : undefined;
           return `${formatPath([...issue.path, k])}: unknown key${hint ? ` (did you mean "${hint}"?)` : ''}; remove it or fix its spelling`;
         })
@@ -111,7 +98,7 @@ function formatIssue(issue: z.core.$ZodIssue, root: unknown): string {
       const given = valueAt(root, itemPath) as { type?: unknown } | undefined;
       const t = given?.type;
       if ((section === 'sources' || section === 'transforms' || section === 'sinks') && itemPath.length === 2) {
-        const types = componentTypes()[section];
+        const types = componentTypes(registry)[section];
         if (typeof t !== 'string') return `${item}.type: missing; expected one of ${types.join(', ')}`;
         const hint = closest(t, types);
         return `${item}.type: unknown ${section.slice(0, -1)} type "${t}"${hint ? ` (did you mean "${hint}"?)` : ''}; expected one of ${types.join(', ')}`;
@@ -146,9 +133,9 @@ function describe(v: unknown): string {
 
 // Known keys for hints come from the schema shape at that path; inside a component list
 // the item's own `type` picks the union member.
-function knownKeysFor(path: readonly PropertyKey[], root: unknown): string[] | undefined {
+function knownKeysFor(path: readonly PropertyKey[], root: unknown, registry: Registry): string[] | undefined {
   type Def = { type?: string; shape?: Record<string, unknown>; element?: unknown; options?: unknown[] };
-  let schema: unknown = configSchema();
+  let schema: unknown = configSchema(registry);
   for (let i = 0; i < path.length; i++) {
     const def = (unwrap(schema) as { def?: Def }).def;
     const p = path[i]!;

@@ -1,12 +1,10 @@
-// The whole config file as one zod schema, composed from the registered component types.
+// The whole config file as one zod schema, composed from a registry of component types and
+// sections (built at the edge, src/app/registry.ts): this module names no plugin.
 // Every object is strict: a misspelt key is an error, never silently ignored.
 
 import { z } from 'zod';
-import type { SinkPlugin, SourcePlugin, TransformPlugin } from '../core/plugin.js';
-import { sourcePlugins } from '../sources/index.js';
-import { transformPlugins } from '../../transforms/index.js';
-import { sinkPlugins } from '../sinks/index.js';
-import { zendeskAccount } from '../sources/zendesk/account-config.js';
+import { registrySections, type Registry, type SinkPlugin, type SourcePlugin, type TransformPlugin } from '../core/plugin.js';
+import type { SinkRunConfig } from '../core/sink-runner.js';
 import { allowInsecureHttp, checkEndpointSchemes } from '../sinks/shared/http-options.js';
 import { duration, size } from './units.js';
 import { DEFAULT_RECORD_LIMITS } from '../core/record-limits.js';
@@ -86,8 +84,9 @@ const listen = z
   .string()
   .regex(/^(\[[0-9a-fA-F:]+\]|[a-zA-Z0-9.-]+):\d{1,5}$/, 'expected host:port such as "127.0.0.1:9464" or "0.0.0.0:9464"');
 
-function buildConfigSchema() {
-  return z.strictObject({
+/** The fields every config has, whatever the registry. */
+function commonShape() {
+  return {
     dataDir: z.string().min(1).default('./data').describe('Checkpoints, disk buffers and dead letters live here'),
     shutdownTimeout: duration({ min: 0 }).default(30_000).describe('How long a stop may take to drain buffers before exiting'),
     api: z
@@ -113,23 +112,34 @@ function buildConfigSchema() {
       })
       .default({ initialBackoff: 5000, maxBackoff: 300_000 })
       .describe('A failed source restarts from its last checkpoint after a backoff (not with --once, which fails the run)'),
-    zendesk: z.strictObject({ accounts: z.array(zendeskAccount).default([]) }).default({ accounts: [] }),
-    sources: z.array(union(sourcePlugins.map(sourceSchema))).min(1, 'configure at least one source'),
-    transforms: z.array(union(transformPlugins.map(transformSchema))).default([]),
-    sinks: z.array(union(sinkPlugins.map(sinkSchema))).min(1, 'configure at least one sink'),
+  };
+}
+
+function buildConfigSchema(registry: Registry) {
+  // Sections (e.g. `zendesk`) sit between the common fields and the component lists, in the file's usual order.
+  const sections = Object.fromEntries(registrySections(registry).map((s) => [s.key, s.schema]));
+  return z.strictObject({
+    ...commonShape(),
+    ...sections,
+    sources: z.array(union(registry.sources.map(sourceSchema))).min(1, 'configure at least one source'),
+    transforms: z.array(union(registry.transforms.map(transformSchema))).default([]),
+    sinks: z.array(union(registry.sinks.map(sinkSchema))).min(1, 'configure at least one sink'),
   });
 }
 
-// Built on first use (and again if a registry grew, e.g. a test registering a probe sink).
-let cached: { key: string; schema: ReturnType<typeof buildConfigSchema> } | null = null;
-export function configSchema() {
-  const key = [sourcePlugins, transformPlugins, sinkPlugins].map((l) => l.map((p) => p.type).join(',')).join('|');
-  if (!cached || cached.key !== key) cached = { key, schema: buildConfigSchema() };
-  return cached.schema;
+// Built on first use per registry (and again if a registry grew, e.g. a test registering a probe sink).
+const cached = new WeakMap<Registry, { key: string; schema: ReturnType<typeof buildConfigSchema> }>();
+export function configSchema(registry: Registry) {
+  const key = [registry.sources, registry.transforms, registry.sinks, registrySections(registry)].map((l) => l.map((p) => ('type' in p ? p.type : p.key)).join(',')).join('|');
+  let entry = cached.get(registry);
+  if (!entry || entry.key !== key) cached.set(registry, (entry = { key, schema: buildConfigSchema(registry) }));
+  return entry.schema;
 }
 
 // Component entries are typed by their plugin; across the registry they share this shape.
-export type Config = Omit<z.infer<ReturnType<typeof configSchema>>, 'sources' | 'transforms' | 'sinks'> & {
+// Sections are not in this type (they depend on the registry): plugins read theirs through
+// BuildEnv.section, and the edge (src/app/config.ts) adds the ones it registered.
+export type Config = z.infer<z.ZodObject<ReturnType<typeof commonShape>>> & {
   sources: ComponentConfig[];
   transforms: (ComponentConfig & { inputs: string[] })[];
   sinks: SinkConfig[];
@@ -151,15 +161,23 @@ export interface SinkConfig extends ComponentConfig {
   unhealthyAfter: number;
 }
 
-export function componentTypes() {
+// The core's runner reads a sink's common options as SinkRunConfig: what this schema produces
+// must fit it (a compile-time check; nothing runs).
+type CommonSinkOptions = z.infer<z.ZodObject<ReturnType<typeof commonSinkShape>>> & { id: string };
+const commonSinkOptionsFitTheRunner = (c: CommonSinkOptions): SinkRunConfig => c;
+void commonSinkOptionsFitTheRunner;
+const sinkConfigFitsTheRunner = (c: SinkConfig): SinkRunConfig => c;
+void sinkConfigFitsTheRunner;
+
+export function componentTypes(registry: Registry) {
   return {
-    sources: sourcePlugins.map((p) => p.type),
-    transforms: transformPlugins.map((p) => p.type),
-    sinks: sinkPlugins.map((p) => p.type),
+    sources: registry.sources.map((p) => p.type),
+    transforms: registry.transforms.map((p) => p.type),
+    sinks: registry.sinks.map((p) => p.type),
   };
 }
 
 /** JSON Schema of the config file, for editors (yaml-language-server). */
-export function configJsonSchema(): unknown {
-  return z.toJSONSchema(configSchema(), { io: 'input', unrepresentable: 'any' });
+export function configJsonSchema(registry: Registry): unknown {
+  return z.toJSONSchema(configSchema(registry), { io: 'input', unrepresentable: 'any' });
 }

@@ -9,8 +9,8 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Graph } from '../config/graph.js';
-import { parseDuration } from '../config/units.js';
+import type { PipelineGraph as Graph } from './pipeline/types.js';
+import { parseDuration } from '../util/units.js';
 import type { DeadLetterKind } from './dead-letter.js';
 
 /** Daily dead-letter files; anything else in the folder (replayed.ndjson, a lock) is not a letter. */

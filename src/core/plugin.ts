@@ -1,6 +1,7 @@
-// What a component type contributes: its own config schema and a factory.
-// The config loader composes these shapes with the common fields
-// (id, type, inputs, and for sinks: buffer, batch, retry...).
+// The plugin contract, owned by the core: what a component type contributes (its own config
+// schema, a factory, and optionally top-level config sections such as `zendesk`), and the
+// Registry the edge (src/app) builds from the plugin lists and hands to the config schema and
+// to the pipeline. The core itself names no plugin.
 
 import type { z } from 'zod';
 import type { Logger } from 'pino';
@@ -17,26 +18,61 @@ export interface BuildEnv {
   logger: Logger;
   metrics: Metrics;
   secrets: Secrets;
-  /** The whole validated config, for components that need shared sections (e.g. zendesk.accounts). */
-  config: unknown;
+  /** A top-level config section (e.g. `zendesk`), parsed by its schema; its default when the config has none. */
+  section<T>(section: ConfigSection<T>): T;
   /** Shared per-process resources keyed by name (e.g. one Zendesk client per account). */
   shared<T>(key: string, make: () => T): T;
   /** A config value read again if it came from `${file:...}` (rotated secrets), by path such as `zendesk.accounts[0].auth.token`. */
   reread?(path: string): string | undefined;
 }
 
-/** `options` is a zod object *shape*: the plugin's own keys, merged into the component schema. */
-export interface SourcePlugin<S extends z.ZodRawShape = z.ZodRawShape> {
+/**
+ * A top-level config section that belongs to a plugin family rather than to one component
+ * (the Zendesk sources' `zendesk.accounts`). Its schema must accept `undefined` (a default),
+ * so a config without the section is valid.
+ */
+export interface ConfigSection<T = unknown> {
+  /** The top-level key in the config file. */
+  key: string;
+  schema: z.ZodType<T>;
+  /** Checks across the config once everything parsed (e.g. every source names a known account); one message per problem. */
+  check?(value: T, config: { sources: readonly { id: string; type: string; [k: string]: unknown }[] }): string[];
+}
+
+/** The value of a section that a config does not mention. */
+export function sectionDefault<T>(section: ConfigSection<T>): T {
+  return section.schema.parse(undefined);
+}
+
+/** Every component type and section a run knows: built at the edge (src/app/registry.ts). */
+export interface Registry {
+  sources: SourcePlugin[];
+  transforms: TransformPlugin[];
+  sinks: SinkPlugin[];
+  /** Sections not contributed by a plugin's own `sections`. */
+  sections?: ConfigSection[];
+}
+
+/** The registry's sections: its own and those its plugins contribute, each once. */
+export function registrySections(registry: Registry): ConfigSection[] {
+  const all = [...(registry.sections ?? []), ...[...registry.sources, ...registry.transforms, ...registry.sinks].flatMap((p) => p.sections ?? [])];
+  return [...new Set(all)];
+}
+
+interface PluginBase<S extends z.ZodRawShape> {
   type: string;
   description: string;
+  /** A zod object *shape*: the plugin's own keys, merged into the component schema. */
   options: S;
+  /** Top-level config sections this plugin reads through `env.section(...)`. */
+  sections?: ConfigSection[];
+}
+
+export interface SourcePlugin<S extends z.ZodRawShape = z.ZodRawShape> extends PluginBase<S> {
   create(config: z.infer<z.ZodObject<S>> & { id: string; type: string }, env: BuildEnv): Source;
 }
 
-export interface TransformPlugin<S extends z.ZodRawShape = z.ZodRawShape> {
-  type: string;
-  description: string;
-  options: S;
+export interface TransformPlugin<S extends z.ZodRawShape = z.ZodRawShape> extends PluginBase<S> {
   create(config: z.infer<z.ZodObject<S>> & { id: string; type: string; inputs: string[] }, env: BuildEnv): Transform;
 }
 
@@ -50,10 +86,7 @@ export interface SinkDefaults {
   requestTimeoutMs?: number;
 }
 
-export interface SinkPlugin<S extends z.ZodRawShape = z.ZodRawShape> {
-  type: string;
-  description: string;
-  options: S;
+export interface SinkPlugin<S extends z.ZodRawShape = z.ZodRawShape> extends PluginBase<S> {
   defaults: SinkDefaults;
   create(config: z.infer<z.ZodObject<S>> & { id: string; type: string; inputs: string[] }, env: BuildEnv): SinkDriver;
 }

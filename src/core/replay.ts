@@ -16,7 +16,6 @@ import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { DestinationStream } from 'pino';
-import type { LoadedConfig } from '../config/load.js';
 import { OrderedCommitter } from './acks.js';
 import type { BufferEntry, EventBuffer } from './buffers/buffer.js';
 import type { DeadLetterInput } from './dead-letter.js';
@@ -34,7 +33,8 @@ import {
   type LetterStatus,
   type ReplayOutcome,
 } from './dead-letter-reader.js';
-import { startPipeline, type InjectFn, type PipelineResult } from './pipeline.js';
+import { runPipeline, type InjectFn, type PipelineInput, type PipelineResult } from './pipeline.js';
+import type { Registry } from './plugin.js';
 import { describeError } from './retry.js';
 import { recordToEvent, type EventMeta, type PipelineEvent, type SourceRecord } from './types.js';
 
@@ -93,7 +93,7 @@ interface LetterRun {
   done: boolean;
 }
 
-export async function replayDeadLetters(loaded: LoadedConfig, opts: ReplayOptions = {}): Promise<ReplayReport> {
+export async function replayDeadLetters(loaded: PipelineInput, registry: Registry, opts: ReplayOptions = {}): Promise<ReplayReport> {
   const { config, graph } = loaded;
   const dir = join(config.dataDir, 'dead-letter');
   const { letters, corrupt } = await readLetterIndex(dir);
@@ -110,11 +110,11 @@ export async function replayDeadLetters(loaded: LoadedConfig, opts: ReplayOption
   const report: ReplayReport = { planned, skipped, corrupt: [...corrupt, ...marks.corrupt], results: [], ok: true };
   if (opts.dryRun || planned.length === 0) return report;
 
-  // One replay at a time, and none beside a running instance: startPipeline takes the dataDir lock.
-  return run(loaded, dir, planned, report, opts);
+  // One replay at a time, and none beside a running instance: runPipeline takes the dataDir lock.
+  return run(loaded, registry, dir, planned, report, opts);
 }
 
-async function run(loaded: LoadedConfig, dir: string, planned: PlannedLetter[], report: ReplayReport, opts: ReplayOptions): Promise<ReplayReport> {
+async function run(loaded: PipelineInput, registry: Registry, dir: string, planned: PlannedLetter[], report: ReplayReport, opts: ReplayOptions): Promise<ReplayReport> {
   const now = opts.now ?? Date.now;
   const runs = new Map<string, LetterRun>();
   // Which letter an event belongs to: transforms run in the letter's async context; events
@@ -125,7 +125,7 @@ async function run(loaded: LoadedConfig, dir: string, planned: PlannedLetter[], 
   const marks = markWriter(dir);
   const sources = new Map(loaded.config.sources.map((s) => [s.id, s as unknown as Record<string, unknown>]));
 
-  const pipeline = await startPipeline(loaded, {
+  const pipeline = await runPipeline(loaded, registry, {
     once: true,
     api: false,
     now,

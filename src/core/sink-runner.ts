@@ -7,14 +7,25 @@
 // failed for `unhealthyAfter`, or after a failed start-up healthcheck until the destination
 // first answers. A Retry-After pauses the whole sink: no worker sends before it has passed.
 
-import type { SinkConfig } from '../config/schema.js';
 import type { BufferEntry, EventBuffer, ReadBatch } from './buffers/buffer.js';
-import { formatDuration } from '../config/units.js';
+import { formatDuration } from '../util/units.js';
 import { AbortedError, AUTH_BACKOFF, describeError, retry, type AttemptOutcome } from './retry.js';
 import type { ComponentContext, PipelineEvent, SendOutcome, SinkDriver } from './types.js';
 
+/** A sink's common options, as the runner reads them (the config schema's sink type must fit this). */
+export interface SinkRunConfig {
+  id: string;
+  batch: { maxEvents: number; maxBytes: number; maxWait: number };
+  concurrency: number;
+  requestTimeout: number;
+  retry: { initialBackoff: number; maxBackoff: number; maxAttempts?: number; authBackoff: number };
+  unhealthyAfter: number;
+  healthcheck: { enabled: boolean };
+  buffer: { type: 'memory'; maxEvents: number; maxBytes: number; whenFull: 'block' | 'drop_newest' } | { type: 'disk'; maxBytes: number; segmentBytes: number; whenFull: 'block' | 'drop_newest' };
+}
+
 export interface SinkRunnerOptions {
-  config: SinkConfig;
+  config: SinkRunConfig;
   driver: SinkDriver;
   buffer: EventBuffer;
   ctx: ComponentContext;

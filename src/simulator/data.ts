@@ -3,6 +3,7 @@
 // an agent's page load), so page boundaries routinely fall inside a second.
 
 import { childRng, chance, int, pick, weighted, type Rng } from './prng.js';
+import { SYSTEM_ACTOR, isoSec, toSec } from './time.js';
 import { deletionFactory, generateDeletions, type DeletedTicketList, type DeletionFactory } from './deleted-tickets.js';
 import { SortedStream, type Entry } from './store.js';
 import type { AccessLogRecord, AuditLogRecord, StreamName, TicketChildEvent, TicketEventRecord, Via } from './types.js';
@@ -35,30 +36,8 @@ export interface DataOptions {
   deletedTickets?: number;
 }
 
-export const SYSTEM_ACTOR = { id: -1, name: 'Zendesk' } as const;
-
-export function toSec(v: number | string | Date): number {
-  const ms = v instanceof Date ? v.getTime() : typeof v === 'number' ? v : Date.parse(v);
-  if (!Number.isFinite(ms)) throw new Error(`invalid time: ${String(v)}`);
-  return Math.floor(ms / 1000);
-}
-
-const TWO = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
-let dayCacheKey = NaN;
-let dayCachePrefix = '';
-
-/** "2026-01-02T03:04:05Z": the second-precision ISO format Zendesk uses. (Date#toISOString is slow; this caches the day.) */
-export function isoSec(sec: number): string {
-  const day = Math.floor(sec / 86400);
-  if (day !== dayCacheKey) {
-    dayCacheKey = day;
-    dayCachePrefix = new Date(day * 86400000).toISOString().slice(0, 11);
-  }
-  const s = sec - day * 86400;
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  return `${dayCachePrefix}${TWO[h] as string}:${TWO[m] as string}:${TWO[s % 60] as string}Z`;
-}
+// Re-exported: the time helpers live in time.ts so deleted-tickets.ts can use them without an import cycle.
+export { SYSTEM_ACTOR, isoSec, toSec };
 
 /**
  * Sorted second-precision timestamps for `count` records in [startSec, endSec], in clusters:

@@ -14,7 +14,7 @@
 // - The list is not append-only: restoring a ticket removes it, and deleting it again gives it
 //   a new deleted_at.
 
-import { isoSec, toSec, SYSTEM_ACTOR } from './data.js';
+import { isoSec, toSec, SYSTEM_ACTOR } from './time.js';
 import { supportErrors } from './errors.js';
 import { buildLink, intParam, type HandlerContext, type HandlerResult } from './http.js';
 import { scalar } from './rack-query.js';

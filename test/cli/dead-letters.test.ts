@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listCommand, replayCommand, showCommand, toFilter, type Output } from '../../src/cli/dead-letters.js';
-import { loadConfigFile } from '../../src/config/load.js';
+import { loadConfigFile } from '../../src/app/config.js';
 import { DeadLetterStore } from '../../src/core/dead-letter.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { Secrets } from '../../src/observability/secrets.js';

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { startProgress } from '../../src/cli/progress.js';
-import { startPipeline } from '../../src/core/pipeline.js';
+import { startPipeline } from '../../src/app/start.js';
 import { captureLogs, tempDir } from '../support/probe.js';
 
 describe('backfill progress on a terminal', () => {

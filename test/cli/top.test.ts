@@ -11,7 +11,7 @@ import { metricsUrl, runTop } from '../../src/cli/top.js';
 import { PromParseError, parsePromText } from '../../src/cli/top/prom-text.js';
 import { renderPlain, renderScreen } from '../../src/cli/top/render.js';
 import { computeSnapshot, type Scrape } from '../../src/cli/top/snapshot.js';
-import { startPipeline } from '../../src/core/pipeline.js';
+import { startPipeline } from '../../src/app/start.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { captureLogs, probe, tempDir } from '../support/probe.js';
 

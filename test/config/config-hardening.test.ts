@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfigObject } from '../../src/config/load.js';
+import { loadConfigObject } from '../../src/app/config.js';
 import { problems } from '../support/config-problems.js';
 import { tempDir } from '../support/probe.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { startPipeline } from '../../src/core/pipeline.js';
+import { startPipeline } from '../../src/app/start.js';
 import { generateRecord } from '../../src/sources/generator.js';
 import { captureLogs, probe, settle, tempDir } from '../support/probe.js';
 

@@ -9,7 +9,7 @@ import { Writable } from 'node:stream';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { startPipeline, type Pipeline } from '../../src/core/pipeline.js';
+import { startPipeline, type Pipeline } from '../../src/app/start.js';
 import { defineSink, defineSource } from '../../src/core/plugin.js';
 import { generateRecord } from '../../src/sources/generator.js';
 import { sourcePlugins } from '../../src/sources/index.js';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { DeadLetterStore } from '../../src/core/dead-letter.js';
-import { startPipeline } from '../../src/core/pipeline.js';
+import { startPipeline } from '../../src/app/start.js';
 import { defineSource, defineTransform } from '../../src/core/plugin.js';
 import { checkRecordLimits } from '../../src/core/record-limits.js';
 import type { SourceRecord } from '../../src/core/types.js';

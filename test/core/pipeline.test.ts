@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
-import { startPipeline } from '../../src/core/pipeline.js';
+import { startPipeline } from '../../src/app/start.js';
 import { captureLogs, probe, readDeadLetters, tempDir } from '../support/probe.js';
 
 const base = (dataDir: string, extra: Record<string, unknown> = {}) => ({ dataDir, log: { level: 'info' }, api: { listen: '127.0.0.1:0' }, shutdownTimeout: '5s', ...extra });

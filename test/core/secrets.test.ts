@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
-import { startPipeline } from '../../src/core/pipeline.js';
+import { startPipeline } from '../../src/app/start.js';
 import { captureLogs, probe, tempDir } from '../support/probe.js';
 
 const CANARY = 'zsf-canary-7f3a9c2e5b1d';

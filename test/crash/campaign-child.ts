@@ -5,7 +5,7 @@
 // argv: configFile once|follow
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { startPipeline } from '../../src/core/pipeline.js';
+import { startPipeline } from '../../src/app/start.js';
 
 const [configFile, mode] = process.argv.slice(2);
 process.stdout.write('ready\n');

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { configSchema } from '../../src/config/schema.js';
+import { configSchema } from '../../src/app/config.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const CHART_DIR = join(ROOT, 'helm', 'zendesk-siem-forwarder');

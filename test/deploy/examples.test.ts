@@ -5,7 +5,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { loadConfigObject } from '../../src/config/load.js';
+import { loadConfigObject } from '../../src/app/config.js';
 import { ROOT } from './chart-gen.js';
 import { interpolations, tempDir, type Json } from './helpers.js';
 

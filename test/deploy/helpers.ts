@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { loadConfigObject, type LoadedConfig } from '../../src/config/load.js';
+import { loadConfigObject, type LoadedConfig } from '../../src/app/config.js';
 import { CHART_DIR, ROOT } from './chart-gen.js';
 
 export type Json = Record<string, unknown>;

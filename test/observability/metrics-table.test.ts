@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePromText, type ParsedMetrics } from '../../src/cli/top/prom-text.js';
-import { startPipeline, type Pipeline } from '../../src/core/pipeline.js';
+import { startPipeline, type Pipeline } from '../../src/app/start.js';
 import { DEMO_CREDENTIALS, startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { startHecReceiver, type HecReceiver } from '../receivers/hec.js';
 import { captureLogs, tempDir } from '../support/probe.js';

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startPipeline, type Pipeline } from '../../src/core/pipeline.js';
+import { startPipeline, type Pipeline } from '../../src/app/start.js';
 import { sleep as realSleep } from '../../src/core/retry.js';
 import { loadDatadogClient } from '../../src/sinks/datadog/send.js';
 import { captureLogs, readDeadLetters, tempDir } from '../support/probe.js';

@@ -8,14 +8,14 @@ import { pino } from 'pino';
 import { z } from 'zod';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { Secrets } from '../../src/observability/secrets.js';
-import type { BuildEnv } from '../../src/core/plugin.js';
+import { sectionDefault, type BuildEnv } from '../../src/core/plugin.js';
 import { recordToEvent, type PipelineEvent, type SendOutcome, type SinkDriver } from '../../src/core/types.js';
 import { generateRecord } from '../../src/sources/generator.js';
 import { datadogLogsSink } from '../../src/sinks/datadog/index.js';
 import { apiUrl, DATADOG_SITES, datadogOptions, intakeUrl } from '../../src/sinks/datadog/config.js';
 import { prefixWithinJsonBytes } from '../../src/sinks/datadog/encode.js';
 import { loadDatadogClient } from '../../src/sinks/datadog/send.js';
-import { loadConfigFile } from '../../src/config/load.js';
+import { loadConfigFile } from '../../src/app/config.js';
 import { captureLogs, tempDir } from '../support/probe.js';
 import { selfSignedCert, startConnectProxy, type InjectedResponse } from '../receivers/hec.js';
 import { startDatadogReceiver, type DatadogReceiver } from '../receivers/datadog.js';
@@ -63,7 +63,7 @@ async function setup(over: Record<string, unknown> = {}, rcv: Parameters<typeof 
     logger: pino({ level: 'debug' }, logs.stream),
     metrics,
     secrets,
-    config: {},
+    section: sectionDefault,
     shared: <T>(_k: string, make: () => T) => make(),
     now: () => NOW,
   };

@@ -6,12 +6,12 @@ import { OTLPLogExporter as StockJsonExporter } from '@opentelemetry/exporter-lo
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { BuildEnv } from '../../src/core/plugin.js';
+import { sectionDefault, type BuildEnv } from '../../src/core/plugin.js';
 import type { PipelineEvent, SinkDriver } from '../../src/core/types.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { Secrets } from '../../src/observability/secrets.js';
 import { otlpSink } from '../../src/sinks/otlp/index.js';
-import { loadConfigFile } from '../../src/config/load.js';
+import { loadConfigFile } from '../../src/app/config.js';
 import { packageVersion as programVersion } from '../../src/observability/build-info.js';
 import { createRecordEncoder } from '../../src/sinks/otlp/encode.js';
 import { startOtlpReceiver, type Json, type OtlpReceiver, type ReceivedRecord } from '../receivers/otlp.js';
@@ -66,7 +66,7 @@ function makeDriver(raw: Record<string, unknown>) {
   const logs = captureLogs();
   const metrics = createMetrics();
   const secrets = new Secrets();
-  const env: BuildEnv = { id: 'otlp', dataDir: '/nonexistent', resolvePath: (p) => p, logger: logs.logger, metrics, secrets, config: {}, shared: (_k, make) => make() };
+  const env: BuildEnv = { id: 'otlp', dataDir: '/nonexistent', resolvePath: (p) => p, logger: logs.logger, metrics, secrets, section: sectionDefault, shared: (_k, make) => make() };
   const driver = otlpSink.create({ ...options, id: 'otlp', type: 'otlp', inputs: ['x'], requestTimeout: 5000 } as never, env);
   return { driver, logs, metrics, secrets };
 }

@@ -13,7 +13,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { generate, OUTPUT, REFERENCE } from '../../scripts/gen-ocsf-parquet-schema.js';
-import type { BuildEnv } from '../../src/core/plugin.js';
+import { sectionDefault, type BuildEnv } from '../../src/core/plugin.js';
 import type { PipelineEvent, SinkDriver } from '../../src/core/types.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { Secrets } from '../../src/observability/secrets.js';
@@ -126,7 +126,7 @@ async function sendDays(driver: SinkDriver, seed: number): Promise<Sent> {
 
 function makeDriver(raw: Json): SinkDriver {
   const options = z.object(s3Sink.options).parse({ bucket: s3.bucket, region: s3.region, endpoint: s3.endpoint, forcePathStyle: true, sdkMaxAttempts: 1, ...raw });
-  const env: BuildEnv = { id: 's3', dataDir: '/nonexistent', resolvePath: (p) => p, logger: pino({ level: 'silent' }), metrics: createMetrics(), secrets: new Secrets(), config: {}, shared: (_k, make) => make() };
+  const env: BuildEnv = { id: 's3', dataDir: '/nonexistent', resolvePath: (p) => p, logger: pino({ level: 'silent' }), metrics: createMetrics(), secrets: new Secrets(), section: sectionDefault, shared: (_k, make) => make() };
   const driver = s3Sink.create({ ...options, id: 's3', type: 's3', inputs: ['x'] } as never, env);
   drivers.push(driver);
   return driver;

@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { z } from 'zod';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { Secrets } from '../../src/observability/secrets.js';
-import type { BuildEnv } from '../../src/core/plugin.js';
+import { sectionDefault, type BuildEnv } from '../../src/core/plugin.js';
 import { recordToEvent, type PipelineEvent, type SendOutcome } from '../../src/core/types.js';
 import { generateRecord } from '../../src/sources/generator.js';
 import { splunkHecSink } from '../../src/sinks/splunk-hec/index.js';
@@ -43,7 +43,7 @@ async function setup(acks: Record<string, unknown>, rcv: HecReceiverOptions = {}
     logger: pino({ level: 'debug' }, logs.stream),
     metrics: createMetrics(),
     secrets,
-    config: {},
+    section: sectionDefault,
     shared: <T>(_k: string, make: () => T) => make(),
   };
   const parsed = z.strictObject(hecOptions).parse({ endpoint: receiver.url, token: TOKEN, acknowledgements: { enabled: true, queryInterval: 10, timeout: 5000, ...acks } });

@@ -7,13 +7,13 @@ import { pino } from 'pino';
 import { z } from 'zod';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { Secrets } from '../../src/observability/secrets.js';
-import type { BuildEnv } from '../../src/core/plugin.js';
+import { sectionDefault, type BuildEnv } from '../../src/core/plugin.js';
 import { recordToEvent, type PipelineEvent, type SendOutcome, type SinkDriver } from '../../src/core/types.js';
 import { generateRecord } from '../../src/sources/generator.js';
 import { splunkHecSink } from '../../src/sinks/splunk-hec/index.js';
 import { hecOptions } from '../../src/sinks/splunk-hec/config.js';
 import { hecTime } from '../../src/sinks/splunk-hec/encode.js';
-import { loadConfigFile, loadConfigObject } from '../../src/config/load.js';
+import { loadConfigFile, loadConfigObject } from '../../src/app/config.js';
 import { captureLogs, tempDir } from '../support/probe.js';
 import { parseConcatenated, selfSignedCert, startConnectProxy, startHecReceiver, type HecReceiver, type InjectedResponse } from '../receivers/hec.js';
 import { deliverThroughCore } from '../support/drive-sink.js';
@@ -42,7 +42,7 @@ function makeEnv() {
     logger: pino({ level: 'debug' }, logs.stream),
     metrics,
     secrets,
-    config: {},
+    section: sectionDefault,
     shared: <T>(_k: string, make: () => T) => make(),
   };
   return { env, logs, metrics };

@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startPipeline } from '../../src/core/pipeline.js';
+import { startPipeline } from '../../src/app/start.js';
 import { DEMO_CREDENTIALS, startSimulator, type AuditLogRecord, type Simulator, type SimulatorOptions } from '../../src/simulator/index.js';
 import { CREATED_AT_INVALID } from '../../src/simulator/audit-logs.js';
 import { captureLogs, readDeadLetters, tempDir } from '../support/probe.js';

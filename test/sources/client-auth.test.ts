@@ -7,7 +7,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startPipeline, type Pipeline } from '../../src/core/pipeline.js';
+import { startPipeline, type Pipeline } from '../../src/app/start.js';
 import { DEMO_CREDENTIALS, startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/index.js';
 import { captureLogs, probe, tempDir } from '../support/probe.js';
 

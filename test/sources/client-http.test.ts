@@ -8,7 +8,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/errors.js';
-import { loadConfigObject } from '../../src/config/load.js';
+import { loadConfigObject } from '../../src/app/config.js';
 import type { ComponentContext } from '../../src/core/types.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { zendeskAccount } from '../../src/sources/zendesk/account-config.js';

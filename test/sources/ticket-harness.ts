@@ -4,7 +4,7 @@
 
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { startPipeline, type Pipeline } from '../../src/core/pipeline.js';
+import { startPipeline, type Pipeline } from '../../src/app/start.js';
 import { sleep as realSleep } from '../../src/core/retry.js';
 import { DEMO_CREDENTIALS, startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/index.js';
 import { captureLogs, probe, tempDir, type Probe } from '../support/probe.js';

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startPipeline } from '../../src/core/pipeline.js';
+import { startPipeline } from '../../src/app/start.js';
 import { DEMO_CREDENTIALS, DEMO_OAUTH_TOKEN, startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/index.js';
 import { captureLogs, probe, readDeadLetters, tempDir } from '../support/probe.js';
 import { expectExactlyOnce, runZendesk, simAccount, startOf, streamIds, type ZendeskRun } from '../support/zendesk-run.js';

@@ -1,7 +1,7 @@
 // The problems a config load reports ([] when it loads), for tests of config errors.
 
 import { ConfigError } from '../../src/config/errors.js';
-import { loadConfigObject } from '../../src/config/load.js';
+import { loadConfigObject } from '../../src/app/config.js';
 
 export function problems(raw: unknown, env: Record<string, string> = {}): string[] {
   try {

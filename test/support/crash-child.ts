@@ -1,6 +1,6 @@
 // Child process for the crash test: generator -> disk buffer -> file sink, --once.
 // argv: dataDir count
-import { startPipeline } from '../../src/core/pipeline.js';
+import { startPipeline } from '../../src/app/start.js';
 
 const [dataDir, count] = process.argv.slice(2);
 const p = await startPipeline(

@@ -4,7 +4,7 @@
 // parent can warm the next process while this one runs and a restart takes milliseconds.
 // argv: dataDir simulatorUrl rateWindowMs startTime
 import { once } from 'node:events';
-import { startPipeline } from '../../src/core/pipeline.js';
+import { startPipeline } from '../../src/app/start.js';
 import { DEMO_CREDENTIALS } from '../../src/simulator/index.js';
 
 const [dataDir, url, windowMs, startTime] = process.argv.slice(2);

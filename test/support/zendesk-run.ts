@@ -2,7 +2,7 @@
 // sources into a probe sink, and the exactly-once check.
 
 import { expect } from 'vitest';
-import { startPipeline, type Pipeline } from '../../src/core/pipeline.js';
+import { startPipeline, type Pipeline } from '../../src/app/start.js';
 import { DEMO_CREDENTIALS, type Simulator } from '../../src/simulator/index.js';
 import { captureLogs, probe, tempDir, type Probe } from './probe.js';
 

@@ -4,7 +4,7 @@
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/errors.js';
-import { loadConfigObject } from '../../src/config/load.js';
+import { loadConfigObject } from '../../src/app/config.js';
 import type { PipelineEvent } from '../../src/core/types.js';
 import { getAll, parsePath } from '../../transforms/builtin/paths.js';
 import { makeTransform, run } from './helpers.js';

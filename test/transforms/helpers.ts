@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { BuildEnv } from '../../src/core/plugin.js';
+import { sectionDefault, type BuildEnv, type ConfigSection } from '../../src/core/plugin.js';
 import { recordToEvent, type PipelineEvent, type SourceRecord, type Transform } from '../../src/core/types.js';
 import { transformPlugins } from '../../transforms/index.js';
 import { SCHEMAS_DIR } from '../support/schema-validator.js';
@@ -18,7 +18,9 @@ export function makeTransform(type: string, options: Record<string, unknown> = {
   const plugin = transformPlugins.find((p) => p.type === type);
   if (!plugin) throw new Error(`no transform ${type}`);
   const config = z.strictObject(plugin.options).parse(options);
-  return plugin.create({ ...config, id: `t_${type}`, type, inputs: ['src'] } as never, { config: pipelineConfig } as BuildEnv);
+  // Sections are read as given (not parsed: the test configs leave out credentials).
+  const section = <T>(s: ConfigSection<T>): T => ((pipelineConfig as Record<string, unknown>)[s.key] ?? sectionDefault(s)) as T;
+  return plugin.create({ ...config, id: `t_${type}`, type, inputs: ['src'] } as never, { section } as BuildEnv);
 }
 
 export async function run(t: Transform, input: SourceRecord | PipelineEvent): Promise<PipelineEvent[]> {

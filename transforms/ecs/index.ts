@@ -6,6 +6,7 @@ import type { Enrichment } from '../enrich/index.js';
 import type { Prepared } from '../zendesk/prepare.js';
 import { schemaOptions, schemaTransform, type Mapped, type MapperOptions } from '../schema-transform.js';
 import { accountOrigins } from '../zendesk/origin.js';
+import { zendeskSection } from '../../src/sources/zendesk/account-config.js';
 import { mapAccessLogEcs } from './access-log.js';
 import { mapAuditLogEcs } from './audit-log.js';
 import { mapDeletedTicketEcs } from './deleted-ticket.js';
@@ -31,6 +32,6 @@ export const ecsTransform = defineTransform({
   description: 'Map Zendesk audit logs, ticket audits, access logs and ticket deletions to ECS 9.4.0 (with security enrichment by default)',
   options: schemaOptions,
   create(config, env) {
-    return schemaTransform('ecs', { ...config, origins: accountOrigins(env.config) }, mapEcs);
+    return schemaTransform('ecs', { ...config, origins: accountOrigins(env.section(zendeskSection)) }, mapEcs);
   },
 });

@@ -6,6 +6,7 @@ import type { Enrichment } from '../enrich/index.js';
 import type { Prepared } from '../zendesk/prepare.js';
 import { schemaOptions, schemaTransform, type Mapped, type MapperOptions } from '../schema-transform.js';
 import { accountOrigins } from '../zendesk/origin.js';
+import { zendeskSection } from '../../src/sources/zendesk/account-config.js';
 import { mapAccessLogOcsf } from './access-log.js';
 import { mapAuditLogOcsf } from './audit-log.js';
 import { mapDeletedTicketOcsf } from './deleted-ticket.js';
@@ -30,6 +31,6 @@ export const ocsfTransform = defineTransform({
   description: 'Map Zendesk audit logs, ticket audits, access logs and ticket deletions to OCSF 1.8.0 (with security enrichment by default)',
   options: schemaOptions,
   create(config, env) {
-    return schemaTransform('ocsf', { ...config, origins: accountOrigins(env.config) }, mapOcsf);
+    return schemaTransform('ocsf', { ...config, origins: accountOrigins(env.section(zendeskSection)) }, mapOcsf);
   },
 });

@@ -1,16 +1,13 @@
 // Where each Zendesk account lives, so mappers can turn the access log's relative `url`
 // (`/api/v2/users/1`) into the absolute URL that OCSF's url_string and ECS's url.full expect.
 
-/** account name -> origin (`https://acme.zendesk.com`, or the configured baseUrl's origin). */
-export function accountOrigins(config: unknown): ReadonlyMap<string, string> {
+/** account name -> origin (`https://acme.zendesk.com`, or the configured baseUrl's origin), from the `zendesk` config section. */
+export function accountOrigins(section: { accounts: readonly { name: string; subdomain?: string | undefined; baseUrl?: string | undefined }[] }): ReadonlyMap<string, string> {
   const out = new Map<string, string>();
-  const accounts = (config as { zendesk?: { accounts?: unknown } } | undefined)?.zendesk?.accounts;
-  if (!Array.isArray(accounts)) return out;
-  for (const a of accounts as { name?: unknown; subdomain?: unknown; baseUrl?: unknown }[]) {
-    if (typeof a?.name !== 'string') continue;
+  for (const a of section.accounts) {
     try {
-      if (typeof a.baseUrl === 'string') out.set(a.name, new URL(a.baseUrl).origin);
-      else if (typeof a.subdomain === 'string') out.set(a.name, `https://${a.subdomain}.zendesk.com`);
+      if (a.baseUrl !== undefined) out.set(a.name, new URL(a.baseUrl).origin);
+      else if (a.subdomain !== undefined) out.set(a.name, `https://${a.subdomain}.zendesk.com`);
     } catch {
       // an invalid baseUrl is the config schema's to report; mappers just omit the absolute URL
     }

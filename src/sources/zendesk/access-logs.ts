@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { defineSource } from '../../core/plugin.js';
 import { duration } from '../../config/units.js';
+import { zendeskSection } from './account-config.js';
 import { accountClient, commonZendeskOptions, isoSeconds, parseTime, startTimeMs, windowOptions } from './common.js';
 import { Progress, runWindowedPoller } from './windowed-poller.js';
 
@@ -17,6 +18,7 @@ const RETENTION_MS = 90 * 86_400_000;
 export const accessLogsSource = defineSource({
   type: 'zendesk_access_logs',
   description: 'Zendesk access log (ADPP add-on; admin credentials; 90 days retained)',
+  sections: [zendeskSection],
   options: {
     ...commonZendeskOptions,
     pageSize: z.number().int().min(1).max(2500).default(1000).describe('page[size]; Zendesk allows up to 2500'),

@@ -1,8 +1,12 @@
-// The `zendesk.accounts[]` section: one entry per Zendesk account, shared by its streams.
+// The `zendesk` config section, owned by the Zendesk sources: `zendesk.accounts[]`, one entry
+// per Zendesk account, shared by its streams. Registered through the sources' `sections`, so the
+// config schema has it only when a Zendesk source type is registered.
 
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { closest } from '../../config/errors.js';
 import { duration } from '../../config/units.js';
+import type { ConfigSection } from '../../core/plugin.js';
 
 const tokenAuth = z.strictObject({
   type: z.literal('token'),
@@ -34,6 +38,29 @@ export const zendeskAccount = z
   });
 
 export type ZendeskAccountConfig = z.infer<typeof zendeskAccount>;
+
+const zendeskSchema = z.strictObject({ accounts: z.array(zendeskAccount).default([]) }).default({ accounts: [] });
+export type ZendeskSectionConfig = z.infer<typeof zendeskSchema>;
+
+export const zendeskSection: ConfigSection<ZendeskSectionConfig> = {
+  key: 'zendesk',
+  schema: zendeskSchema,
+  check: (section, config) => {
+    const names = section.accounts.map((a) => a.name);
+    const problems: string[] = [];
+    names.forEach((n, i) => {
+      if (names.indexOf(n) !== i) problems.push(`zendesk.accounts[${i}].name: duplicate account name "${n}"`);
+    });
+    config.sources.forEach((s, i) => {
+      const account = s.account;
+      if (s.type.startsWith('zendesk_') && typeof account === 'string' && !names.includes(account)) {
+        const hint = closest(account, names);
+        problems.push(`sources[${i}].account: unknown Zendesk account "${account}"${hint ? ` (did you mean "${hint}"?)` : ''}; define it under zendesk.accounts`);
+      }
+    });
+    return problems;
+  },
+};
 
 /** An http:// URL whose host is not loopback (127.0.0.0/8, ::1, localhost). */
 export function insecureBaseUrl(baseUrl: string): boolean {

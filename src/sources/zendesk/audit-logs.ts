@@ -16,6 +16,7 @@ import { z } from 'zod';
 import { defineSource } from '../../core/plugin.js';
 import { duration } from '../../config/units.js';
 import type { ZendeskRequestError } from './client.js';
+import { zendeskSection } from './account-config.js';
 import { accountClient, commonZendeskOptions, isoSeconds, parseTime, startTimeMs, windowOptions } from './common.js';
 import { Progress, runWindowedPoller } from './windowed-poller.js';
 
@@ -40,6 +41,7 @@ export function auditLogsUrl(lo: number, hi: number, form: CreatedAtForm, action
 export const auditLogsSource = defineSource({
   type: 'zendesk_audit_logs',
   description: 'Zendesk account audit log (Enterprise plan; admin credentials)',
+  sections: [zendeskSection],
   options: {
     ...commonZendeskOptions,
     lookback: duration({ min: 1000 }).default(600_000).describe('Re-read this much before the last committed time, for late records (ids are deduped)'),

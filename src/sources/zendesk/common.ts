@@ -3,10 +3,9 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { BuildEnv } from '../../core/plugin.js';
-import type { Config } from '../../config/schema.js';
 import { duration } from '../../config/units.js';
 import { describeError, sleep as realSleep } from '../../core/retry.js';
-import type { ZendeskAccountConfig } from './account-config.js';
+import { zendeskSection, type ZendeskAccountConfig } from './account-config.js';
 import { ZendeskClient } from './client.js';
 import { FileRateStateStore } from './rate-limiter.js';
 
@@ -22,9 +21,9 @@ export const commonZendeskOptions = {
  * budget). The budget already spent is kept in `dataDir/zendesk/<account>.ratelimit.json`.
  */
 export function accountClient(name: string, env: BuildEnv): ZendeskClient {
-  const config = env.config as Config;
-  const index = config.zendesk.accounts.findIndex((a) => a.name === name);
-  const account = config.zendesk.accounts[index];
+  const { accounts } = env.section(zendeskSection);
+  const index = accounts.findIndex((a) => a.name === name);
+  const account = accounts[index];
   if (!account) throw new Error(`unknown Zendesk account "${name}"`);
   return env.shared(`zendesk:${name}`, () => {
     const log = env.logger.child({ account: name });

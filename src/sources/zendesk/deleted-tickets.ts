@@ -23,6 +23,7 @@ import { defineSource } from '../../core/plugin.js';
 import type { SourceContext, SourceRecord } from '../../core/types.js';
 import { duration } from '../../config/units.js';
 import { MalformedPageError } from './client.js';
+import { zendeskSection } from './account-config.js';
 import { accountClient, commonZendeskOptions, isoSeconds, parseTime, startTimeMs } from './common.js';
 import { Progress } from './windowed-poller.js';
 
@@ -49,6 +50,7 @@ const MALFORMED_POLLS = 3;
 export const deletedTicketsSource = defineSource({
   type: 'zendesk_deleted_tickets',
   description: 'Zendesk ticket deletions from the deleted-tickets list (agent credentials)',
+  sections: [zendeskSection],
   options: {
     ...commonZendeskOptions,
     lookback: duration({ min: 0 }).default(600_000).describe('Re-read this much before the newest deletion already sent, for deletions that become visible late (keys are deduplicated)'),

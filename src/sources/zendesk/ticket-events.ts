@@ -28,6 +28,7 @@ import { defineSource } from '../../core/plugin.js';
 import type { SourceContext, SourceRecord } from '../../core/types.js';
 import { duration } from '../../config/units.js';
 import { MalformedPageError, ZendeskRequestError } from './client.js';
+import { zendeskSection } from './account-config.js';
 import { accountClient, commonZendeskOptions, parseTime, startTimeMs } from './common.js';
 import { Progress } from './windowed-poller.js';
 
@@ -76,6 +77,7 @@ const MALFORMED_POLLS = 3;
 export const ticketEventsSource = defineSource({
   type: 'zendesk_ticket_audits',
   description: 'Zendesk ticket audits via the incremental ticket event export (admin credentials)',
+  sections: [zendeskSection],
   options: {
     ...commonZendeskOptions,
     includeCommentEvents: z.boolean().default(false).describe('Add include=comment_events (comment bodies are sensitive: consider a redact transform)'),

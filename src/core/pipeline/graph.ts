@@ -1,0 +1,76 @@
+// Graph build: one instance per configured transform and sink, made by its plugin from the
+// registry, and each sink's buffer (memory, disk, or the replay's memory buffer).
+
+import { join } from 'node:path';
+import type { EventBuffer } from '../buffers/buffer.js';
+import { DiskBuffer } from '../buffers/disk.js';
+import { MemoryBuffer } from '../buffers/memory.js';
+import type { Registry } from '../plugin.js';
+import { startSinkRunner, type SinkRunConfig, type SinkRunner } from '../sink-runner.js';
+import type { ComponentContext, SinkDriver, Transform } from '../types.js';
+import type { RunState } from './state.js';
+
+export interface TransformInstance {
+  fn: Transform;
+  ctx: ComponentContext;
+}
+
+export interface SinkInstance {
+  id: string;
+  config: SinkRunConfig;
+  driver: SinkDriver;
+  buffer: EventBuffer;
+  runner?: SinkRunner;
+  ctx: ComponentContext;
+}
+
+/** A plugin of the registry by type; the config schema only admits registered types. */
+function pluginOf<P extends { type: string }>(plugins: P[], type: string): P {
+  const plugin = plugins.find((p) => p.type === type);
+  if (!plugin) throw new Error(`no plugin registered for type "${type}"`);
+  return plugin;
+}
+
+export function buildTransforms(state: RunState, registry: Registry): Map<string, TransformInstance> {
+  const { config, context, setState, buildEnv } = state;
+  const transforms = new Map<string, TransformInstance>();
+  for (const t of config.transforms) {
+    const plugin = pluginOf(registry.transforms, t.type);
+    const ctx = context(t.id, 'transform');
+    transforms.set(t.id, { fn: plugin.create(t as never, buildEnv(t.id)), ctx });
+    setState(t.id, 'running');
+  }
+  return transforms;
+}
+
+/** Fills `sinks` (the map /readyz already reads) with every configured sink and its buffer. */
+export async function buildSinks(state: RunState, registry: Registry, sinks: Map<string, SinkInstance>): Promise<void> {
+  const { config, opts, metrics, context, buildEnv } = state;
+  for (const s of config.sinks) {
+    const plugin = pluginOf(registry.sinks, s.type);
+    const ctx = context(s.id, 'sink');
+    const driver = plugin.create(s as never, buildEnv(s.id));
+    const buffer: EventBuffer = opts.replay
+      ? opts.replay.buffer(s.id, new MemoryBuffer({ sink: s.id, maxEvents: s.buffer.type === 'memory' ? s.buffer.maxEvents : 10_000, maxBytes: Math.min(s.buffer.maxBytes, 64 * 1024 * 1024), whenFull: 'block', metrics }))
+      : s.buffer.type === 'disk'
+        ? await DiskBuffer.open({
+            sink: s.id,
+            dir: join(config.dataDir, 'buffers', s.id),
+            maxBytes: s.buffer.maxBytes,
+            segmentBytes: s.buffer.segmentBytes,
+            whenFull: s.buffer.whenFull,
+            metrics,
+            deadLetter: ctx.deadLetter,
+            warn: (msg, extra) => ctx.logger.warn(extra ?? {}, msg),
+          })
+        : new MemoryBuffer({ sink: s.id, maxEvents: s.buffer.maxEvents, maxBytes: s.buffer.maxBytes, whenFull: s.buffer.whenFull, metrics });
+    sinks.set(s.id, { id: s.id, config: s, driver, buffer, ctx });
+  }
+}
+
+export function startSinkRunners(state: RunState, sinks: Map<string, SinkInstance>): void {
+  for (const sink of sinks.values()) {
+    state.setState(sink.id, 'running');
+    sink.runner = startSinkRunner({ config: sink.config, driver: sink.driver, buffer: sink.buffer, ctx: sink.ctx });
+  }
+}
