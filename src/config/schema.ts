@@ -7,7 +7,7 @@ import { sourcePlugins } from '../sources/index.js';
 import { transformPlugins } from '../../transforms/index.js';
 import { sinkPlugins } from '../sinks/index.js';
 import { zendeskAccount } from '../sources/zendesk/account-config.js';
-import { allowInsecureHttp, checkEndpointSchemes } from '../sinks/shared/http-options.js';
+import { allowInsecureHttp, checkEndpointSchemes, ENDPOINT_KEYS } from '../sinks/shared/http-options.js';
 import { duration, size } from './units.js';
 import { DEFAULT_RECORD_LIMITS } from '../core/record-limits.js';
 
@@ -71,7 +71,7 @@ function transformSchema(p: TransformPlugin) {
 function sinkSchema(p: SinkPlugin) {
   // Any sink with an `endpoint` gets the plain-http guard (and its opt-out, when the plugin's
   // options do not already carry the shared HTTP options).
-  const guarded = 'endpoint' in p.options;
+  const guarded = ENDPOINT_KEYS.some((k) => k in p.options);
   const extra = guarded && !('allowInsecureHttp' in p.options) ? { allowInsecureHttp } : {};
   const schema = z.strictObject({ id: componentId, type: z.literal(p.type), inputs, ...commonSinkShape(p), ...extra, ...p.options });
   return (guarded ? schema.superRefine((c, ctx) => checkEndpointSchemes(c as Record<string, unknown>, ctx)) : schema).describe(p.description);
