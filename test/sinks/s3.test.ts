@@ -485,6 +485,13 @@ describe('s3 sink: failures', () => {
     expect(await counter((makeDriver({}).metrics), 'zsf_sink_bytes_sent_total', { sink: 's3' })).toBe(0);
   });
 
+  it('a 301 PermanentRedirect (bucket in another region) follows the redirect rule of every sink: retried, data kept', async () => {
+    const { driver } = makeDriver({ prefix: 'cls' });
+    s3.intercept = () => ({ status: 301, code: 'PermanentRedirect' });
+    expect(await driver.send(makeEvents(2, 1), signal())).toMatchObject({ kind: 'retry', reason: expect.stringMatching(/PermanentRedirect.*redirected: fix the endpoint/) });
+    s3.intercept = undefined;
+  });
+
   it('a retried batch does not store again the partitions an earlier attempt already stored', async () => {
     const events = makeEvents(20, 3, (i) => ({ account: i < 10 ? 'acme' : 'globex' }));
     const { driver } = makeDriver({ prefix: 'memo' });

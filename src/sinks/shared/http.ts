@@ -42,7 +42,7 @@ export async function compress(body: Buffer, c: CompressionOptions | undefined):
 }
 
 /** The shared HTTP options of a sink's config (httpSinkOptions), as the transport reads them. */
-export interface HttpSinkConfig {
+export interface TransportConfig {
   id: string;
   tls?: TlsOptions | undefined;
   proxy?: string | undefined;
@@ -73,7 +73,7 @@ export interface HttpTransport {
   close(): Promise<void>;
 }
 
-export function createHttpTransport(config: HttpSinkConfig, env: Pick<BuildEnv, 'metrics' | 'resolvePath'>, opts: { connections?: number } = {}): HttpTransport {
+export function createHttpTransport(config: TransportConfig, env: Pick<BuildEnv, 'metrics' | 'resolvePath'>, opts: { connections?: number } = {}): HttpTransport {
   const dispatcher = buildDispatcher({ tls: config.tls, proxy: config.proxy, connections: opts.connections ?? 16, resolvePath: env.resolvePath });
   const labels = { sink: config.id };
   let closed = false;
