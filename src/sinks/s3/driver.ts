@@ -11,9 +11,8 @@ import type { PipelineEvent, SendOutcome, SinkDriver } from '../../core/types.js
 import type { S3Config } from './config.js';
 import { classifyS3Error } from './classify.js';
 import { compileKeyTemplate, type KeyTemplate } from './key-template.js';
-import { ByteCounter, ndjsonStream, type EncodedStream } from './ndjson.js';
-import { deriveLayout, parquetStream, ZSTD_AVAILABLE, type ParquetCompression } from './parquet.js';
-import { OCSF_SCHEMA_VERSION, ocsfClassLayout, SchemaMismatch, servesOcsfVersion } from './ocsf-schema.js';
+import { classUidOf, encodeObject, ocsfRow, type ObjectEncoding } from './encode.js';
+import { ZSTD_AVAILABLE } from './parquet.js';
 import { createS3Client, headBucket, uploadObject } from './upload.js';
 
 export const DEFAULT_KEY_TEMPLATE = '{prefix}/{account}/{stream}/dt=%Y-%m-%d/hour=%H/{host}-{timestamp}-{uuid}.{ext}';
@@ -23,10 +22,8 @@ const SECURITY_LAKE_VERSIONED_KEY_TEMPLATE = 'ext/{source_name}/{source_version}
 /** Memory of objects already stored for a batch the core is retrying (bounded). */
 const MEMO_LIMIT = 2048;
 
-interface Plan {
+interface Plan extends ObjectEncoding {
   template: KeyTemplate;
-  parquet: { compression: ParquetCompression; rowGroupEvents: number } | undefined;
-  ndjson: { compression: 'gzip' | 'none'; level: number } | undefined;
   ext: string;
   securityLake: S3Config['securityLake'];
 }
@@ -57,11 +54,6 @@ export function planFor(config: S3Config): Plan {
   return { template, parquet: undefined, ndjson: { compression: nd.compression, level: nd.level }, ext: nd.compression === 'gzip' ? 'ndjson.gz' : 'ndjson', securityLake: undefined };
 }
 
-function classUidOf(e: PipelineEvent): number | undefined {
-  if (e.meta.classUid !== undefined) return e.meta.classUid;
-  return typeof e.body.class_uid === 'number' ? e.body.class_uid : undefined;
-}
-
 /** Sorts a group's events (and their rows, in step) by event time. */
 function sortByTime(g: { events: PipelineEvent[]; rows: unknown[][] | undefined }): void {
   const order = g.events.map((_, i) => i).sort((a, b) => g.events[a]!.meta.time - g.events[b]!.meta.time);
@@ -89,34 +81,6 @@ export function createS3Driver(config: S3Config, env: Pick<BuildEnv, 'logger' | 
     if (uid === undefined) return undefined;
     return sl.sourceNames[String(uid)] ?? sl.sourceName.replaceAll('{class_uid}', String(uid));
   };
-
-  function encode(events: PipelineEvent[], rows: unknown[][] | undefined): EncodedStream & { contentType: string; contentEncoding?: string } {
-    if (plan.parquet) {
-      const raw = new ByteCounter();
-      const first = events[0]!;
-      // OCSF: the class's fixed schema (rows were conformed to it when grouped); others: derived.
-      const layout = rows ? ocsfClassLayout(classUidOf(first)!)! : deriveLayout(events);
-      const body = parquetStream(rows ?? events.map((e) => layout.row(e.body)), layout, { ...plan.parquet, kvMetadata: { 'zsf.events': String(events.length) } }).pipe(raw);
-      return { body, raw, wire: raw, contentType: 'application/vnd.apache.parquet' };
-    }
-    const s = ndjsonStream(events, plan.ndjson!);
-    return { ...s, contentType: 'application/x-ndjson', ...(plan.ndjson!.compression === 'gzip' ? { contentEncoding: 'gzip' } : {}) };
-  }
-
-  /** The row of an OCSF event in its class's fixed Parquet schema, or why it cannot have one. */
-  function ocsfRow(e: PipelineEvent): { row: unknown[] } | { reason: string } {
-    const uid = classUidOf(e);
-    const layout = uid === undefined ? undefined : ocsfClassLayout(uid);
-    if (!layout) return { reason: `no Parquet schema for OCSF class_uid ${uid ?? '(none)'}: the sink writes the classes of OCSF ${OCSF_SCHEMA_VERSION} that the forwarder maps to` };
-    const version = (e.body.metadata as { version?: unknown } | undefined)?.version;
-    if (!servesOcsfVersion(version)) return { reason: `Parquet schemas are built for OCSF ${OCSF_SCHEMA_VERSION}; this event has metadata.version ${JSON.stringify(version)}` };
-    try {
-      return { row: layout.row(e.body) };
-    } catch (err) {
-      if (err instanceof SchemaMismatch) return { reason: `does not fit the Parquet schema of OCSF class ${uid}: ${err.message}` };
-      throw err;
-    }
-  }
 
   return {
     async healthcheck(signal) {
@@ -175,7 +139,7 @@ export function createS3Driver(config: S3Config, env: Pick<BuildEnv, 'logger' | 
           ...(plan.securityLake?.sourceVersion ? { source_version: plan.securityLake.sourceVersion } : {}),
         });
         const times = group.map((e) => e.meta.time);
-        const enc = encode(group, g.rows);
+        const enc = encodeObject(plan, group, g.rows);
         try {
           await uploadObject(
             client,
