@@ -44,7 +44,8 @@ export const hecOptions = {
         .default(25_000)
         .describe('Resend a batch whose ackId is not acknowledged within this time; keep it below requestTimeout'),
     })
-    .default({ enabled: false, queryInterval: 1000, timeout: 25_000 }),
+    .default({ enabled: false, queryInterval: 1000, timeout: 25_000 })
+    .describe('Indexer acknowledgements: an event counts as delivered only once HEC confirms it was indexed (off by default; Splunk Cloud does not offer them)'),
   ...httpSinkOptions,
 };
 
