@@ -32,6 +32,7 @@ import { s3Options, type S3Config } from '../src/sinks/s3/config.js';
 import { startOtlpReceiver } from '../test/receivers/otlp.js';
 import { rawJsonRate, withPeakRss, type BenchRow } from './lib.js';
 import { batches, benchEnv, drive, ocsfEvent } from './sink-harness.js';
+import { commonSinkOptions } from '../test/support/sink-options.js';
 
 const COUNT = Number(process.env.ZSF_BENCH_ARCHIVE_EVENTS ?? 20_000);
 const OBJECT_MB = Number(process.env.ZSF_BENCH_S3_OBJECT_MB ?? 500);
@@ -51,7 +52,7 @@ async function driverRow(name: string, plugin: SinkPlugin, options: Record<strin
   const parsed = z.strictObject(plugin.options).parse(options);
   const e = env('bench');
   const wire = async () => (await e.metrics.sinkBytesSent.get()).values.reduce((a, v) => a + v.value, 0);
-  const driver = plugin.create({ ...parsed, id: 'bench', type: plugin.type, inputs: ['x'], requestTimeout: 300_000 } as never, e);
+  const driver = plugin.create({ ...parsed, ...commonSinkOptions(plugin, { requestTimeout: 300_000 }), id: 'bench', type: plugin.type, inputs: ['x'] } as never, e);
   const b = batch ?? { maxEvents: plugin.defaults.maxEvents, maxBytes: plugin.defaults.maxBytes };
   const work = batches(events, b.maxEvents, b.maxBytes);
   await drive(driver, work.slice(0, 1), 1, 300_000); // warm-up: connections, JIT

@@ -19,13 +19,14 @@ import type { SinkPlugin } from '../src/core/plugin.js';
 import { type PipelineEvent } from '../src/core/types.js';
 import { datadogOptions } from '../src/sinks/datadog/config.js';
 import { datadogLogsSink } from '../src/sinks/datadog/index.js';
-import { loadDatadogClient } from '../src/sinks/datadog/send.js';
+import { loadDatadogClient } from '../src/sinks/datadog/driver.js';
 import { hecOptions } from '../src/sinks/splunk-hec/config.js';
 import { splunkHecSink } from '../src/sinks/splunk-hec/index.js';
 import { startDatadogReceiver } from '../test/receivers/datadog.js';
 import { startHecReceiver } from '../test/receivers/hec.js';
 import { rawJsonRate, withPeakRss, type BenchRow } from './lib.js';
 import { batches, benchEnv, drive, ocsfEvent } from './sink-harness.js';
+import { commonSinkOptions } from '../test/support/sink-options.js';
 
 const COUNT = Number(process.env.ZSF_BENCH_SOC_EVENTS ?? 30_000);
 const TOKEN = 'bench-hec-token';
@@ -56,7 +57,7 @@ async function driverRow(
   const parsed = z.strictObject(shape).parse(options);
   const e = env('bench');
   const wire = async () => (await e.metrics.sinkBytesSent.get()).values.reduce((a, v) => a + v.value, 0);
-  const driver = plugin.create({ ...parsed, id: 'bench', type: plugin.type, inputs: ['x'], requestTimeout: 60_000 } as never, e);
+  const driver = plugin.create({ ...parsed, ...commonSinkOptions(plugin, { requestTimeout: 60_000 }), id: 'bench', type: plugin.type, inputs: ['x'] } as never, e);
   const work = batches(events, plugin.defaults.maxEvents, plugin.defaults.maxBytes);
   // warm-up: connections, JIT, the Datadog client's lazy load
   await drive(driver, work.slice(0, 2), 1);

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { registrySections, type Registry, type SinkPlugin, type SourcePlugin, type TransformPlugin } from '../core/plugin.js';
 import type { SinkRunConfig } from '../core/sink-runner.js';
-import { allowInsecureHttp, checkEndpointSchemes } from '../sinks/shared/http-options.js';
+import { allowInsecureHttp, checkEndpointSchemes, ENDPOINT_KEYS } from '../sinks/shared/http-options.js';
 import { duration, size } from './units.js';
 import { DEFAULT_RECORD_LIMITS } from '../core/record-limits.js';
 
@@ -69,7 +69,7 @@ function transformSchema(p: TransformPlugin) {
 function sinkSchema(p: SinkPlugin) {
   // Any sink with an `endpoint` gets the plain-http guard (and its opt-out, when the plugin's
   // options do not already carry the shared HTTP options).
-  const guarded = 'endpoint' in p.options;
+  const guarded = ENDPOINT_KEYS.some((k) => k in p.options);
   const extra = guarded && !('allowInsecureHttp' in p.options) ? { allowInsecureHttp } : {};
   const schema = z.strictObject({ id: componentId, type: z.literal(p.type), inputs, ...commonSinkShape(p), ...extra, ...p.options });
   return (guarded ? schema.superRefine((c, ctx) => checkEndpointSchemes(c as Record<string, unknown>, ctx)) : schema).describe(p.description);

@@ -86,9 +86,16 @@ export interface SinkDefaults {
   requestTimeoutMs?: number;
 }
 
+/** Common sink options the config loader adds to every sink; drivers read the ones they need (e.g. to warn about limits). */
+export interface SinkCommonOptions {
+  batch: { maxEvents: number; maxBytes: number; maxWait: number };
+  concurrency: number;
+  requestTimeout: number;
+}
+
 export interface SinkPlugin<S extends z.ZodRawShape = z.ZodRawShape> extends PluginBase<S> {
   defaults: SinkDefaults;
-  create(config: z.infer<z.ZodObject<S>> & { id: string; type: string; inputs: string[] }, env: BuildEnv): SinkDriver;
+  create(config: z.infer<z.ZodObject<S>> & { id: string; type: string; inputs: string[] } & SinkCommonOptions, env: BuildEnv): SinkDriver;
 }
 
 // The define* helpers keep each plugin's config type precise inside the plugin, and erase it

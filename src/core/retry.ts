@@ -1,6 +1,7 @@
 // The one retry loop of the product. Sources and sinks describe each attempt's outcome;
 // this decides whether and how long to wait: exponential backoff with full jitter
-// (AWS architecture blog, "Exponential Backoff And Jitter"), capped, honouring Retry-After.
+// (AWS architecture blog, "Exponential Backoff And Jitter"), capped, honouring a Retry-After
+// that the caller already turned into `retryAfterMs` (src/http/retry-after.ts parses the header).
 
 export interface BackoffPolicy {
   initialMs: number;
@@ -52,17 +53,6 @@ export function backoffDelay(attempt: number, policy: BackoffPolicy, random: () 
 export function restartDelay(attempt: number, policy: BackoffPolicy, random: () => number): number {
   const ceiling = Math.min(policy.maxMs, policy.initialMs * Math.pow(policy.multiplier ?? 2, attempt));
   return Math.floor(ceiling / 2 + random() * (ceiling / 2));
-}
-
-/** `Retry-After` is either delay-seconds or an HTTP-date (RFC 9110 §10.2.3). Returns ms, or undefined. */
-export function parseRetryAfter(value: string | string[] | undefined | null, now: number): number | undefined {
-  const v = Array.isArray(value) ? value[0] : value;
-  if (v === undefined || v === null) return undefined;
-  const trimmed = v.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.ceil(Number(trimmed) * 1000);
-  const date = Date.parse(trimmed);
-  if (Number.isNaN(date)) return undefined;
-  return Math.max(0, date - now);
 }
 
 export class AbortedError extends Error {

@@ -8,6 +8,7 @@ import { splunkHecSink } from './splunk-hec/index.js';
 import { datadogLogsSink } from './datadog/index.js';
 import { otlpSink } from './otlp/index.js';
 import { s3Sink } from './s3/index.js';
+import { httpSink } from './http/index.js';
 
 export const sinkPlugins: SinkPlugin[] = [
   fileSink,
@@ -17,4 +18,5 @@ export const sinkPlugins: SinkPlugin[] = [
   datadogLogsSink,
   otlpSink,
   s3Sink,
+  httpSink,
 ];

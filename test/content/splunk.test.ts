@@ -5,7 +5,7 @@
 
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_MAX_CONTENT_LENGTH, DEFAULT_SOURCETYPES } from '../../src/sinks/splunk-hec/config.js';
+import { DEFAULT_MAX_CONTENT_LENGTH } from '../../src/sinks/splunk-hec/config.js';
 import { RISK_RULES } from '../../transforms/enrich/rules.js';
 import { sourcetypeOf, STREAMS } from '../../transforms/zendesk/prepare.js';
 import { evalFields, mappedCorpus, parseConf, splBaseMatches, splFields, SPLUNK_APP_DIR, SPLUNK_INTERNAL, splunkPaths, type Conf, type Corpus } from './helpers.js';
@@ -15,7 +15,7 @@ const eventtypes = parseConf(`${SPLUNK_APP_DIR}default/eventtypes.conf`);
 const tags = parseConf(`${SPLUNK_APP_DIR}default/tags.conf`);
 const saved = parseConf(`${SPLUNK_APP_DIR}default/savedsearches.conf`);
 
-const SOURCETYPES = [...new Set([...STREAMS.flatMap((s) => (['raw', 'ocsf', 'ecs'] as const).map((x) => sourcetypeOf(s, x))), ...Object.values(DEFAULT_SOURCETYPES)])];
+const SOURCETYPES = [...new Set([...STREAMS.flatMap((s) => (['raw', 'ocsf', 'ecs'] as const).map((x) => sourcetypeOf(s, x)))])];
 
 /** Fields props.conf creates for a sourcetype: FIELDALIAS targets and EVAL-<name>. */
 function produced(conf: Conf, st: string): Set<string> {

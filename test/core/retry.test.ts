@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AbortedError, backoffDelay, parseRetryAfter, retry, type AttemptOutcome } from '../../src/core/retry.js';
+import { AbortedError, backoffDelay, retry, type AttemptOutcome } from '../../src/core/retry.js';
 import { mulberry32 } from '../support/random.js';
 
 function recorder() {
@@ -19,18 +19,6 @@ describe('backoffDelay (full jitter)', () => {
       expect(Math.max(...samples)).toBeGreaterThan(ceiling * 0.8);
       expect(Math.min(...samples)).toBeLessThan(ceiling * 0.2);
     }
-  });
-});
-
-describe('parseRetryAfter', () => {
-  it('reads delay-seconds and HTTP-dates', () => {
-    const now = Date.parse('2026-11-22T10:00:00Z');
-    expect(parseRetryAfter('7', now)).toBe(7000);
-    expect(parseRetryAfter(['2'], now)).toBe(2000);
-    expect(parseRetryAfter('Sun, 22 Nov 2026 10:00:30 GMT', now)).toBe(30_000);
-    expect(parseRetryAfter('Sun, 22 Nov 2026 09:00:00 GMT', now)).toBe(0);
-    expect(parseRetryAfter('soon', now)).toBeUndefined();
-    expect(parseRetryAfter(undefined, now)).toBeUndefined();
   });
 });
 

@@ -20,6 +20,8 @@ const ENV: Record<string, string> = {
   DD_API_KEY: 'dd-key',
   OTLP_ENDPOINT: 'https://otel-collector.example.com:4318/v1/logs',
   OTLP_TOKEN: 'otlp-token',
+  HTTP_INGEST_URL: 'https://ingest.example.com/zendesk',
+  HTTP_INGEST_TOKEN: 'ingest-token',
   S3_BUCKET: 'acme-archive',
   SECURITY_LAKE_BUCKET: 'aws-security-data-lake-us-east-1-abc',
   AWS_ACCOUNT_ID: '123456789012',

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startPipeline, type Pipeline } from '../../src/app/start.js';
 import { sleep as realSleep } from '../../src/core/retry.js';
-import { loadDatadogClient } from '../../src/sinks/datadog/send.js';
+import { loadDatadogClient } from '../../src/sinks/datadog/driver.js';
 import { captureLogs, readDeadLetters, tempDir } from '../support/probe.js';
 import { startDatadogReceiver, type DatadogReceiver } from '../receivers/datadog.js';
 

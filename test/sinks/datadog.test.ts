@@ -14,11 +14,12 @@ import { generateRecord } from '../../src/sources/generator.js';
 import { datadogLogsSink } from '../../src/sinks/datadog/index.js';
 import { apiUrl, DATADOG_SITES, datadogOptions, intakeUrl } from '../../src/sinks/datadog/config.js';
 import { prefixWithinJsonBytes } from '../../src/sinks/datadog/encode.js';
-import { loadDatadogClient } from '../../src/sinks/datadog/send.js';
+import { loadDatadogClient } from '../../src/sinks/datadog/driver.js';
 import { loadConfigFile } from '../../src/app/config.js';
 import { captureLogs, tempDir } from '../support/probe.js';
 import { selfSignedCert, startConnectProxy, type InjectedResponse } from '../receivers/hec.js';
 import { startDatadogReceiver, type DatadogReceiver } from '../receivers/datadog.js';
+import { commonSinkOptions } from '../support/sink-options.js';
 
 const KEY = 'dd-api-key-0123456789abcdef';
 const NOW = Date.parse('2026-03-01T12:00:00Z');
@@ -68,7 +69,7 @@ async function setup(over: Record<string, unknown> = {}, rcv: Parameters<typeof 
     now: () => NOW,
   };
   const parsed = z.strictObject(datadogOptions).parse({ endpoint: receiver.url, apiKey: KEY, ...over });
-  const driver: SinkDriver = datadogLogsSink.create({ ...parsed, id: 'datadog', type: 'datadog_logs', inputs: ['x'], requestTimeout: 10_000 } as never, env);
+  const driver: SinkDriver = datadogLogsSink.create({ ...parsed, ...commonSinkOptions(datadogLogsSink, { requestTimeout: 10_000 }), id: 'datadog', type: 'datadog_logs', inputs: ['x'] } as never, env);
   cleanups.push(async () => driver.close?.());
   return { receiver, driver, logs, metrics };
 }

@@ -1,4 +1,7 @@
-import { createServer } from 'node:http';
+import { existsSync } from 'node:fs';
+import { createServer, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { OTLPLogExporter as StockProtoExporter } from '@opentelemetry/exporter-logs-otlp-proto';
@@ -16,6 +19,9 @@ import { packageVersion as programVersion } from '../../src/observability/build-
 import { createRecordEncoder } from '../../src/sinks/otlp/encode.js';
 import { startOtlpReceiver, type Json, type OtlpReceiver, type ReceivedRecord } from '../receivers/otlp.js';
 import { mulberry32 } from '../support/random.js';
+import { commonSinkOptions } from '../support/sink-options.js';
+import { tempDir } from '../support/probe.js';
+import { selfSignedCert } from '../receivers/hec.js';
 
 // ------------------------------------------------------------------ fixtures
 
@@ -67,7 +73,7 @@ function makeDriver(raw: Record<string, unknown>) {
   const metrics = createMetrics();
   const secrets = new Secrets();
   const env: BuildEnv = { id: 'otlp', dataDir: '/nonexistent', resolvePath: (p) => p, logger: logs.logger, metrics, secrets, section: sectionDefault, shared: (_k, make) => make() };
-  const driver = otlpSink.create({ ...options, id: 'otlp', type: 'otlp', inputs: ['x'], requestTimeout: 5000 } as never, env);
+  const driver = otlpSink.create({ ...options, ...commonSinkOptions(otlpSink, { requestTimeout: 5000 }), id: 'otlp', type: 'otlp', inputs: ['x'] } as never, env);
   return { driver, logs, metrics, secrets };
 }
 
@@ -294,5 +300,63 @@ describe('otlp example', () => {
     expect(await driver.send(makeEvents(2, 5), signal())).toEqual({ kind: 'ok' });
     expect(rx.requests[0]!.headers.authorization).toBe('Bearer example-otlp-token-1234');
     expect(rx.requests[0]!.records[0]!.resource['deployment.environment.name']).toBe('prod');
+  });
+});
+
+describe('otlp through the shared HTTP layer', () => {
+  /** A bare server on loopback answering every request with `answer`. */
+  async function bareServer(answer: (res: ServerResponse) => void) {
+    const seen: string[] = [];
+    const server = createServer((req, res) => {
+      seen.push(`${req.method} ${req.url}`);
+      req.resume();
+      req.on('end', () => answer(res));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    open.push({ close: () => new Promise<void>((r) => server.close(() => r())) });
+    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/logs`, seen };
+  }
+
+  it('does not follow a redirect and retries it (the data is kept), naming the Location', async () => {
+    const target = await bareServer((res) => res.writeHead(200).end());
+    const redirecting = await bareServer((res) => res.writeHead(307, { location: target.url }).end());
+    const { driver } = makeDriver({ endpoint: redirecting.url });
+    drivers.push(driver);
+    const outcome = await driver.send(makeEvents(2, 1), signal());
+    expect(outcome).toEqual({ kind: 'retry', reason: `HTTP 307; redirected to ${target.url}: fix the endpoint` });
+    expect(redirecting.seen).toEqual(['POST /v1/logs']);
+    expect(target.seen).toEqual([]);
+  });
+
+  it('resolves a relative tls.caFile against the config folder, not the working directory', async (ctx) => {
+    const configDir = tempDir();
+    const certs = await selfSignedCert(configDir);
+    if (!certs) return ctx.skip(); // no openssl on this machine
+    let requests = 0;
+    const server = createHttpsServer({ key: certs.key, cert: certs.cert }, (req, res) => {
+      requests++;
+      req.resume();
+      req.on('end', () => res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end());
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    open.push({ close: () => new Promise<void>((r) => server.close(() => r())) });
+    const endpoint = `https://127.0.0.1:${(server.address() as AddressInfo).port}/v1/logs`;
+    const options = z.object(otlpSink.options).parse({ endpoint, tls: { caFile: 'cert.pem' } });
+    const env: BuildEnv = {
+      id: 'otlp',
+      dataDir: '/nonexistent',
+      resolvePath: (p) => join(configDir, p),
+      logger: captureLogs().logger,
+      metrics: createMetrics(),
+      secrets: new Secrets(),
+      section: sectionDefault,
+      shared: (_k, make) => make(),
+    };
+    const driver = otlpSink.create({ ...options, ...commonSinkOptions(otlpSink, { requestTimeout: 5000 }), id: 'otlp', type: 'otlp', inputs: ['x'] } as never, env);
+    drivers.push(driver);
+    expect(await driver.send(makeEvents(2, 1), signal())).toEqual({ kind: 'ok' });
+    expect(requests).toBe(1);
+    // The same relative name read from the working directory does not exist.
+    expect(existsSync('cert.pem')).toBe(false);
   });
 });

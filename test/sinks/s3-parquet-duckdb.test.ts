@@ -24,6 +24,7 @@ import { makeTransform, run } from '../transforms/helpers.js';
 import { mulberry32 } from '../support/random.js';
 import { startS3Server, TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY, type S3TestServer } from '../support/s3-server.js';
 import { zendeskCorpus } from '../support/zendesk-corpus.js';
+import { commonSinkOptions } from '../support/sink-options.js';
 
 let s3: S3TestServer;
 let db: DuckDBInstance;
@@ -127,7 +128,7 @@ async function sendDays(driver: SinkDriver, seed: number): Promise<Sent> {
 function makeDriver(raw: Json): SinkDriver {
   const options = z.object(s3Sink.options).parse({ bucket: s3.bucket, region: s3.region, endpoint: s3.endpoint, forcePathStyle: true, sdkMaxAttempts: 1, ...raw });
   const env: BuildEnv = { id: 's3', dataDir: '/nonexistent', resolvePath: (p) => p, logger: pino({ level: 'silent' }), metrics: createMetrics(), secrets: new Secrets(), section: sectionDefault, shared: (_k, make) => make() };
-  const driver = s3Sink.create({ ...options, id: 's3', type: 's3', inputs: ['x'] } as never, env);
+  const driver = s3Sink.create({ ...options, ...commonSinkOptions(s3Sink), id: 's3', type: 's3', inputs: ['x'] } as never, env);
   drivers.push(driver);
   return driver;
 }

@@ -11,7 +11,8 @@ import { sectionDefault, type BuildEnv } from '../../src/core/plugin.js';
 import type { PipelineEvent, SinkDriver } from '../../src/core/types.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { Secrets } from '../../src/observability/secrets.js';
-import { planFor, s3Sink } from '../../src/sinks/s3/index.js';
+import { s3Sink } from '../../src/sinks/s3/index.js';
+import { planFor } from '../../src/sinks/s3/driver.js';
 import type { S3Config } from '../../src/sinks/s3/config.js';
 import { loadConfigFile } from '../../src/app/config.js';
 import { compileKeyTemplate } from '../../src/sinks/s3/key-template.js';
@@ -21,6 +22,7 @@ import { startS3Server, TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY, type S3TestS
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { commonSinkOptions } from '../support/sink-options.js';
 
 // The sink gets its credentials the way production does: from the SDK default chain (env).
 beforeAll(() => {
@@ -95,7 +97,7 @@ function makeDriver(raw: Record<string, unknown>) {
   const logs = captureLogs();
   const metrics = createMetrics();
   const env: BuildEnv = { id: 's3', dataDir: '/nonexistent', resolvePath: (p) => p, logger: logs.logger, metrics, secrets: new Secrets(), section: sectionDefault, shared: (_k, make) => make() };
-  const driver = s3Sink.create({ ...options, id: 's3', type: 's3', inputs: ['x'] } as never, env);
+  const driver = s3Sink.create({ ...options, ...commonSinkOptions(s3Sink), id: 's3', type: 's3', inputs: ['x'] } as never, env);
   drivers.push(driver);
   return { driver, logs, metrics };
 }
@@ -481,6 +483,13 @@ describe('s3 sink: failures', () => {
     const { driver: other } = makeDriver({ bucket: 'no-such-bucket', prefix: 'cls' });
     expect(await other.send(makeEvents(2, 1), signal())).toMatchObject({ kind: 'retry', reason: expect.stringContaining('NoSuchBucket') });
     expect(await counter((makeDriver({}).metrics), 'zsf_sink_bytes_sent_total', { sink: 's3' })).toBe(0);
+  });
+
+  it('a 301 PermanentRedirect (bucket in another region) follows the redirect rule of every sink: retried, data kept', async () => {
+    const { driver } = makeDriver({ prefix: 'cls' });
+    s3.intercept = () => ({ status: 301, code: 'PermanentRedirect' });
+    expect(await driver.send(makeEvents(2, 1), signal())).toMatchObject({ kind: 'retry', reason: expect.stringMatching(/PermanentRedirect.*redirected: fix the endpoint/) });
+    s3.intercept = undefined;
   });
 
   it('a retried batch does not store again the partitions an earlier attempt already stored', async () => {

@@ -17,6 +17,7 @@ import { loadConfigFile, loadConfigObject } from '../../src/app/config.js';
 import { captureLogs, tempDir } from '../support/probe.js';
 import { parseConcatenated, selfSignedCert, startConnectProxy, startHecReceiver, type HecReceiver, type InjectedResponse } from '../receivers/hec.js';
 import { deliverThroughCore } from '../support/drive-sink.js';
+import { commonSinkOptions } from '../support/sink-options.js';
 
 const TOKEN = 'hec-token-5f1c2a9e-secret';
 const T0 = Date.parse('2026-01-01T00:00:00Z') + 123; // event times carry milliseconds
@@ -59,7 +60,7 @@ async function setup(over: Record<string, unknown> = {}, rcv: Parameters<typeof 
   receivers.push(receiver);
   const { env, logs, metrics } = makeEnv();
   const parsed = z.strictObject(hecOptions).parse({ endpoint: receiver.url, token: TOKEN, ...over });
-  const driver = splunkHecSink.create({ ...parsed, id: 'splunk', type: 'splunk_hec', inputs: ['x'], requestTimeout: 5000 } as never, env);
+  const driver = splunkHecSink.create({ ...parsed, ...commonSinkOptions(splunkHecSink, { requestTimeout: 5000 }), id: 'splunk', type: 'splunk_hec', inputs: ['x'] } as never, env);
   drivers.push(driver);
   return { receiver, driver, logs, metrics };
 }

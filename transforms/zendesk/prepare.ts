@@ -37,8 +37,4 @@ export function prepare(event: PipelineEvent): Prepared {
   }
 }
 
-/** The sourcetype suggested to sinks, e.g. "zendesk:audit" (raw) or "zendesk:audit:ocsf". */
-export function sourcetypeOf(stream: string, schema: 'ocsf' | 'ecs' | 'raw'): string {
-  const base = stream === 'audit_log' ? 'zendesk:audit' : stream === 'access_log' ? 'zendesk:access' : `zendesk:${stream}`;
-  return schema === 'raw' ? base : `${base}:${schema}`;
-}
+export { sourcetypeOf } from './sourcetype.js';

@@ -2,6 +2,7 @@
 // healthcheck are common sink options added by the config loader.
 
 import { z } from 'zod';
+import type { SinkCommonOptions } from '../../core/plugin.js';
 import { duration } from '../../config/units.js';
 import { httpSinkOptions } from '../shared/http-options.js';
 import { templateString } from '../shared/template.js';
@@ -56,7 +57,7 @@ export const datadogOptions = {
   ...httpSinkOptions,
 };
 
-export type DatadogConfig = z.infer<z.ZodObject<typeof datadogOptions>> & { id: string; requestTimeout?: number };
+export type DatadogConfig = z.infer<z.ZodObject<typeof datadogOptions>> & { id: string } & SinkCommonOptions;
 
 export const datadogDefaults = {
   maxEvents: DATADOG_LIMITS.maxEntries,

@@ -5,21 +5,17 @@
 // certificate, insecureSkipVerify and keep-alive pool would be ignored; it gzips with pako
 // synchronously at a fixed level, and it takes its abort signal from the shared
 // configuration, not per request. So the sink gives the client its own `httpApi`: this
-// class, which sends every request the client builds through the sink's undici dispatcher,
-// gzips (or deflates) with node:zlib at the configured level off the main thread, takes the
-// per-call abort signal (request timeout, shutdown) from an AsyncLocalStorage scope, and
-// records the raw status, headers and body text so the sink classifies the answer itself
-// (Retry-After is not visible through the client's ApiException).
+// adapter, which sends every request the client builds through the sink's shared HTTP
+// transport (src/sinks/shared/http.ts: dispatcher, gzip at the configured level off the main
+// thread, byte metrics), takes the per-call abort signal (request timeout, shutdown) from an
+// AsyncLocalStorage scope, and records the raw status, headers and body text so the sink
+// classifies the answer itself (Retry-After is not visible through the client's ApiException).
 
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { deflate, gzip } from 'node:zlib';
-import { promisify } from 'node:util';
-import type { Dispatcher } from 'undici';
 import type { client as ddClient } from '@datadog/datadog-api-client';
-import { httpRequest } from '../shared/request.js';
-
-const gzipAsync = promisify(gzip);
-const deflateAsync = promisify(deflate);
+import type { HttpTransport } from '../shared/http.js';
+import type { CompressionOptions } from '../shared/http-options.js';
+import type { HttpResponse } from '../shared/request.js';
 
 /** Per-call state: what the sink passes down, and what the HTTP layer reports back. */
 export interface CallScope {
@@ -32,16 +28,13 @@ export interface CallScope {
   status?: number;
   headers?: Record<string, string>;
   text?: string;
-  /** Body bytes before and after compression, for the metrics. */
-  rawBytes?: number;
-  wireBytes?: number;
 }
 
 export const callScope = new AsyncLocalStorage<CallScope>();
 
 type ClientModule = typeof ddClient;
 
-export function createUndiciHttpLibrary(client: ClientModule, dispatcher: Dispatcher, level: number): ddClient.HttpLibrary {
+export function createUndiciHttpLibrary(client: ClientModule, transport: HttpTransport, compression: CompressionOptions): ddClient.HttpLibrary {
   return {
     async send(request: ddClient.RequestContext): Promise<ddClient.ResponseContext> {
       const scope = callScope.getStore();
@@ -57,23 +50,14 @@ export function createUndiciHttpLibrary(client: ClientModule, dispatcher: Dispat
         scope.tooLarge = rawBytes;
         throw new Error(`request body is ${rawBytes} bytes, above the ${scope.maxBodyBytes}-byte limit`);
       }
-      const encoding = headers['content-encoding'];
-      if (payload && encoding === 'gzip') payload = await gzipAsync(payload, { level });
-      else if (payload && encoding === 'deflate') payload = await deflateAsync(payload, { level });
-      else if (encoding && encoding !== 'identity') throw new Error(`unsupported Content-Encoding ${encoding}`);
-      if (scope) {
-        scope.rawBytes = rawBytes;
-        scope.wireBytes = payload?.length ?? 0;
-      }
+      // The client marks the bodies it wants compressed; the transport compresses and sets the header.
+      const { 'content-encoding': encoding, ...rest } = headers;
+      if (encoding && encoding !== 'gzip' && encoding !== 'identity') throw new Error(`unsupported Content-Encoding ${encoding}`);
       const signal = scope?.signal ?? (request.getHttpConfig().signal as AbortSignal | undefined);
-      const res = await httpRequest({
-        dispatcher,
-        url: request.getUrl(),
-        method: request.getHttpMethod() as 'GET' | 'POST',
-        headers,
-        ...(payload ? { body: payload } : {}),
-        ...(signal ? { signal } : {}),
-      });
+      const common = { url: request.getUrl(), method: request.getHttpMethod() as 'GET' | 'POST', headers: rest, ...(signal ? { signal } : {}) };
+      const res: HttpResponse = payload
+        ? await transport.send({ ...common, body: payload, compression: encoding === 'gzip' ? compression : { type: 'none', level: compression.level } })
+        : await transport.request(common);
       const flat: Record<string, string> = {};
       for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) flat[k] = Array.isArray(v) ? v.join(', ') : v;
       if (scope) {

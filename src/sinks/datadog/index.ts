@@ -3,7 +3,7 @@
 
 import { defineSink } from '../../core/plugin.js';
 import { datadogDefaults, datadogOptions } from './config.js';
-import { createDatadogDriver } from './send.js';
+import { createDatadogDriver } from './driver.js';
 
 export const datadogLogsSink = defineSink({
   type: 'datadog_logs',

@@ -2,6 +2,7 @@
 // request timeout (`requestTimeout`) are the common sink options added by the config loader.
 
 import { z } from 'zod';
+import type { SinkCommonOptions } from '../../core/plugin.js';
 import { httpSinkOptions } from '../shared/http-options.js';
 
 const attributeValue = z.union([z.string(), z.number(), z.boolean()]);
@@ -29,4 +30,4 @@ export const otlpOptions = {
   ...httpSinkOptions,
 };
 
-export type OtlpConfig = z.infer<z.ZodObject<typeof otlpOptions>> & { id: string; type: string; inputs: string[] };
+export type OtlpConfig = z.infer<z.ZodObject<typeof otlpOptions>> & { id: string; type: string; inputs: string[] } & SinkCommonOptions;

@@ -98,11 +98,11 @@ export const s3Options = {
     ])
     .optional()
     .describe('SSE-S3 (AES256) or SSE-KMS'),
-  storageClass: z.enum(STORAGE_CLASSES).optional(),
+  storageClass: z.enum(STORAGE_CLASSES).optional().describe('S3 storage class of every object; default: STANDARD'),
   tags: z.record(z.string().min(1).max(128), z.string().max(256)).default({}).describe('Object tags (sent as x-amz-tagging)'),
   objectLock: z
     .strictObject({
-      mode: z.enum(['GOVERNANCE', 'COMPLIANCE']),
+      mode: z.enum(['GOVERNANCE', 'COMPLIANCE']).describe('GOVERNANCE: users with a special permission may shorten the retention; COMPLIANCE: nobody can'),
       days: z.number().int().min(1).max(36_500).describe('Retain until upload time + days'),
     })
     .optional()

@@ -27,7 +27,7 @@ export const allowInsecureHttp = z
   .describe('Allow a plain http:// endpoint on a non-loopback host (records and credentials then cross the network unencrypted)');
 
 /** Endpoint fields checked for plain http. */
-const ENDPOINT_KEYS = ['endpoint', 'apiEndpoint'] as const;
+export const ENDPOINT_KEYS = ['endpoint', 'apiEndpoint', 'uri'] as const;
 
 /** 127.0.0.0/8, ::1 and localhost: plain http never leaves the machine. */
 export function isLoopbackHost(hostname: string): boolean {

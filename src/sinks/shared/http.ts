@@ -1,14 +1,16 @@
-// HTTP plumbing shared by the HTTP sinks: one undici dispatcher per sink (keep-alive,
-// TLS, proxy), gzip, and the status-code classification every sink starts from.
+// The HTTP layer every network sink sends through: one undici dispatcher per sink
+// (keep-alive pool, proxy, TLS files resolved against the config folder), request
+// compression, and the wire byte counters. Classification is in classify.ts, the
+// Retry-After parser in src/http/retry-after.ts (docs/adding-a-sink.md).
 
 import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import { gzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import { Agent, ProxyAgent, type Dispatcher } from 'undici';
-import type { SendOutcome } from '../../core/types.js';
-import { parseRetryAfter } from '../../core/retry.js';
+import type { BuildEnv } from '../../core/plugin.js';
 import type { CompressionOptions, TlsOptions } from './http-options.js';
+import { httpRequest, type HttpRequestOptions, type HttpResponse } from './request.js';
 
 const gzipAsync = promisify(gzip);
 
@@ -16,11 +18,11 @@ export function buildDispatcher(opts: {
   tls?: TlsOptions | undefined;
   proxy?: string | undefined;
   connections?: number;
-  /** Resolves caFile/certFile/keyFile (pass BuildEnv.resolvePath: relative to the config file). Default: as given. */
-  resolvePath?: (path: string) => string;
+  /** Resolves caFile/certFile/keyFile: BuildEnv.resolvePath, relative to the config file's folder. */
+  resolvePath: (path: string) => string;
 }): Dispatcher {
   const t = opts.tls;
-  const file = (p: string) => readFileSync(opts.resolvePath ? opts.resolvePath(p) : p);
+  const file = (p: string) => readFileSync(opts.resolvePath(p));
   const connect = {
     rejectUnauthorized: !(t?.insecureSkipVerify ?? false),
     // Node's `ca` replaces the default trust store; keep the system roots and add the file's CAs.
@@ -39,19 +41,64 @@ export async function compress(body: Buffer, c: CompressionOptions | undefined):
   return { body: await gzipAsync(body, { level: c.level }), encoding: 'gzip' };
 }
 
-/**
- * The default mapping of an HTTP response to a delivery outcome:
- * 2xx ok; 401/403 auth; 413 too_large; 408, 429 and 5xx except 501 retry (with Retry-After);
- * other 4xx (and 501) permanent. Sinks refine it with their protocol's own codes.
- */
-export function classifyHttpStatus(status: number, headers: Record<string, string | string[] | undefined>, bodyText: string, now: number): SendOutcome {
-  const detail = `HTTP ${status}${bodyText ? `: ${bodyText.slice(0, 500)}` : ''}`;
-  if (status >= 200 && status < 300) return { kind: 'ok' };
-  if (status === 401 || status === 403) return { kind: 'auth', reason: detail };
-  if (status === 413) return { kind: 'too_large', reason: detail };
-  if (status === 408 || status === 429 || (status >= 500 && status !== 501)) {
-    const retryAfterMs = parseRetryAfter(headers['retry-after'], now);
-    return retryAfterMs === undefined ? { kind: 'retry', reason: detail } : { kind: 'retry', reason: detail, retryAfterMs };
-  }
-  return { kind: 'permanent', reason: detail };
+/** The shared HTTP options of a sink's config (httpSinkOptions), as the transport reads them. */
+export interface TransportConfig {
+  id: string;
+  tls?: TlsOptions | undefined;
+  proxy?: string | undefined;
+  compression?: CompressionOptions | undefined;
+}
+
+export type DeliveryRequest = Omit<HttpRequestOptions, 'dispatcher' | 'body'> & {
+  body: Buffer | string;
+  /** Override the sink's `compression` for this request (e.g. a protocol that compresses only some calls). */
+  compression?: CompressionOptions;
+};
+
+export interface DeliveryResponse extends HttpResponse {
+  /** Body bytes before and after compression. */
+  rawBytes: number;
+  wireBytes: number;
+}
+
+export interface HttpTransport {
+  readonly dispatcher: Dispatcher;
+  /**
+   * A delivery: compresses the body per the sink's `compression` (and sets Content-Encoding),
+   * counts zsf_sink_bytes_uncompressed_total and zsf_sink_bytes_sent_total, sends once.
+   */
+  send(req: DeliveryRequest): Promise<DeliveryResponse>;
+  /** A side request (health check, ack poll): sent as given, not counted. */
+  request(req: Omit<HttpRequestOptions, 'dispatcher'>): Promise<HttpResponse>;
+  close(): Promise<void>;
+}
+
+export function createHttpTransport(config: TransportConfig, env: Pick<BuildEnv, 'metrics' | 'resolvePath'>, opts: { connections?: number } = {}): HttpTransport {
+  const dispatcher = buildDispatcher({ tls: config.tls, proxy: config.proxy, connections: opts.connections ?? 16, resolvePath: env.resolvePath });
+  const labels = { sink: config.id };
+  let closed = false;
+  return {
+    dispatcher,
+    async send({ body, compression, headers, ...rest }) {
+      const raw = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+      const c = await compress(raw, compression ?? config.compression);
+      env.metrics.sinkBytesUncompressed.inc(labels, raw.length);
+      env.metrics.sinkBytesSent.inc(labels, c.body.length);
+      const res = await httpRequest({
+        ...rest,
+        dispatcher,
+        headers: { ...headers, ...(c.encoding ? { 'content-encoding': c.encoding } : {}) },
+        body: c.body,
+      });
+      return { ...res, rawBytes: raw.length, wireBytes: c.body.length };
+    },
+    request(req) {
+      return httpRequest({ ...req, dispatcher });
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await dispatcher.close();
+    },
+  };
 }

@@ -1,6 +1,7 @@
 // One HTTP exchange over a sink's undici dispatcher: the request goes out, the status,
 // headers and (capped) response text come back. Network errors and aborts are thrown;
-// HTTP statuses are not, so every sink classifies them the same way (classifyHttpStatus).
+// HTTP statuses are not, so every sink classifies them the same way (classify.ts).
+// Sinks call it through their transport (http.ts), which adds compression and byte metrics.
 
 import { request, type Dispatcher } from 'undici';
 
@@ -49,10 +50,4 @@ export async function httpRequest(opts: HttpRequestOptions): Promise<HttpRespons
   }
   const body = Buffer.concat(chunks);
   return { status: res.statusCode, headers: res.headers, body, text: body.toString('utf8'), truncated };
-}
-
-/** First value of a header (undici gives arrays for repeated headers). */
-export function headerValue(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
-  const v = headers[name.toLowerCase()];
-  return Array.isArray(v) ? v[0] : v;
 }

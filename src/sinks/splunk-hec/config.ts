@@ -2,16 +2,10 @@
 // healthcheck are common sink options added by the config loader.
 
 import { z } from 'zod';
+import type { SinkCommonOptions } from '../../core/plugin.js';
 import { duration, size } from '../../config/units.js';
 import { httpSinkOptions } from '../shared/http-options.js';
 import { templateString } from '../shared/template.js';
-
-/** Default sourcetype by stream when neither the `sourcetype` option nor the event (meta.sourcetype) names one. */
-export const DEFAULT_SOURCETYPES: Record<string, string> = {
-  audit_log: 'zendesk:audit',
-  ticket_audit: 'zendesk:ticket_audit',
-  access_log: 'zendesk:access',
-};
 
 /** The classic HEC `max_content_length` (limits.conf [http_input]); Splunk Cloud HEC also caps requests near 1 MB. */
 export const DEFAULT_MAX_CONTENT_LENGTH = 1_000_000;
@@ -50,11 +44,12 @@ export const hecOptions = {
         .default(25_000)
         .describe('Resend a batch whose ackId is not acknowledged within this time; keep it below requestTimeout'),
     })
-    .default({ enabled: false, queryInterval: 1000, timeout: 25_000 }),
+    .default({ enabled: false, queryInterval: 1000, timeout: 25_000 })
+    .describe('Indexer acknowledgements: an event counts as delivered only once HEC confirms it was indexed (off by default; Splunk Cloud does not offer them)'),
   ...httpSinkOptions,
 };
 
-export type HecConfig = z.infer<z.ZodObject<typeof hecOptions>> & { id: string; requestTimeout?: number };
+export type HecConfig = z.infer<z.ZodObject<typeof hecOptions>> & { id: string } & SinkCommonOptions;
 
 export const hecDefaults = {
   maxEvents: 1000,

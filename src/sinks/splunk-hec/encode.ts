@@ -8,7 +8,8 @@
 
 import type { PipelineEvent } from '../../core/types.js';
 import { compileTemplate, type Template } from '../shared/template.js';
-import { DEFAULT_SOURCETYPES, type HecConfig } from './config.js';
+import { sourcetypeOf } from '../../../transforms/zendesk/sourcetype.js';
+import type { HecConfig } from './config.js';
 
 export interface HecMeta {
   host?: string;
@@ -34,7 +35,8 @@ export function hecTime(ms: number): string {
 }
 
 export function defaultSourcetype(event: PipelineEvent): string {
-  return event.meta.sourcetype || DEFAULT_SOURCETYPES[event.meta.stream] || `zendesk:${event.meta.stream}`;
+  // The transforms' own table (zendesk:audit, zendesk:access, zendesk:<stream>), for events that carry none.
+  return event.meta.sourcetype || sourcetypeOf(event.meta.stream, 'raw');
 }
 
 export function createHecEncoder(config: Pick<HecConfig, 'sourcetype' | 'source' | 'host' | 'index' | 'fields'>): HecEncoder {

@@ -3,7 +3,7 @@
 
 import { defineSink } from '../../core/plugin.js';
 import { hecDefaults, hecOptions } from './config.js';
-import { createHecDriver } from './send.js';
+import { createHecDriver } from './driver.js';
 
 export const splunkHecSink = defineSink({
   type: 'splunk_hec',

@@ -9,7 +9,8 @@
 
 import { isUtf8 } from 'node:buffer';
 import { Pool, type Dispatcher } from 'undici';
-import { backoffDelay, describeError, parseRetryAfter, retry, type AttemptOutcome } from '../../core/retry.js';
+import { backoffDelay, describeError, retry, type AttemptOutcome } from '../../core/retry.js';
+import { parseRetryAfter } from '../../http/retry-after.js';
 import type { ComponentContext } from '../../core/types.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { ZendeskAccountConfig } from './account-config.js';

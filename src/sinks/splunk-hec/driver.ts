@@ -1,118 +1,23 @@
-// One delivery to Splunk HEC and the classification of its answer.
+// One delivery attempt to Splunk HEC: encode (encode.ts), send through the shared HTTP layer
+// (gzip, TLS, byte metrics), classify (classify.ts). With indexer acknowledgements the attempt
+// also waits for its ackId (acks.ts); a missing ack is a `retry`.
 //
-// HEC answers {"text": "...", "code": N} (plus "ackId" on success with indexer
-// acknowledgement, and "invalid-event-number" when one event of a batch is bad). The code
-// table (Splunk "Troubleshoot HTTP Event Collector" / "HTTP Event Collector REST API"):
-//
-//   code  HTTP  text                                         -> outcome
-//   0     200   Success                                      -> ok (after the ack, when enabled)
-//   1     403   Token disabled                               -> auth
-//   2     401   Token is required                            -> auth
-//   3     401   Invalid authorization                        -> auth
-//   4     403   Invalid token                                -> auth
-//   5     400   No data                                      -> permanent (dead letter)
-//   6     400   Invalid data format                          -> that event rejected (invalid-event-number), else permanent
-//   7     400   Incorrect index                              -> events with that index rejected, else permanent
-//   8     500   Internal server error                        -> retry
-//   9     503   Server is busy                               -> retry (Retry-After honoured)
-//   10    400   Data channel is missing                      -> permanent
-//   11    400   Invalid data channel                         -> permanent
-//   12    400   Event field is required                      -> that event rejected, else permanent
-//   13    400   Event field cannot be blank                  -> that event rejected, else permanent
-//   14    400   ACK is disabled                              -> permanent (on /ack: acks treated as unsupported)
-//   15    400   Error in handling indexed fields             -> that event rejected, else permanent
-//   16    400   Query string authorization is not enabled    -> auth
-//   17    200   HEC is healthy                               -> (health)
-//   18-20 503   HEC is unhealthy (queues full / ack service) -> retry
-//   413         Content too large                            -> too_large (the core halves the batch)
-//   other: 2xx ok; 3xx retry (redirects are not followed: fix the endpoint; the data is kept);
-//   401/403 auth; 408, 429, 5xx except 501 retry; other 4xx permanent.
-//
-// An event-level rejection names the first bad event. HEC processes a batch as a stream, so
-// the events before it have usually been indexed and the ones after it have not; this driver
-// does not rely on either: it drops the bad event and resends all the others in a follow-up
-// request within the same send (so nothing is lost; the ones before may be indexed twice,
-// which at-least-once allows and the event id in the body lets the SIEM dedupe).
+// An event-level rejection (invalid-event-number) names the first bad event. HEC processes a
+// batch as a stream, so the events before it have usually been indexed and the ones after it
+// have not; the driver does not rely on either: it rejects the bad event and answers `partial`
+// with `resendRest`, and the core sends all the others again as a new attempt (so nothing is
+// lost; the ones before may be indexed twice, which at-least-once allows and the event id in
+// the body lets the SIEM dedupe).
 
 import { randomUUID } from 'node:crypto';
-import type { Dispatcher } from 'undici';
 import type { BuildEnv } from '../../core/plugin.js';
-import { parseRetryAfter } from '../../core/retry.js';
 import type { PipelineEvent, SendOutcome, SinkDriver } from '../../core/types.js';
-import { buildDispatcher, classifyHttpStatus, compress } from '../shared/http.js';
-import { headerValue, httpRequest, type HttpResponse } from '../shared/request.js';
+import { createHttpTransport } from '../shared/http.js';
+import type { HttpResponse } from '../shared/request.js';
 import { AckTracker, type AckPollResult, type AckWaitResult } from './acks.js';
+import { classifyAckReply, classifyHecResponse, describeHecReply, parseHecReply } from './classify.js';
 import type { HecConfig } from './config.js';
 import { createHecEncoder, type HecMeta } from './encode.js';
-
-export interface HecReply {
-  text?: string;
-  code?: number;
-  ackId?: number;
-  invalidEventNumber?: number;
-}
-
-export function parseHecReply(text: string): HecReply | undefined {
-  if (!text) return undefined;
-  try {
-    const v = JSON.parse(text) as Record<string, unknown>;
-    if (!v || typeof v !== 'object' || Array.isArray(v)) return undefined;
-    const r: HecReply = {};
-    if (typeof v.text === 'string') r.text = v.text;
-    if (typeof v.code === 'number') r.code = v.code;
-    const ack = typeof v.ackId === 'string' && /^\d+$/.test(v.ackId) ? Number(v.ackId) : v.ackId;
-    if (typeof ack === 'number' && Number.isInteger(ack)) r.ackId = ack;
-    const n = v['invalid-event-number'];
-    const num = typeof n === 'string' && /^\d+$/.test(n) ? Number(n) : n;
-    if (typeof num === 'number' && Number.isInteger(num)) r.invalidEventNumber = num;
-    return r;
-  } catch {
-    return undefined;
-  }
-}
-
-const AUTH_CODES = new Set([1, 2, 3, 4, 16]);
-const RETRY_CODES = new Set([8, 9, 18, 19, 20]);
-const EVENT_CODES = new Set([6, 7, 12, 13, 15]);
-
-export type HecVerdict =
-  | { kind: 'accepted'; ackId?: number }
-  /** One event of the request was rejected; `position` is its index in the request. */
-  | { kind: 'invalid_event'; position: number; code: number; reason: string }
-  | Exclude<SendOutcome, { kind: 'ok' } | { kind: 'partial' }>;
-
-export function describeHecReply(status: number, reply: HecReply | undefined, text: string): string {
-  if (reply && (reply.text !== undefined || reply.code !== undefined)) {
-    const n = reply.invalidEventNumber !== undefined ? ` (invalid-event-number ${reply.invalidEventNumber})` : '';
-    return `HEC HTTP ${status}${reply.code !== undefined ? ` code ${reply.code}` : ''}: ${reply.text ?? ''}${n}`;
-  }
-  return `HEC HTTP ${status}${text ? `: ${text.slice(0, 500)}` : ''}`;
-}
-
-export function classifyHecResponse(res: HttpResponse, now: number): HecVerdict {
-  const { status } = res;
-  const reply = parseHecReply(res.text);
-  const reason = describeHecReply(status, reply, res.text);
-  if (status >= 200 && status < 300) return reply?.ackId !== undefined ? { kind: 'accepted', ackId: reply.ackId } : { kind: 'accepted' };
-  const code = reply?.code;
-  if (status >= 300 && status < 400) {
-    // Redirects are not followed (they would drop the body or the token); keep the data and say so.
-    const location = headerValue(res.headers, 'location');
-    return { kind: 'retry', reason: `${reason}; redirected${location ? ` to ${location}` : ''}: fix the endpoint` };
-  }
-  if (status === 413) return { kind: 'too_large', reason };
-  if ((code !== undefined && AUTH_CODES.has(code)) || status === 401 || status === 403) return { kind: 'auth', reason };
-  if ((code !== undefined && RETRY_CODES.has(code)) || status === 408 || status === 429 || (status >= 500 && status !== 501)) {
-    const retryAfterMs = parseRetryAfter(headerValue(res.headers, 'retry-after'), now);
-    return retryAfterMs === undefined ? { kind: 'retry', reason } : { kind: 'retry', reason, retryAfterMs };
-  }
-  if (status >= 400 && status < 500 && code !== undefined && EVENT_CODES.has(code) && reply?.invalidEventNumber !== undefined) {
-    return { kind: 'invalid_event', position: reply.invalidEventNumber, code, reason };
-  }
-  const generic = classifyHttpStatus(status, res.headers, '', now);
-  if (generic.kind === 'ok' || generic.kind === 'partial') return { kind: 'permanent', reason };
-  return { ...generic, reason };
-}
 
 const HEC_EVENT_PATH = '/services/collector/event';
 const HEC_RAW_PATH = '/services/collector/raw';
@@ -124,10 +29,9 @@ export interface HecDriver extends SinkDriver {
   readonly acks: AckTracker | undefined;
 }
 
-export function createHecDriver(config: HecConfig, env: Pick<BuildEnv, 'logger' | 'metrics' | 'secrets'> & Partial<Pick<BuildEnv, 'resolvePath'>> & { now?: () => number }): HecDriver {
+export function createHecDriver(config: HecConfig, env: Pick<BuildEnv, 'logger' | 'metrics' | 'secrets' | 'resolvePath'> & { now?: () => number }): HecDriver {
   const now = env.now ?? Date.now;
-  const labels = { sink: config.id };
-  const dispatcher: Dispatcher = buildDispatcher({ tls: config.tls, proxy: config.proxy, connections: 64, ...(env.resolvePath ? { resolvePath: env.resolvePath } : {}) });
+  const transport = createHttpTransport(config, env, { connections: 64 });
   const base = new URL(config.endpoint);
   const prefix = base.pathname.replace(/\/+$/, '');
   const url = (path: string, query?: Record<string, string>) => {
@@ -140,15 +44,15 @@ export function createHecDriver(config: HecConfig, env: Pick<BuildEnv, 'logger' 
   const auth = `Splunk ${config.token}`;
   const encoder = createHecEncoder(config);
   const scrub = (s: string) => env.secrets.scrub(s);
-  const requestTimeout = config.requestTimeout ?? 30_000;
+  const requestTimeout = config.requestTimeout;
   const ackCfg = config.acknowledgements;
   let warnedNoAckId = false;
   let lastPollWarning = -Infinity;
   let closed = false;
   let warnedAckDisabled = false;
 
-  const batchMaxBytes = (config as { batch?: { maxBytes?: number } }).batch?.maxBytes;
-  if (batchMaxBytes !== undefined && batchMaxBytes > config.maxContentLength) {
+  const batchMaxBytes = config.batch.maxBytes;
+  if (batchMaxBytes > config.maxContentLength) {
     env.logger.warn(
       { sink: config.id, batchMaxBytes, maxContentLength: config.maxContentLength },
       'batch.maxBytes is above maxContentLength: most batches will be split before they can be sent; lower batch.maxBytes',
@@ -183,37 +87,12 @@ export function createHecDriver(config: HecConfig, env: Pick<BuildEnv, 'logger' 
   });
 
   async function pollAcks(ids: number[], signal: AbortSignal): Promise<AckPollResult> {
-    const res = await httpRequest({
-      dispatcher,
-      url: url(HEC_ACK_PATH, { channel }),
-      headers: baseHeaders('application/json'),
-      body: JSON.stringify({ acks: ids }),
-      signal,
-    });
-    const reply = parseHecReply(res.text);
-    const reason = describeHecReply(res.status, reply, res.text);
-    if (res.status >= 200 && res.status < 300) {
-      try {
-        const parsed = JSON.parse(res.text) as { acks?: unknown };
-        if (parsed.acks && typeof parsed.acks === 'object') return { kind: 'acks', acks: parsed.acks as Record<string, boolean> };
-      } catch {
-        /* fall through */
-      }
-      return { kind: 'error', reason: `unexpected /ack answer: ${reason}` };
-    }
-    if (res.status === 401 || res.status === 403 || (reply?.code !== undefined && AUTH_CODES.has(reply.code))) return { kind: 'auth', reason };
-    if (reply?.code === 14) return { kind: 'disabled', reason };
-    return { kind: 'error', reason };
+    const res = await transport.request({ url: url(HEC_ACK_PATH, { channel }), headers: baseHeaders('application/json'), body: JSON.stringify({ acks: ids }), signal });
+    return classifyAckReply(res.status, res.text);
   }
 
   async function post(body: string, path: string, query: Record<string, string> | undefined, contentType: string, signal: AbortSignal): Promise<HttpResponse> {
-    const raw = Buffer.from(body, 'utf8');
-    const c = await compress(raw, config.compression);
-    const headers = baseHeaders(contentType);
-    if (c.encoding) headers['content-encoding'] = c.encoding;
-    env.metrics.sinkBytesUncompressed.inc(labels, raw.length);
-    env.metrics.sinkBytesSent.inc(labels, c.body.length);
-    return httpRequest({ dispatcher, url: url(path, query), headers, body: c.body, signal });
+    return transport.send({ url: url(path, query), headers: baseHeaders(contentType), body, signal });
   }
 
   async function awaitAck(ackId: number | undefined, signal: AbortSignal): Promise<SendOutcome> {
@@ -321,7 +200,7 @@ export function createHecDriver(config: HecConfig, env: Pick<BuildEnv, 'logger' 
     channel,
     acks,
     async healthcheck(signal) {
-      const res = await httpRequest({ dispatcher, method: 'GET', url: url(HEC_HEALTH_PATH), headers: { authorization: auth, 'user-agent': 'zendesk-siem-forwarder' }, signal });
+      const res = await transport.request({ method: 'GET', url: url(HEC_HEALTH_PATH), headers: { authorization: auth, 'user-agent': 'zendesk-siem-forwarder' }, signal });
       if (res.status >= 200 && res.status < 300) return;
       throw new Error(scrub(`HEC health check failed: ${describeHecReply(res.status, parseHecReply(res.text), res.text)}`));
     },
@@ -333,7 +212,7 @@ export function createHecDriver(config: HecConfig, env: Pick<BuildEnv, 'logger' 
       if (closed) return;
       closed = true;
       acks?.close();
-      await dispatcher.close();
+      await transport.close();
     },
   };
 }

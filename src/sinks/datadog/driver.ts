@@ -1,25 +1,16 @@
-// One delivery to the Datadog Logs intake through the official client
-// (@datadog/datadog-api-client, v2 LogsApi.submitLog), and the classification of the answer.
-//
-// Status -> outcome (Datadog "Send logs" API reference):
-//   202 (any 2xx)          ok
-//   400                    permanent (dead letter, with Datadog's error detail)
-//   401, 403               auth (sending stops, data kept, long backoff)
-//   408, 429, 5xx but 501  retry (Retry-After honoured; X-RateLimit-Reset as a fallback on 429)
-//   413                    too_large (the core halves the batch; a single event is dead-lettered)
-//   3xx                    retry (redirects are not followed: fix the endpoint; the data is kept)
-//   other 4xx, 501         permanent
-// Network errors are retried. Limits are enforced before sending: more than 1000 logs or
-// more than 5 MB uncompressed -> too_large without a request; one log above 1 MB ->
-// dead-lettered (or truncated with a marker, `oversizedLogs: truncate`).
+// One delivery attempt to the Datadog Logs intake through the official client
+// (@datadog/datadog-api-client, v2 LogsApi.submitLog) over the shared HTTP layer (http-api.ts),
+// classified by classify.ts. Network errors are retried. Limits are enforced before sending:
+// more than 1000 logs or more than 5 MB uncompressed -> too_large without a request; one log
+// above 1 MB -> dead-lettered (or truncated with a marker, `oversizedLogs: truncate`).
 
-import type { Dispatcher } from 'undici';
 import { Counter } from 'prom-client';
 import type { client as ddClient, v1 as ddV1, v2 as ddV2 } from '@datadog/datadog-api-client';
 import type { BuildEnv } from '../../core/plugin.js';
 import { describeError } from '../../core/retry.js';
-import type { PipelineEvent, SendOutcome, SinkDriver } from '../../core/types.js';
-import { buildDispatcher, classifyHttpStatus } from '../shared/http.js';
+import type { PipelineEvent, SinkDriver } from '../../core/types.js';
+import { createHttpTransport } from '../shared/http.js';
+import { classifyDatadogResponse, describeDatadogError } from './classify.js';
 import { apiUrl, DATADOG_LIMITS, intakeUrl, type DatadogConfig } from './config.js';
 import { createDatadogEncoder, type DatadogLog } from './encode.js';
 import { callScope, createUndiciHttpLibrary, type CallScope } from './http-api.js';
@@ -48,46 +39,6 @@ export function loadDatadogClient(): Promise<DatadogModule> {
   return clientModule;
 }
 
-/** Datadog error bodies: {"errors":[{"status","title","detail"}]} or {"errors":["..."]}. */
-export function describeDatadogError(status: number, text: string): string {
-  let detail = text.slice(0, 500);
-  try {
-    const v = JSON.parse(text) as { errors?: unknown };
-    if (Array.isArray(v.errors) && v.errors.length) {
-      detail = v.errors
-        .map((e) => {
-          if (typeof e === 'string') return e;
-          if (e && typeof e === 'object') {
-            const o = e as { title?: unknown; detail?: unknown };
-            return [o.title, o.detail].filter((x) => typeof x === 'string' && x).join(': ');
-          }
-          return '';
-        })
-        .filter(Boolean)
-        .join('; ')
-        .slice(0, 500);
-    }
-  } catch {
-    /* not JSON: keep the text */
-  }
-  return `Datadog HTTP ${status}${detail ? `: ${detail}` : ''}`;
-}
-
-export function classifyDatadogResponse(status: number, headers: Record<string, string>, text: string, now: number): SendOutcome {
-  const reason = describeDatadogError(status, text);
-  if (status >= 300 && status < 400) {
-    // Redirects are not followed (they would drop the body or the key); keep the data and say so.
-    return { kind: 'retry', reason: `${reason}; redirected${headers.location ? ` to ${headers.location}` : ''}: fix the endpoint` };
-  }
-  const outcome = classifyHttpStatus(status, headers, '', now);
-  if (outcome.kind === 'ok' || outcome.kind === 'partial') return outcome;
-  if (outcome.kind === 'retry' && outcome.retryAfterMs === undefined && status === 429) {
-    const reset = Number(headers['x-ratelimit-reset']);
-    if (Number.isFinite(reset) && reset > 0) return { kind: 'retry', reason, retryAfterMs: Math.ceil(reset * 1000) };
-  }
-  return { ...outcome, reason };
-}
-
 function staleCounter(env: Pick<BuildEnv, 'metrics'>): Counter<'sink'> {
   const name = 'zsf_sink_stale_events_total';
   const existing = env.metrics.registry.getSingleMetric(name) as Counter<'sink'> | undefined;
@@ -109,11 +60,11 @@ interface Api {
 
 export function createDatadogDriver(
   config: DatadogConfig,
-  env: Pick<BuildEnv, 'logger' | 'metrics' | 'secrets'> & Partial<Pick<BuildEnv, 'resolvePath'>> & { now?: () => number },
+  env: Pick<BuildEnv, 'logger' | 'metrics' | 'secrets' | 'resolvePath'> & { now?: () => number },
 ): SinkDriver {
   const now = env.now ?? Date.now;
   const labels = { sink: config.id };
-  const dispatcher: Dispatcher = buildDispatcher({ tls: config.tls, proxy: config.proxy, connections: 64, ...(env.resolvePath ? { resolvePath: env.resolvePath } : {}) });
+  const transport = createHttpTransport(config, env, { connections: 64 });
   const encoder = createDatadogEncoder(config);
   const scrub = (s: string) => env.secrets.scrub(s);
   const stale = staleCounter(env);
@@ -121,8 +72,8 @@ export function createDatadogDriver(
   let lastStaleWarning = -Infinity;
   let staleSinceWarning = 0;
 
-  const batchMaxBytes = (config as { batch?: { maxBytes?: number } }).batch?.maxBytes;
-  if (batchMaxBytes !== undefined && batchMaxBytes > DATADOG_LIMITS.maxPayloadBytes) {
+  const batchMaxBytes = config.batch.maxBytes;
+  if (batchMaxBytes > DATADOG_LIMITS.maxPayloadBytes) {
     env.logger.warn({ sink: config.id, batchMaxBytes }, "batch.maxBytes is above Datadog's 5 MB payload limit: batches will be split before they can be sent");
   }
 
@@ -134,7 +85,7 @@ export function createDatadogDriver(
   async function getApi(): Promise<Api> {
     if (api) return api;
     const dd = await loading;
-    const httpApi = createUndiciHttpLibrary(dd.client, dispatcher, config.compression.level);
+    const httpApi = createUndiciHttpLibrary(dd.client, transport, config.compression);
     const make = (base: string): ddClient.Configuration =>
       dd.client.createConfiguration({
         baseServer: new dd.client.ServerConfiguration(base, {}),
@@ -220,10 +171,6 @@ export function createDatadogDriver(
       if (scope.tooLarge !== undefined) {
         return { kind: 'too_large', reason: `payload is ${scope.tooLarge} bytes uncompressed, above Datadog's ${DATADOG_LIMITS.maxPayloadBytes}-byte limit` };
       }
-      if (scope.wireBytes !== undefined) {
-        env.metrics.sinkBytesUncompressed.inc(labels, scope.rawBytes ?? 0);
-        env.metrics.sinkBytesSent.inc(labels, scope.wireBytes);
-      }
       if (scope.status === undefined) {
         // No HTTP answer: a network error, an abort, or the client refusing to build the request.
         if (signal.aborted) throw error;
@@ -239,7 +186,7 @@ export function createDatadogDriver(
     async close() {
       if (closed) return;
       closed = true;
-      await dispatcher.close();
+      await transport.close();
     },
   };
 }

@@ -8,18 +8,15 @@
 // OTel diag logger. With that transport the core could not honour Retry-After, would retry on
 // top of the exporter's retries, could not abort a request on its timeout or on shutdown, and
 // could not see partial success. So the transport below sends exactly once over the sink's
-// shared undici dispatcher (TLS, proxy), records the raw response, and the driver classifies it.
+// shared HTTP layer (TLS, proxy, gzip, byte metrics), records the raw response, and the driver
+// classifies it (classify.ts).
 
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { ExporterMetrics, OTLPExporterBase, createOtlpNetworkExportDelegate, type ExportResponse, type IExporterTransport } from '@opentelemetry/otlp-exporter-base';
 import { JsonLogsSerializer, LogsExporterMetricsHelper, ProtobufLogsSerializer, type IExportLogsServiceResponse, type ISerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import type { Dispatcher } from 'undici';
-import type { SendOutcome } from '../../core/types.js';
-import { parseRetryAfter } from '../../core/retry.js';
-import { classifyHttpStatus, compress } from '../shared/http.js';
-import { httpRequest } from '../shared/request.js';
-import type { CompressionOptions } from '../shared/http-options.js';
+import { parseRetryAfter } from '../../http/retry-after.js';
+import type { HttpTransport } from '../shared/http.js';
 
 export type OtlpEncoding = 'protobuf' | 'json';
 
@@ -42,25 +39,23 @@ export interface CapturedResponse {
 
 export interface TransportOptions {
   url: string;
-  dispatcher: Dispatcher;
+  transport: HttpTransport;
   headers: Record<string, string>;
   contentType: string;
-  compression: CompressionOptions | undefined;
   signal: AbortSignal;
 }
 
+/** One export request through the sink's HTTP transport (compressed per the sink's `compression`, counted). */
 export async function postOnce(data: Uint8Array, o: TransportOptions): Promise<CapturedResponse> {
-  const { body, encoding } = await compress(Buffer.from(data.buffer, data.byteOffset, data.byteLength), o.compression);
-  const res = await httpRequest({
-    dispatcher: o.dispatcher,
+  const res = await o.transport.send({
     url: o.url,
-    headers: { ...o.headers, 'content-type': o.contentType, ...(encoding ? { 'content-encoding': encoding } : {}) },
-    body,
+    headers: { ...o.headers, 'content-type': o.contentType },
+    body: Buffer.from(data.buffer, data.byteOffset, data.byteLength),
     signal: o.signal,
     maxResponseBytes: MAX_RESPONSE_BYTES,
   });
   if (res.truncated) throw new Error(`OTLP response body exceeds ${MAX_RESPONSE_BYTES} bytes`);
-  return { status: res.status, headers: res.headers, body: res.body, bytesUncompressed: data.byteLength, bytesSent: body.length };
+  return { status: res.status, headers: res.headers, body: res.body, bytesUncompressed: res.rawBytes, bytesSent: res.wireBytes };
 }
 
 /** A transport that sends once and remembers what happened, for the driver to classify. */
@@ -121,71 +116,6 @@ export function createExporter(encoding: OtlpEncoding, url: string) {
       };
     },
   };
-}
-
-/** google.rpc.Status.message (field 2) from a protobuf error body, or undefined. */
-export function rpcStatusMessage(buf: Buffer): string | undefined {
-  let pos = 0;
-  const varint = (): number => {
-    let result = 0;
-    let shift = 0;
-    for (;;) {
-      if (pos >= buf.length) throw new Error('truncated');
-      const b = buf[pos++]!;
-      result += (b & 0x7f) * 2 ** shift;
-      if (b < 0x80) return result;
-      shift += 7;
-      if (shift > 63) throw new Error('varint too long');
-    }
-  };
-  try {
-    while (pos < buf.length) {
-      const tag = varint();
-      const field = Math.floor(tag / 8);
-      const wire = tag & 7;
-      if (wire === 0) varint();
-      else if (wire === 1) pos += 8;
-      else if (wire === 5) pos += 4;
-      else if (wire === 2) {
-        const len = varint();
-        if (field === 2) return buf.subarray(pos, pos + len).toString('utf8');
-        pos += len;
-      } else return undefined;
-    }
-  } catch {
-    return undefined;
-  }
-  return undefined;
-}
-
-function errorText(r: CapturedResponse): string {
-  const type = String(r.headers['content-type'] ?? '');
-  if (type.includes('protobuf')) return rpcStatusMessage(r.body) ?? '';
-  const text = r.body.toString('utf8');
-  if (type.includes('json')) {
-    try {
-      const j = JSON.parse(text) as { message?: unknown };
-      if (typeof j.message === 'string') return j.message;
-    } catch {
-      // not JSON after all: use the text
-    }
-  }
-  return text.replace(/\s+/g, ' ').trim();
-}
-
-/**
- * OTLP/HTTP status handling (OTLP spec, "OTLP/HTTP Response"): 2xx accepted; 429, 502, 503
- * and 504 retryable honouring Retry-After (plus 408, a proxy/transport timeout); 401/403
- * auth; 413 too large (split); every other 4xx and 5xx is not retryable and is dead-lettered
- * (the spec says those MUST NOT be retried, 500 included).
- */
-export function classifyOtlpResponse(r: CapturedResponse, now: number): SendOutcome {
-  if (r.status >= 200 && r.status < 300) return { kind: 'ok' };
-  const outcome = classifyHttpStatus(r.status, r.headers, errorText(r), now);
-  if (outcome.kind === 'retry' && r.status >= 500 && ![502, 503, 504].includes(r.status)) {
-    return { kind: 'permanent', reason: outcome.reason };
-  }
-  return outcome;
 }
 
 export { ExportResultCode };
