@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { eventually } from '../support/eventually.js';
 import { tempDir } from '../support/probe.js';
 
 interface Run {
@@ -52,14 +53,6 @@ function writeConfig(dir: string, opts: { paced?: boolean; api?: string; count?:
   return path;
 }
 
-async function eventually(pred: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 const lines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).length : 0);
 
 describe('operator safety', () => {
@@ -68,7 +61,7 @@ describe('operator safety', () => {
     const config = writeConfig(dir, { paced: true, count: 1_000_000 });
     const first = zsf('run', '--config', config);
     const checkpoint = join(dir, 'data', 'checkpoints', 'gen.json');
-    await eventually(() => existsSync(checkpoint), 'the first instance to commit a checkpoint');
+    await eventually(() => existsSync(checkpoint), 'the first instance to commit a checkpoint', 30_000);
     const firstPid = first.child.pid!;
 
     const second = zsf('run', '--config', config, '--once');

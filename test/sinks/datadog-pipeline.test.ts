@@ -2,13 +2,16 @@
 // undici -> Datadog receiver): batching by bytes, 413 split, Retry-After, an outage with a
 // disk buffer, and a 403 that stops sending and keeps the data.
 
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startPipeline, type Pipeline } from '../../src/core/pipeline.js';
-import { sleep as realSleep } from '../../src/core/retry.js';
 import { loadDatadogClient } from '../../src/sinks/datadog/send.js';
-import { captureLogs, readDeadLetters, tempDir } from '../support/probe.js';
+import { captureLogs } from '../support/capture-logs.js';
+import { checkpointNext } from '../support/checkpoints.js';
+import { eventually } from '../support/eventually.js';
+import { fastSleep } from '../support/fast-sleep.js';
+import { metric } from '../support/metric.js';
+import { readDeadLetters } from '../support/probe.js';
+import { tempDir } from '../support/temp-dir.js';
 import { startDatadogReceiver, type DatadogReceiver } from '../receivers/datadog.js';
 
 const KEY = 'pipeline-dd-key-7c1e9';
@@ -38,41 +41,14 @@ function config(dataDir: string, sink: Record<string, unknown>, gen: Record<stri
   };
 }
 
-function fastSleep(record: number[] = []) {
-  return (ms: number, signal?: AbortSignal) => {
-    record.push(ms);
-    return realSleep(Math.min(ms, 10), signal);
-  };
-}
-
 async function start(cfg: unknown, opts: { once?: boolean; sleeps?: number[] } = {}): Promise<Pipeline> {
-  const p = await startPipeline(cfg, { once: opts.once ?? false, api: false, logDestination: captureLogs().stream, sleep: fastSleep(opts.sleeps) });
+  const p = await startPipeline(cfg, { once: opts.once ?? false, api: false, logDestination: captureLogs().stream, sleep: fastSleep({ record: opts.sleeps }) });
   cleanups.push(() => p.stop());
   return p;
 }
 
-/** Condition wait on pipeline state (files, component states): bounded, checked every 10 ms. */
-async function eventually(pred: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-function checkpointNext(dataDir: string): number | undefined {
-  const f = join(dataDir, 'checkpoints', 'gen.json');
-  if (!existsSync(f)) return undefined;
-  return (JSON.parse(readFileSync(f, 'utf8')) as { state: { next: number } }).state.next;
-}
-
 const ids = (r: DatadogReceiver) => r.logs.map((l) => (l.event as { id: number }).id);
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
-
-async function metric(p: Pipeline, name: string): Promise<number> {
-  const m = (await p.metrics.registry.getMetricsAsJSON()).find((x) => x.name === name);
-  return (m?.values ?? []).reduce((s, v) => s + Number(v.value), 0);
-}
 
 describe('datadog_logs in the pipeline', () => {
   it('batches by encoded bytes, gzips, delivers every event exactly once and commits', async () => {
