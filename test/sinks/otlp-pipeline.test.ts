@@ -3,51 +3,32 @@
 // every event once with its mapped attributes, 429/503 Retry-After, a 400 dead-lettered with
 // the receiver's reason, a 413 split down to what fits, and an outage with a disk buffer.
 
-import { afterEach, describe, expect, it } from 'vitest';
-import { startPipeline, type Pipeline } from '../../src/core/pipeline.js';
-import { captureLogs } from '../support/capture-logs.js';
+import { describe, expect, it } from 'vitest';
 import { checkpointNext } from '../support/checkpoints.js';
 import { eventually } from '../support/eventually.js';
-import { fastSleep } from '../support/fast-sleep.js';
 import { metric } from '../support/metric.js';
 import { readDeadLetters } from '../support/probe.js';
+import { closeAfterEach, generatorToSink, range, startSinkPipeline } from '../support/sink-pipeline.js';
 import { tempDir } from '../support/temp-dir.js';
 import { startOtlpReceiver, type OtlpReceiver, type OtlpReceiverOptions, type ReceivedRecord } from '../receivers/otlp.js';
 
-const fastRetry = { initialBackoff: '1ms', maxBackoff: '5ms', authBackoff: '5ms' };
-
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanup = closeAfterEach();
 
 async function receiver(opts: OtlpReceiverOptions = {}): Promise<OtlpReceiver> {
   const r = await startOtlpReceiver(opts);
-  cleanups.push(() => r.close());
+  cleanup(() => r.close());
   return r;
 }
 
-function config(dataDir: string, sink: Record<string, unknown>, gen: Record<string, unknown> = {}) {
-  return {
-    dataDir,
-    shutdownTimeout: '5s',
-    sources: [{ id: 'gen', type: 'generator', account: 'acme', count: 200, batchSize: 50, seed: 17, ...gen }],
-    transforms: [{ id: 'ocsf', type: 'ocsf', inputs: ['gen'] }],
-    sinks: [{ id: 'otlp', type: 'otlp', inputs: ['ocsf'], retry: fastRetry, healthcheck: { enabled: false }, ...sink }],
-  };
-}
+const config = (dataDir: string, sink: Record<string, unknown>, gen: Record<string, unknown> = {}) =>
+  generatorToSink(dataDir, { id: 'otlp', type: 'otlp', inputs: ['ocsf'], ...sink }, { gen: { seed: 17, ...gen }, transforms: [{ id: 'ocsf', type: 'ocsf', inputs: ['gen'] }] });
 
-async function start(cfg: unknown, opts: { once?: boolean; sleeps?: number[] } = {}): Promise<Pipeline> {
-  const p = await startPipeline(cfg, { once: opts.once ?? false, api: false, logDestination: captureLogs().stream, sleep: fastSleep({ record: opts.sleeps }) });
-  cleanups.push(() => p.stop());
-  return p;
-}
+const start = (cfg: unknown, opts: { once?: boolean; sleeps?: number[] } = {}) => startSinkPipeline(cfg, cleanup, opts);
 
 /** The generator's record number, from the deterministic event id `acme:audit_log:<n>`. */
 const recordNo = (r: ReceivedRecord) => Number(String(r.attributes['log.record.uid']).split(':')[2]);
 const ids = (rcv: OtlpReceiver) => rcv.accepted.map(recordNo);
 const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
-const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 const deadIds = (dataDir: string) => readDeadLetters(dataDir).map((d) => Number((d.payload as { meta: { id: string } }).meta.id.split(':')[2]));
 
 describe('otlp in the pipeline', () => {

@@ -2,49 +2,31 @@
 // receiver): batching by bytes, 413 split, Retry-After, an outage with a disk buffer, and a
 // 401/403 that stops sending and keeps the data.
 
-import { afterEach, describe, expect, it } from 'vitest';
-import { startPipeline, type Pipeline } from '../../src/core/pipeline.js';
-import { captureLogs } from '../support/capture-logs.js';
+import { describe, expect, it } from 'vitest';
 import { checkpointNext } from '../support/checkpoints.js';
 import { eventually } from '../support/eventually.js';
-import { fastSleep } from '../support/fast-sleep.js';
 import { metric } from '../support/metric.js';
 import { readDeadLetters } from '../support/probe.js';
+import { closeAfterEach, generatorToSink, range, startSinkPipeline } from '../support/sink-pipeline.js';
 import { tempDir } from '../support/temp-dir.js';
 import { startHecReceiver, type HecReceiver } from '../receivers/hec.js';
 
 const TOKEN = 'pipeline-hec-token-42';
-const fastRetry = { initialBackoff: '1ms', maxBackoff: '5ms', authBackoff: '5ms' };
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanup = closeAfterEach();
 
 async function receiver(opts: Parameters<typeof startHecReceiver>[0] = {}): Promise<HecReceiver> {
   const r = await startHecReceiver({ tokens: [TOKEN], ...opts });
-  cleanups.push(() => r.close());
+  cleanup(() => r.close());
   return r;
 }
 
-function config(dataDir: string, sink: Record<string, unknown>, gen: Record<string, unknown> = {}) {
-  return {
-    dataDir,
-    shutdownTimeout: '5s',
-    sources: [{ id: 'gen', type: 'generator', account: 'acme', count: 200, batchSize: 50, seed: 11, ...gen }],
-    sinks: [{ id: 'splunk', type: 'splunk_hec', inputs: ['gen'], token: TOKEN, retry: fastRetry, healthcheck: { enabled: false }, ...sink }],
-  };
-}
+const config = (dataDir: string, sink: Record<string, unknown>, gen: Record<string, unknown> = {}) =>
+  generatorToSink(dataDir, { id: 'splunk', type: 'splunk_hec', inputs: ['gen'], token: TOKEN, ...sink }, { gen: { seed: 11, ...gen } });
 
-async function start(cfg: unknown, opts: { once?: boolean; sleeps?: number[] } = {}): Promise<Pipeline> {
-  const logs = captureLogs();
-  const p = await startPipeline(cfg, { once: opts.once ?? false, api: false, logDestination: logs.stream, sleep: fastSleep({ record: opts.sleeps }) });
-  cleanups.push(() => p.stop());
-  return p;
-}
+const start = (cfg: unknown, opts: { once?: boolean; sleeps?: number[] } = {}) => startSinkPipeline(cfg, cleanup, opts);
 
 const ids = (r: HecReceiver) => r.indexed.map((e) => (e.event as { id: number }).id);
-const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 describe('splunk_hec in the pipeline', () => {
   it('batches by encoded bytes, gzips, delivers every event exactly once and commits', async () => {
