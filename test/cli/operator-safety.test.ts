@@ -8,30 +8,19 @@ import { createServer, type Server } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { spawnZsf, type CapturedChild } from '../support/child-process.js';
 import { eventually } from '../support/eventually.js';
 import { tempDir } from '../support/probe.js';
-
-interface Run {
-  child: ChildProcess;
-  out: () => string;
-  err: () => string;
-  exit: Promise<number | null>;
-}
 
 const running: ChildProcess[] = [];
 afterEach(() => {
   for (const c of running.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
 });
 
-function zsf(...args: string[]): Run {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  running.push(child);
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, out: () => out, err: () => err, exit };
+function zsf(...args: string[]): CapturedChild {
+  const run = spawnZsf(args);
+  running.push(run.child);
+  return run;
 }
 
 /** A generator -> file config; `paced` keeps it running long enough to be a "running instance". */

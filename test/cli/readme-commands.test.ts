@@ -12,11 +12,12 @@
 // Not run: `npm ci` (it would reinstall the node_modules this test runs from) and `npm test`
 // (it is this suite). `npm run build` runs when dist/ is missing or older than the sources.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_CREDENTIALS } from '../../src/simulator/index.js';
+import { spawnCaptured, type CapturedChild } from '../support/child-process.js';
 import { eventually } from '../support/eventually.js';
 import { tempDir } from '../support/probe.js';
 
@@ -41,12 +42,7 @@ function readmeCommands(): string[] {
   );
 }
 
-interface Proc {
-  child: ChildProcess;
-  out: () => string;
-  err: () => string;
-  exit: Promise<number | null>;
-}
+type Proc = CapturedChild;
 
 const children: ChildProcess[] = [];
 
@@ -54,14 +50,9 @@ const children: ChildProcess[] = [];
 function launch(command: string, opts: { cwd: string; env?: Record<string, string> }): Proc {
   const shell = /[>|<]/.test(command);
   const [file, ...args] = shell ? ['sh', '-c', command] : command.split(/\s+/);
-  const child = spawn(file!, args, { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  return { child, out: () => out, err: () => err, exit };
+  const proc = spawnCaptured(file!, args, { cwd: opts.cwd, env: { ...process.env, ...opts.env } });
+  children.push(proc.child);
+  return proc;
 }
 
 /** Waits on a child's output or files: children start tsx on a shared machine, so a minute. */

@@ -1,7 +1,6 @@
 // `zsf top`: the metrics parser, the numbers it derives (rates, counter resets, buffer fill,
 // latency), its plain and screen output, and the whole thing against a running pipeline.
 
-import { spawn } from 'node:child_process';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { PassThrough } from 'node:stream';
@@ -13,6 +12,7 @@ import { renderPlain, renderScreen } from '../../src/cli/top/render.js';
 import { computeSnapshot, type Scrape } from '../../src/cli/top/snapshot.js';
 import { startPipeline } from '../../src/core/pipeline.js';
 import { createMetrics } from '../../src/observability/metrics.js';
+import { spawnZsf } from '../support/child-process.js';
 import { eventually } from '../support/eventually.js';
 import { captureLogs, probe, tempDir } from '../support/probe.js';
 
@@ -314,16 +314,7 @@ describe('zsf top on a terminal (in-process, fake TTY)', () => {
 });
 
 describe('zsf top command (child process)', () => {
-  function zsf(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolve) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c: Buffer) => (stdout += c));
-      child.stderr.on('data', (c: Buffer) => (stderr += c));
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
-  }
+  const zsf = (args: string[]) => spawnZsf(args, { cwd: ROOT }).closed;
 
   it('is registered: --once prints a snapshot of the instance; an unreachable one exits 1; a bad interval exits 2', async () => {
     const p = await startPipeline(
