@@ -5,7 +5,6 @@
 // Each child process costs seconds on a shared machine, so the commands that need no process
 // of their own run in-process through the same functions the CLI calls.
 
-import { spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -16,6 +15,7 @@ import { DeadLetterStore } from '../../src/core/dead-letter.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { Secrets } from '../../src/observability/secrets.js';
 import { startHecReceiver, type HecReceiver } from '../receivers/hec.js';
+import { spawnZsf } from '../support/child-process.js';
 import { tempDir } from '../support/probe.js';
 
 const TOKEN = 'cli-dead-letters-hec-token-7731';
@@ -26,19 +26,10 @@ afterEach(async () => {
 });
 
 function zsf(args: string[], env: Record<string, string> = {}, onSpawn?: (kill: (sig: NodeJS.Signals) => void) => void): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const { child, closed } = spawnZsf(args, { env });
   const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
   onSpawn?.((sig) => child.kill(sig));
-  return new Promise((resolve) =>
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    }),
-  );
+  return closed.finally(() => clearTimeout(timer));
 }
 
 function writeConfig(dir: string, hec: HecReceiver, index: string): string {

@@ -8,29 +8,19 @@ import { createServer, type Server } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { spawnZsf, type CapturedChild } from '../support/child-process.js';
+import { eventually } from '../support/eventually.js';
 import { tempDir } from '../support/probe.js';
-
-interface Run {
-  child: ChildProcess;
-  out: () => string;
-  err: () => string;
-  exit: Promise<number | null>;
-}
 
 const running: ChildProcess[] = [];
 afterEach(() => {
   for (const c of running.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
 });
 
-function zsf(...args: string[]): Run {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  running.push(child);
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, out: () => out, err: () => err, exit };
+function zsf(...args: string[]): CapturedChild {
+  const run = spawnZsf(args);
+  running.push(run.child);
+  return run;
 }
 
 /** A generator -> file config; `paced` keeps it running long enough to be a "running instance". */
@@ -52,14 +42,6 @@ function writeConfig(dir: string, opts: { paced?: boolean; api?: string; count?:
   return path;
 }
 
-async function eventually(pred: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 const lines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).length : 0);
 
 describe('operator safety', () => {
@@ -68,7 +50,7 @@ describe('operator safety', () => {
     const config = writeConfig(dir, { paced: true, count: 1_000_000 });
     const first = zsf('run', '--config', config);
     const checkpoint = join(dir, 'data', 'checkpoints', 'gen.json');
-    await eventually(() => existsSync(checkpoint), 'the first instance to commit a checkpoint');
+    await eventually(() => existsSync(checkpoint), 'the first instance to commit a checkpoint', 30_000);
     const firstPid = first.child.pid!;
 
     const second = zsf('run', '--config', config, '--once');

@@ -12,11 +12,13 @@
 // Not run: `npm ci` (it would reinstall the node_modules this test runs from) and `npm test`
 // (it is this suite). `npm run build` runs when dist/ is missing or older than the sources.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_CREDENTIALS } from '../../src/simulator/index.js';
+import { spawnCaptured, type CapturedChild } from '../support/child-process.js';
+import { eventually } from '../support/eventually.js';
 import { tempDir } from '../support/probe.js';
 
 const ROOT = resolve('.');
@@ -40,12 +42,7 @@ function readmeCommands(): string[] {
   );
 }
 
-interface Proc {
-  child: ChildProcess;
-  out: () => string;
-  err: () => string;
-  exit: Promise<number | null>;
-}
+type Proc = CapturedChild;
 
 const children: ChildProcess[] = [];
 
@@ -53,25 +50,13 @@ const children: ChildProcess[] = [];
 function launch(command: string, opts: { cwd: string; env?: Record<string, string> }): Proc {
   const shell = /[>|<]/.test(command);
   const [file, ...args] = shell ? ['sh', '-c', command] : command.split(/\s+/);
-  const child = spawn(file!, args, { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  return { child, out: () => out, err: () => err, exit };
+  const proc = spawnCaptured(file!, args, { cwd: opts.cwd, env: { ...process.env, ...opts.env } });
+  children.push(proc.child);
+  return proc;
 }
 
-async function eventually<T>(get: () => T | undefined | false, what: string, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = get();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** Waits on a child's output or files: children start tsx on a shared machine, so a minute. */
+const CHILD_WAIT_MS = 60_000;
 
 async function finished(p: Proc, timeoutMs = 120_000): Promise<number | null> {
   let timer: NodeJS.Timeout | undefined;
@@ -110,7 +95,7 @@ describe('README quick start and CLI commands, as written', () => {
     const main = join(ROOT, 'dist/src/cli/main.js');
     if (!existsSync(main) || Math.max(newestMtime(join(ROOT, 'src')), newestMtime(join(ROOT, 'transforms'))) > statSync(main).mtimeMs) await buildOrFail();
     simulator = launch(simulateCommand!.replace('--port 8089', '--port 0'), { cwd: dir });
-    simulatorUrl = await eventually(() => /listening on (http:\/\/\S+)/.exec(simulator.out())?.[1], 'the simulator to listen');
+    simulatorUrl = await eventually(() => /listening on (http:\/\/\S+)/.exec(simulator.out())?.[1], 'the simulator to listen', CHILD_WAIT_MS);
     writeFileSync(
       join(dir, 'my.yaml'),
       [
@@ -147,8 +132,8 @@ describe('README quick start and CLI commands, as written', () => {
   /** `run --config my.yaml` (follow), until its API is up and a checkpoint is committed. */
   async function startFollowing(command: string): Promise<{ proc: Proc; apiUrl: string }> {
     const proc = launch(command, { cwd: dir });
-    const apiUrl = await eventually(() => /"url":"(http:\/\/[^"]+)","msg":"metrics and health endpoints listening"/.exec(proc.out())?.[1], `the API of "${command}"`);
-    await eventually(() => existsSync(join(dir, 'data/checkpoints')) && readdirSync(join(dir, 'data/checkpoints')).some((f) => f.endsWith('.json')), 'a committed checkpoint');
+    const apiUrl = await eventually(() => /"url":"(http:\/\/[^"]+)","msg":"metrics and health endpoints listening"/.exec(proc.out())?.[1], `the API of "${command}"`, CHILD_WAIT_MS);
+    await eventually(() => existsSync(join(dir, 'data/checkpoints')) && readdirSync(join(dir, 'data/checkpoints')).some((f) => f.endsWith('.json')), 'a committed checkpoint', CHILD_WAIT_MS);
     return { proc, apiUrl };
   }
 
@@ -239,7 +224,7 @@ describe('README quick start and CLI commands, as written', () => {
       async (command) => {
         const running = await startFollowing(commands.find((c) => / run --config my\.yaml$/.test(c))!);
         const top = launch(command.replace('http://127.0.0.1:9464', running.apiUrl), { cwd: dir });
-        await eventually(() => /\bsink=archive events=/.test(top.out()), 'a sink line from top');
+        await eventually(() => /\bsink=archive events=/.test(top.out()), 'a sink line from top', CHILD_WAIT_MS);
         top.child.kill('SIGTERM');
         expect(await finished(top), top.err()).toBe(0);
         running.proc.child.kill('SIGTERM');

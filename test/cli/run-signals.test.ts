@@ -1,10 +1,11 @@
 // `zsf run` as a real process: SIGTERM stops the sources, drains the memory buffer, commits
 // and exits 0; everything the committed checkpoint covers is in the output.
 
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { spawnZsf } from '../support/child-process.js';
+import { eventually } from '../support/eventually.js';
 import { tempDir } from '../support/probe.js';
 
 describe('zsf run and signals', () => {
@@ -24,18 +25,13 @@ describe('zsf run and signals', () => {
         '',
       ].join('\n'),
     );
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'run', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const run = spawnZsf(['run', '--config', config]);
     // Wait until records are flowing and a checkpoint has been committed.
     const cp = join(dir, 'data', 'checkpoints', 'gen.json');
-    const deadline = Date.now() + 30_000;
-    while (!existsSync(cp) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    expect(existsSync(cp)).toBe(true);
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    await eventually(() => existsSync(cp), 'a committed checkpoint', 30_000);
+    run.child.kill('SIGTERM');
+    expect(await run.exit).toBe(0);
+    const out = run.out() + run.err();
     expect(out).toContain('"msg":"stopping pipeline"');
     expect(out).toContain('"msg":"pipeline stopped"');
     const next = (JSON.parse(readFileSync(cp, 'utf8')) as { state: { next: number } }).state.next;

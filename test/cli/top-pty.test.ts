@@ -7,18 +7,12 @@ import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { startPipeline } from '../../src/app/start.js';
+import { eventually } from '../support/eventually.js';
 import { captureLogs, tempDir } from '../support/probe.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const hasScript = spawnSync('script', ['--version'], { encoding: 'utf8' }).stdout?.includes('util-linux') ?? false;
 
-async function until(what: string, check: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 function inPty(command: string) {
   const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -42,7 +36,7 @@ describe.skipIf(!hasScript)('zsf top in a pseudo-terminal', () => {
       const cmd = `'${process.execPath}' --import tsx src/cli/main.ts top --url ${p.apiUrl!} --interval 200ms; echo EXIT=$?; stty -a`;
       const pty = inPty(`sh -c "${cmd}"`);
       // Two frames with rates: the screen is redrawn from the home position, not appended.
-      await until('two frames with rates', () => (pty.out().match(/out\s+400\s+0\.0\s/g) ?? []).length >= 2);
+      await eventually(() => (pty.out().match(/out\s+400\s+0\.0\s/g) ?? []).length >= 2, 'two frames with rates');
       pty.child.stdin.write(key);
       const code = await pty.closed;
       const out = pty.out();

@@ -1,7 +1,6 @@
 // `zsf top`: the metrics parser, the numbers it derives (rates, counter resets, buffer fill,
 // latency), its plain and screen output, and the whole thing against a running pipeline.
 
-import { spawn } from 'node:child_process';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { PassThrough } from 'node:stream';
@@ -13,19 +12,12 @@ import { renderPlain, renderScreen } from '../../src/cli/top/render.js';
 import { computeSnapshot, type Scrape } from '../../src/cli/top/snapshot.js';
 import { startPipeline } from '../../src/app/start.js';
 import { createMetrics } from '../../src/observability/metrics.js';
+import { spawnZsf } from '../support/child-process.js';
+import { eventually } from '../support/eventually.js';
 import { captureLogs, probe, tempDir } from '../support/probe.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-async function until<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** key=value fields of the plain line that starts with `${kind}=${id}` (after the timestamp). */
 function fields(out: string, kind: string, id: string): Record<string, string> {
@@ -204,7 +196,7 @@ describe('zsf top against a running pipeline', () => {
       expect(p.apiUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       const maxBytes = 128 * 1024;
       // Stalled: its first batch is in flight forever and the rest fills the buffer, which blocks the source.
-      await until('the stalled buffer to fill', async () => stalled.calls.length === 1 && ((await p.metrics.bufferBytes.get()).values.find((v) => v.labels.sink === 'stalled')?.value ?? 0) > maxBytes / 2);
+      await eventually(async () => stalled.calls.length === 1 && ((await p.metrics.bufferBytes.get()).values.find((v) => v.labels.sink === 'stalled')?.value ?? 0) > maxBytes / 2, 'the stalled buffer to fill');
 
       const out = collect();
       expect(await runTop({ url: p.apiUrl!, intervalMs: 150, once: true, out: out.stream, err: out.stream })).toBe(0);
@@ -224,8 +216,8 @@ describe('zsf top against a running pipeline', () => {
       expect(out.text()).toContain(`dead_letters total=${records / 100}`);
 
       release();
-      await until('the stalled sink to drain', async () => (await p.metrics.sinkEventsSent.get()).values.find((v) => v.labels.sink === 'stalled')?.value === 4950);
-      await until('the fast sink to deliver everything', async () => (await p.metrics.sinkEventsSent.get()).values.find((v) => v.labels.sink === 'fast')?.value === 5000);
+      await eventually(async () => (await p.metrics.sinkEventsSent.get()).values.find((v) => v.labels.sink === 'stalled')?.value === 4950, 'the stalled sink to drain');
+      await eventually(async () => (await p.metrics.sinkEventsSent.get()).values.find((v) => v.labels.sink === 'fast')?.value === 5000, 'the fast sink to deliver everything');
       const after = collect();
       expect(await runTop({ url: `${p.apiUrl!}/metrics`, intervalMs: 100, once: true, out: after.stream })).toBe(0);
       expect(fields(after.text(), 'source', 'gen')).toMatchObject({ records: '5000', records_per_s: '0.0' });
@@ -244,11 +236,11 @@ describe('zsf top against a running pipeline', () => {
       { api: { listen: '127.0.0.1:0' }, logDestination: captureLogs().stream },
     );
     try {
-      await until('delivery', async () => (await p.metrics.sinkEventsSent.get()).values[0]?.value === 300);
+      await eventually(async () => (await p.metrics.sinkEventsSent.get()).values[0]?.value === 300, 'delivery');
       const out = collect();
       const stop = new AbortController();
       const running = runTop({ url: p.apiUrl!, intervalMs: 100, out: out.stream, err: out.stream, signal: stop.signal });
-      await until('three snapshots', () => (out.text().match(/ sink=out events=300 /g) ?? []).length >= 3);
+      await eventually(() => (out.text().match(/ sink=out events=300 /g) ?? []).length >= 3, 'three snapshots');
       stop.abort();
       expect(await running).toBe(0);
       const stamps = new Set(out.text().split('\n').filter((l) => l.includes(' sink=out ')).map((l) => l.split(' ')[0]));
@@ -279,7 +271,7 @@ describe('zsf top through a failing scrape', () => {
       const err = collect();
       const stop = new AbortController();
       const running = runTop({ url, intervalMs: 100, out: out.stream, err: err.stream, signal: stop.signal });
-      await until('two snapshots after the failure', () => (out.text().match(/ sink=s /g) ?? []).length >= 2);
+      await eventually(() => (out.text().match(/ sink=s /g) ?? []).length >= 2, 'two snapshots after the failure');
       stop.abort();
       expect(await running).toBe(0);
       expect(err.text()).toMatch(/error="cannot read http:\/\/127\.0\.0\.1:\d+\/metrics: GET .* HTTP 503"/);
@@ -299,12 +291,12 @@ describe('zsf top on a terminal (in-process, fake TTY)', () => {
       { api: { listen: '127.0.0.1:0' }, logDestination: captureLogs().stream },
     );
     try {
-      await until('delivery', async () => (await p.metrics.sinkEventsSent.get()).values[0]?.value === 200);
+      await eventually(async () => (await p.metrics.sinkEventsSent.get()).values[0]?.value === 200, 'delivery');
       const out = collect(true);
       const rawModes: boolean[] = [];
       const input = Object.assign(new PassThrough(), { isTTY: true, setRawMode: (on: boolean) => rawModes.push(on) }) as unknown as NodeJS.ReadStream;
       const running = runTop({ url: p.apiUrl!, intervalMs: 100, out: out.stream, input });
-      await until('a frame with rates', () => /out\s+200\s+0\.0\s/.test(out.text()));
+      await eventually(() => /out\s+200\s+0\.0\s/.test(out.text()), 'a frame with rates');
       expect(rawModes).toEqual([true]);
       (input as unknown as PassThrough).write('q');
       expect(await running).toBe(0);
@@ -322,16 +314,7 @@ describe('zsf top on a terminal (in-process, fake TTY)', () => {
 });
 
 describe('zsf top command (child process)', () => {
-  function zsf(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolve) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c: Buffer) => (stdout += c));
-      child.stderr.on('data', (c: Buffer) => (stderr += c));
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
-  }
+  const zsf = (args: string[]) => spawnZsf(args, { cwd: ROOT }).closed;
 
   it('is registered: --once prints a snapshot of the instance; an unreachable one exits 1; a bad interval exits 2', async () => {
     const p = await startPipeline(
@@ -346,7 +329,7 @@ describe('zsf top command (child process)', () => {
       });
     });
     try {
-      await until('delivery', async () => (await p.metrics.sinkEventsSent.get()).values[0]?.value === 700);
+      await eventually(async () => (await p.metrics.sinkEventsSent.get()).values[0]?.value === 700, 'delivery');
       const [ok, down, bad] = await Promise.all([
         zsf(['top', '--once', '--url', p.apiUrl!, '--interval', '100ms']),
         zsf(['top', '--once', '--url', `127.0.0.1:${closedPort}`, '--interval', '100ms']),

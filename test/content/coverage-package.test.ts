@@ -1,7 +1,7 @@
 // Every risk label of the enrichment and every threshold has content in all three packs, and the
 // Splunk app packages into a .tgz that holds exactly the app's files (no hidden files).
 
-import { cpSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { list } from 'tar';
@@ -9,6 +9,7 @@ import { Command } from 'commander';
 import { describe, expect, it, vi } from 'vitest';
 import { loadDatadogContent, packageSplunkApp, pushDatadogContent, registerContentCommand, SPLUNK_APP } from '../../src/cli/content.js';
 import { RISK_RULES } from '../../transforms/enrich/rules.js';
+import { tempDir } from '../support/temp-dir.js';
 import { CONTENT_DIR, parseConf, SPLUNK_APP_DIR } from './helpers.js';
 
 const THRESHOLDS = ['failed_sign_in_burst_user', 'failed_sign_in_burst_ip', 'mass_export', 'ticket_deletion_burst'];
@@ -42,7 +43,7 @@ function filesUnder(dir: string): string[] {
 
 describe('Splunk app package', () => {
   it('packs every file of the app under its folder name, and leaves hidden files out', async () => {
-    const work = mkdtempSync(join(tmpdir(), 'zsf-pkg-'));
+    const work = tempDir('zsf-pkg-');
     cpSync(`${CONTENT_DIR}splunk`, join(work, 'content', 'splunk'), { recursive: true });
     writeFileSync(join(work, 'content', 'splunk', SPLUNK_APP, 'default', '.DS_Store'), 'x');
     const res = await packageSplunkApp(join(work, 'content'), join(work, 'out'));
@@ -58,11 +59,11 @@ describe('Splunk app package', () => {
   });
 
   it('refuses a folder without the app', async () => {
-    await expect(packageSplunkApp(mkdtempSync(join(tmpdir(), 'zsf-pkg-')), tmpdir())).rejects.toThrow(/app\.conf not found/);
+    await expect(packageSplunkApp(tempDir('zsf-pkg-'), tmpdir())).rejects.toThrow(/app\.conf not found/);
   });
 
   it('zsf content package splunk --out writes the .tgz and says where', async () => {
-    const out = join(mkdtempSync(join(tmpdir(), 'zsf-pkg-')), 'dist', 'content');
+    const out = join(tempDir('zsf-pkg-'), 'dist', 'content');
     const lines: string[] = [];
     vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void lines.push(a.join(' ')));
     const program = new Command().exitOverride();

@@ -3,12 +3,12 @@
 // each by name; existing rules are found across pages, Datadog default rules are left alone;
 // both keys are sent on every request and never appear in errors.
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadDatadogContent, pushDatadogContent, registerContentCommand } from '../../src/cli/content.js';
+import { tempDir } from '../support/temp-dir.js';
 import { startDatadogConfigReceiver, type DatadogConfigReceiver } from './datadog-config-receiver.js';
 import { CONTENT_DIR } from './helpers.js';
 
@@ -83,7 +83,7 @@ describe('zsf content push datadog', () => {
 
   it('the CLI reads the keys from files and reports what it did', async () => {
     receiver = await startDatadogConfigReceiver(KEYS);
-    const dir = mkdtempSync(join(tmpdir(), 'zsf-content-'));
+    const dir = tempDir('zsf-content-');
     writeFileSync(join(dir, 'api'), `${KEYS.apiKey}\n`);
     writeFileSync(join(dir, 'app'), `${KEYS.appKey}\n`);
     const lines: string[] = [];

@@ -1,7 +1,7 @@
 // Faults around the pipeline core: dead letters that cannot be written, sources that fail,
 // destinations that hang, push back with Retry-After or stay down, and the files left on disk.
 
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -14,26 +14,13 @@ import { defineSink, defineSource } from '../../src/core/plugin.js';
 import { generateRecord } from '../../src/sources/generator.js';
 import { sourcePlugins } from '../../src/sources/index.js';
 import { sinkPlugins } from '../../src/sinks/index.js';
+import { checkpointNext } from '../support/checkpoints.js';
+import { eventually } from '../support/eventually.js';
 import { captureLogs, probe, readDeadLetters, tempDir } from '../support/probe.js';
 
 const base = (dataDir: string, extra: Record<string, unknown> = {}) => ({ dataDir, log: { level: 'info' }, api: { listen: '127.0.0.1:0' }, shutdownTimeout: '5s', ...extra });
 const gen = (count: number, batchSize = 10) => ({ id: 'gen', type: 'generator', count, batchSize });
 const fast = { retry: { initialBackoff: '1ms', maxBackoff: '5ms', authBackoff: '1ms' } };
-
-/** Condition wait on pipeline state: bounded, checked every 10 ms. */
-async function eventually(pred: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-function checkpointNext(dataDir: string, source = 'gen'): number | undefined {
-  const f = join(dataDir, 'checkpoints', `${source}.json`);
-  if (!existsSync(f)) return undefined;
-  return (JSON.parse(readFileSync(f, 'utf8')) as { state: { next: number } }).state.next;
-}
 
 const running: Pipeline[] = [];
 afterEach(async () => {

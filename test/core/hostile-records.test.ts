@@ -2,8 +2,6 @@
 // delivered or dead-lettered with its reason, the rest flows, and the checkpoint advances.
 // No synchronous throw may escape a component boundary.
 
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { DeadLetterStore } from '../../src/core/dead-letter.js';
@@ -16,6 +14,7 @@ import { Secrets } from '../../src/observability/secrets.js';
 import { generateRecord } from '../../src/sources/generator.js';
 import { sourcePlugins } from '../../src/sources/index.js';
 import { transformPlugins } from '../../transforms/index.js';
+import { checkpointOf } from '../support/checkpoints.js';
 import { captureLogs, probe, readDeadLetters, tempDir } from '../support/probe.js';
 
 // ---------------------------------------------------------------- test components
@@ -61,7 +60,6 @@ const good = (n: number) => generateRecord(n, 'acme', 'audit_log', Date.parse('2
 const withRaw = (n: number, raw: unknown): SourceRecord => ({ ...good(n), raw: raw as Record<string, unknown> });
 
 const base = (dataDir: string) => ({ dataDir, log: { level: 'warn' }, api: { enabled: false }, shutdownTimeout: '5s' });
-const checkpointOf = (dataDir: string, source: string) => JSON.parse(readFileSync(join(dataDir, 'checkpoints', `${source}.json`), 'utf8')).state as unknown;
 
 // ---------------------------------------------------------------- tests
 

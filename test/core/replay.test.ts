@@ -15,10 +15,10 @@ import { findLetter, letterId, letterStates, matchesFilter, parseTimeArg, readDe
 import { DeadLetterStore } from '../../src/core/dead-letter.js';
 import { startPipeline } from '../../src/app/start.js';
 import { replayDeadLetters, type ReplayOptions } from '../../src/app/replay.js';
-import { sleep as realSleep } from '../../src/core/retry.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { Secrets } from '../../src/observability/secrets.js';
 import { captureLogs, probe, tempDir } from '../support/probe.js';
+import { fastSleep } from '../support/fast-sleep.js';
 
 /** A mapping that rejects the listed record ids: "fixing the mapping" is changing the list. */
 if (!transformPlugins.some((p) => p.type === 'reject_ids'))
@@ -35,7 +35,7 @@ if (!transformPlugins.some((p) => p.type === 'reject_ids'))
   );
 
 const fast = { retry: { initialBackoff: '1ms', maxBackoff: '5ms', authBackoff: '1ms' } };
-const fastSleep = (ms: number, signal?: AbortSignal) => realSleep(Math.min(ms, 5), signal);
+const shortSleep = fastSleep({ capMs: 5 });
 
 /** generator -> map (probe_transform) -> sink a; generator -> sink b (raw). */
 function config(dataDir: string, o: { reject?: number[]; probeA?: string; probeB?: string } = {}): LoadedConfig {
@@ -53,12 +53,12 @@ function config(dataDir: string, o: { reject?: number[]; probeA?: string; probeB
 }
 
 async function runOnce(loaded: LoadedConfig): Promise<void> {
-  const p = await startPipeline(loaded, { once: true, logDestination: captureLogs().stream, sleep: fastSleep });
+  const p = await startPipeline(loaded, { once: true, logDestination: captureLogs().stream, sleep: shortSleep });
   expect((await p.done).ok).toBe(true);
 }
 
 function replay(loaded: LoadedConfig, opts: ReplayOptions = {}) {
-  return replayDeadLetters(loaded, { logDestination: captureLogs().stream, sleep: fastSleep, ...opts });
+  return replayDeadLetters(loaded, { logDestination: captureLogs().stream, sleep: shortSleep, ...opts });
 }
 
 async function states(loaded: LoadedConfig) {
@@ -78,7 +78,7 @@ describe('dead-letter replay', () => {
     probe('rpl-a');
     probe('rpl-b');
     await runOnce(config(dataDir, { reject: [0], probeA: 'rpl-a', probeB: 'rpl-b' }));
-    const running = await startPipeline(config(dataDir, { probeA: 'rpl-a', probeB: 'rpl-b' }), { logDestination: captureLogs().stream, sleep: fastSleep });
+    const running = await startPipeline(config(dataDir, { probeA: 'rpl-a', probeB: 'rpl-b' }), { logDestination: captureLogs().stream, sleep: shortSleep });
     try {
       const a = probe('rpl-a2');
       await expect(replay(config(dataDir, { probeA: 'rpl-a2', probeB: 'rpl-b' }))).rejects.toThrow(/locked by pid \d+/);

@@ -1,21 +1,19 @@
 // Helpers for the static chart tests: Helm's values merge, reading the chart, the config a
 // values file produces, and the `.Values` paths templates refer to.
 
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { loadConfigObject, type LoadedConfig } from '../../src/app/config.js';
+import { tempDir } from '../support/temp-dir.js';
 import { CHART_DIR, ROOT } from './chart-gen.js';
 
 export type Json = Record<string, unknown>;
 export const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-// Not test/support/probe.ts's tempDir: importing that module registers the probe plugins, which
-// would change the config schema these tests compare with values.schema.json.
-export function tempDir(prefix = 'zsf-deploy-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
-}
+// From test/support/temp-dir.ts, not probe.ts: importing probe.ts registers the probe plugins,
+// which would change the config schema these tests compare with values.schema.json.
+export { tempDir };
 
 export const EXAMPLES_HELM_DIR = join(ROOT, 'examples', 'helm');
 

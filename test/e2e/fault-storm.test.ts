@@ -8,13 +8,16 @@
 // printed; RSS of the product as its own process is measured by `npm run bench -- memory`.
 
 import { gunzipSync } from 'node:zlib';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPipeline, type Pipeline } from '../../src/app/start.js';
-import { sleep as realSleep } from '../../src/core/retry.js';
 import { loadDatadogClient } from '../../src/sinks/datadog/driver.js';
-import { captureLogs, readDeadLetters, tempDir } from '../support/probe.js';
+import { captureLogs } from '../support/capture-logs.js';
+import { checkpointNext } from '../support/checkpoints.js';
+import { eventually } from '../support/eventually.js';
+import { fastSleep } from '../support/fast-sleep.js';
+import { metric } from '../support/metric.js';
+import { readDeadLetters } from '../support/probe.js';
+import { tempDir } from '../support/temp-dir.js';
 import { startHecReceiver, type HecReceiver, type InjectedResponse } from '../receivers/hec.js';
 import { startDatadogReceiver, type DatadogReceiver } from '../receivers/datadog.js';
 import { startOtlpReceiver, type OtlpReceiver, type ScriptedResponse } from '../receivers/otlp.js';
@@ -91,26 +94,11 @@ const storm = (busy: InjectedResponse): InjectedResponse[] => [
  * seconds. Shorter waits pass unchanged: the generator's pacing is one of them, and capping it
  * would let the source finish before the outage begins.
  */
-const fastSleep = (ms: number, signal?: AbortSignal) => realSleep(ms >= 1000 ? 20 : ms, signal);
-
-async function eventually(pred: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await pred())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-async function sinkMetric(p: Pipeline, name: string, sink: string): Promise<number> {
-  const m = (await p.metrics.registry.getMetricsAsJSON()).find((x) => x.name === name);
-  return (m?.values ?? []).filter((v) => v.labels.sink === sink).reduce((s, v) => s + Number(v.value), 0);
-}
-
-function checkpointNext(dataDir: string): number | undefined {
-  const f = join(dataDir, 'checkpoints', 'gen.json');
-  if (!existsSync(f)) return undefined;
-  return (JSON.parse(readFileSync(f, 'utf8')) as { state: { next: number } }).state.next;
-}
+const shortenedSleep = fastSleep({ capMs: 20, fromMs: 1000 });
+/** Condition waits of this test: bounded at 30 s, polled every 20 ms (some polls list S3). */
+const WAIT_MS = 30_000;
+const POLL_MS = 20;
+const sinkMetric = (p: Pipeline, name: string, sink: string) => metric(p, name, { sink });
 
 async function s3Ids(): Promise<number[]> {
   const out: number[] = [];
@@ -153,13 +141,13 @@ describe('fault storm on every sink at once', () => {
     };
     const t0 = Date.now();
     const logs = captureLogs();
-    const p = await startPipeline(cfg, { once: false, api: false, logDestination: logs.stream, sleep: fastSleep });
+    const p = await startPipeline(cfg, { once: false, api: false, logDestination: logs.stream, sleep: shortenedSleep });
     let peakRss = process.memoryUsage().rss;
     const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
     try {
       // Phase 1: every scripted fault is answered, and each destination accepts something after it.
-      await eventually(() => hec.pendingFaults === 0 && dd.pendingFaults === 0 && otlpScript.length === 0 && s3Script.length === 0, 'every scripted fault served');
-      await eventually(() => received.hec().length > 0 && received.dd().length > 0 && otlp.acceptedCount > 0, 'deliveries after the faults');
+      await eventually(() => hec.pendingFaults === 0 && dd.pendingFaults === 0 && otlpScript.length === 0 && s3Script.length === 0, 'every scripted fault served', WAIT_MS, POLL_MS);
+      await eventually(() => received.hec().length > 0 && received.dd().length > 0 && otlp.acceptedCount > 0, 'deliveries after the faults', WAIT_MS, POLL_MS);
 
       // Phase 2: all four down at once while the source is still producing (paced at 500/s: 12 s,
       // so a slow phase 1 on a loaded machine still leaves events to send into the outage; a sink
@@ -170,20 +158,20 @@ describe('fault storm on every sink at once', () => {
       otlpOutage = true;
       const errorsAtOutage = await Promise.all(['hec', 'dd', 'otlp', 's3'].map((s) => sinkMetric(p, 'zsf_sink_errors_total', s)));
       // The disk buffers accept (fsync) everything, so the source runs to the end during the outage.
-      await eventually(() => checkpointNext(dataDir) === COUNT, `checkpoint at ${COUNT} during the outage`);
+      await eventually(() => checkpointNext(dataDir) === COUNT, `checkpoint at ${COUNT} during the outage`, WAIT_MS, POLL_MS);
       const errorsInOutage = await Promise.all(['hec', 'dd', 'otlp', 's3'].map((s) => sinkMetric(p, 'zsf_sink_errors_total', s)));
       await eventually(async () => {
         const now = await Promise.all(['hec', 'dd', 'otlp', 's3'].map((s) => sinkMetric(p, 'zsf_sink_errors_total', s)));
         return now.every((n, i) => n > errorsAtOutage[i]!);
-      }, 'every sink failing during the outage');
+      }, 'every sink failing during the outage', WAIT_MS, POLL_MS);
 
       // Phase 3: all four come back.
       otlpOutage = false;
       await Promise.all([hec.start(), dd.start(), s3.startBackend()]);
-      await eventually(() => new Set(received.hec()).size === COUNT, 'HEC has every id', 60_000);
-      await eventually(() => new Set(received.dd()).size === COUNT, 'Datadog has every id', 60_000);
-      await eventually(() => new Set(received.otlp()).size === COUNT, 'OTLP has every id', 60_000);
-      await eventually(async () => new Set(await s3Ids()).size === COUNT, 'S3 has every id', 60_000);
+      await eventually(() => new Set(received.hec()).size === COUNT, 'HEC has every id', 60_000, POLL_MS);
+      await eventually(() => new Set(received.dd()).size === COUNT, 'Datadog has every id', 60_000, POLL_MS);
+      await eventually(() => new Set(received.otlp()).size === COUNT, 'OTLP has every id', 60_000, POLL_MS);
+      await eventually(async () => new Set(await s3Ids()).size === COUNT, 'S3 has every id', 60_000, POLL_MS);
       await p.stop();
 
       const all = { ...received, s3: s3Ids };

@@ -5,10 +5,11 @@
 //        (accepted and truncated, 202). Answers 202 {} or {"errors":[{status,title,detail}]}:
 //        400 bad payload, 401 missing key, 403 invalid key, 413 too large.
 //   GET  /api/v1/validate  {"valid":true} or 403 {"errors":["Forbidden"]} (API key check).
-// Everything received is recorded decoded; faults are injected from tests. Loopback, port 0.
+// Everything received is recorded decoded; the server, fault injection and `waitFor` come from
+// test/support/receiver-base.ts. Loopback, port 0.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { decodeBody, ReceiverBase, type InjectedResponse, type ReceiverTls } from './hec.js';
+import { decodeBody, ReceiverBase, type InjectedResponse, type ReceivedRequestBase, type ReceiverTls } from '../support/receiver-base.js';
 
 export interface DatadogReceiverOptions {
   /** Valid API keys (default ["test-dd-api-key"]). */
@@ -34,19 +35,9 @@ export interface DatadogLogRecord {
   request: number;
 }
 
-export interface DatadogRequestRecord {
-  n: number;
-  method: string;
-  path: string;
-  query: Record<string, string>;
-  headers: IncomingMessage['headers'];
-  wireBytes: number;
-  decodedBytes: number;
+export interface DatadogRequestRecord extends ReceivedRequestBase {
   framing?: 'array' | 'object';
   entries: number;
-  status: number;
-  reply: string;
-  injected?: boolean;
 }
 
 const errors = (status: number, title: string, detail: string) => ({ errors: [{ status: String(status), title, detail }] });
@@ -84,20 +75,7 @@ export class DatadogReceiver extends ReceiverBase {
   }
 
   protected onFault(req: IncomingMessage, body: Buffer, fault: InjectedResponse): void {
-    const u = new URL(req.url ?? '/', 'http://x');
-    this.requests.push({
-      n: this.requests.length + 1,
-      method: req.method ?? '',
-      path: u.pathname,
-      query: Object.fromEntries(u.searchParams),
-      headers: req.headers,
-      wireBytes: body.length,
-      decodedBytes: 0,
-      entries: 0,
-      status: fault.drop ? 0 : fault.status,
-      reply: fault.drop ? '(connection dropped)' : (fault.body ?? ''),
-      injected: true,
-    });
+    this.requests.push({ ...this.faultEntry(req, body, this.requests.length, fault), entries: 0 });
   }
 
   private reply(res: ServerResponse, rec: DatadogRequestRecord, status: number, body: unknown) {
@@ -110,18 +88,7 @@ export class DatadogReceiver extends ReceiverBase {
 
   protected handle(req: IncomingMessage, body: Buffer, res: ServerResponse): void {
     const u = new URL(req.url ?? '/', 'http://x');
-    const rec: DatadogRequestRecord = {
-      n: this.requests.length + 1,
-      method: req.method ?? '',
-      path: u.pathname,
-      query: Object.fromEntries(u.searchParams),
-      headers: req.headers,
-      wireBytes: body.length,
-      decodedBytes: 0,
-      entries: 0,
-      status: 0,
-      reply: '',
-    };
+    const rec: DatadogRequestRecord = { ...this.requestEntry(req, body, this.requests.length), entries: 0 };
     if (this.record) this.requests.push(rec);
     const key = (req.headers['dd-api-key'] as string | undefined) ?? u.searchParams.get('dd-api-key') ?? undefined;
 

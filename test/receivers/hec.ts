@@ -12,171 +12,16 @@
 // errors carry the zero-based "invalid-event-number"; like splunkd, which streams a batch,
 // the events before the bad one are indexed (option `partialIndexing`).
 //
-// Everything received is recorded decoded; faults are injected from tests; `waitFor` gives
-// tests a promise on the receiver's state instead of sleeps. Loopback only, port 0.
+// Everything received is recorded decoded; the server, fault injection and `waitFor` come from
+// test/support/receiver-base.ts. Loopback only, port 0.
 
-import { EventEmitter } from 'node:events';
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
-import { gunzipSync, inflateSync } from 'node:zlib';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { decodeBody, ReceiverBase, type InjectedResponse, type ReceivedRequestBase, type ReceiverTls } from '../support/receiver-base.js';
 
-// ------------------------------------------------------------------ shared receiver machinery
-
-export interface InjectedResponse {
-  status: number;
-  body?: string;
-  headers?: Record<string, string>;
-  /** Destroy the connection without answering (a network error for the client). */
-  drop?: boolean;
-  /** Never answer (the connection is cut when the receiver stops): for client timeouts. */
-  hang?: boolean;
-}
-
-export interface ReceiverTls {
-  key: string | Buffer;
-  cert: string | Buffer;
-}
-
-/** Server lifecycle, fault queue and state waiting shared by the test receivers. */
-export abstract class ReceiverBase extends EventEmitter {
-  protected server!: Server;
-  private sockets = new Set<Socket>();
-  private faults: InjectedResponse[] = [];
-  private listening = false;
-  port = 0;
-
-  constructor(private readonly tls?: ReceiverTls) {
-    super();
-    this.setMaxListeners(100);
-  }
-
-  get url(): string {
-    return `${this.tls ? 'https' : 'http'}://127.0.0.1:${this.port}`;
-  }
-
-  /** Injected faults answered so far. */
-  faultsServed = 0;
-
-  protected abstract handle(req: IncomingMessage, body: Buffer, res: ServerResponse): void;
-  /** Called for a request answered by an injected fault (receivers record it). */
-  protected abstract onFault(req: IncomingMessage, body: Buffer, fault: InjectedResponse): void;
-  /** Whether a request path is subject to injected faults (the data endpoints). */
-  protected abstract faultable(path: string): boolean;
-
-  async start(): Promise<this> {
-    if (this.listening) return this;
-    const handler = (req: IncomingMessage, res: ServerResponse) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const path = new URL(req.url ?? '/', 'http://x').pathname;
-        if (this.faultable(path) && this.faults.length) {
-          const f = this.faults.shift()!;
-          this.faultsServed++;
-          this.onFault(req, Buffer.concat(chunks), f);
-          if (f.drop) {
-            req.socket.destroy();
-            this.changed();
-            return;
-          }
-          if (f.hang) {
-            this.changed();
-            return;
-          }
-          res.writeHead(f.status, { 'content-type': 'application/json', ...f.headers });
-          res.end(f.body ?? '');
-          this.changed();
-          return;
-        }
-        try {
-          this.handle(req, Buffer.concat(chunks), res);
-        } catch (err) {
-          res.writeHead(500, { 'content-type': 'application/json' });
-          res.end(JSON.stringify({ text: `receiver error: ${(err as Error).message}`, code: 8 }));
-        }
-        this.changed();
-      });
-    };
-    this.server = this.tls ? createHttpsServer({ key: this.tls.key, cert: this.tls.cert }, handler) : createHttpServer(handler);
-    this.server.on('connection', (s: Socket) => {
-      this.sockets.add(s);
-      s.on('close', () => this.sockets.delete(s));
-    });
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(this.port, '127.0.0.1', () => {
-        this.server.off('error', reject);
-        resolve();
-      });
-    });
-    this.port = (this.server.address() as AddressInfo).port;
-    this.listening = true;
-    return this;
-  }
-
-  /** Outage: stop listening and cut every connection (clients get connection refused/reset). Same port on start(). */
-  async stop(): Promise<void> {
-    if (!this.listening) return;
-    this.listening = false;
-    const closed = new Promise<void>((r) => this.server.close(() => r()));
-    for (const s of this.sockets) s.destroy();
-    await closed;
-  }
-
-  async close(): Promise<void> {
-    await this.stop();
-    this.removeAllListeners();
-  }
-
-  /** The next `n` data requests get `response` instead of being processed. */
-  failNext(n: number, response: InjectedResponse): void {
-    for (let i = 0; i < n; i++) this.faults.push(response);
-  }
-
-  clearFaults(): void {
-    this.faults = [];
-  }
-
-  get pendingFaults(): number {
-    return this.faults.length;
-  }
-
-  protected changed(): void {
-    this.emit('change');
-  }
-
-  /** Resolves once `predicate()` holds (checked now and after every request); rejects after `timeoutMs`. */
-  waitFor(predicate: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
-    return new Promise((resolve, reject) => {
-      if (predicate()) return resolve();
-      const check = () => {
-        if (predicate()) {
-          cleanup();
-          resolve();
-        }
-      };
-      const timer = setTimeout(() => {
-        cleanup();
-        reject(new Error(`receiver: timed out after ${timeoutMs} ms waiting for ${what}`));
-      }, timeoutMs);
-      const cleanup = () => {
-        clearTimeout(timer);
-        this.off('change', check);
-      };
-      this.on('change', check);
-    });
-  }
-}
-
-export function decodeBody(body: Buffer, encoding: string | undefined): Buffer {
-  if (!encoding || encoding === 'identity') return body;
-  if (encoding === 'gzip') return gunzipSync(body);
-  if (encoding === 'deflate') return inflateSync(body);
-  throw new Error(`unsupported Content-Encoding ${encoding}`);
-}
-
-// ------------------------------------------------------------------ HEC
+// Names tests (and benches) import from here; they live in test/support now.
+export { decodeBody, ReceiverBase, type InjectedResponse, type ReceivedRequestBase, type ReceiverTls } from '../support/receiver-base.js';
+export { startConnectProxy, type ConnectProxy } from '../support/connect-proxy.js';
+export { selfSignedCert } from '../support/self-signed-cert.js';
 
 export interface HecReceiverOptions {
   /** Valid tokens (default ["test-hec-token"]). */
@@ -215,29 +60,21 @@ export interface HecEventRecord {
   request: number;
 }
 
-export interface HecRequestRecord {
-  n: number;
-  method: string;
-  path: string;
-  query: Record<string, string>;
-  headers: IncomingMessage['headers'];
-  wireBytes: number;
-  decodedBytes: number;
+export interface HecRequestRecord extends ReceivedRequestBase {
   /** The decoded body text (data requests). */
   bodyText?: string;
   /** How the body was framed: concatenated objects (HEC's format), a JSON array, or raw lines. */
   framing?: 'concatenated' | 'array' | 'raw';
-  status: number;
-  reply: string;
   eventCount: number;
-  /** Answered by an injected fault. */
-  injected?: boolean;
 }
 
 interface AckEntry {
   records: HecEventRecord[];
   polls: number;
 }
+
+/** The request path as HEC matches it: without trailing slashes. */
+const hecPath = (req: IncomingMessage) => new URL(req.url ?? '/', 'http://x').pathname.replace(/\/+$/, '');
 
 const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
@@ -299,20 +136,7 @@ export class HecReceiver extends ReceiverBase {
   }
 
   protected onFault(req: IncomingMessage, body: Buffer, fault: InjectedResponse): void {
-    const u = new URL(req.url ?? '/', 'http://x');
-    this.requests.push({
-      n: this.requests.length + 1,
-      method: req.method ?? '',
-      path: u.pathname.replace(/\/+$/, ''),
-      query: Object.fromEntries(u.searchParams),
-      headers: req.headers,
-      wireBytes: body.length,
-      decodedBytes: 0,
-      status: fault.drop ? 0 : fault.status,
-      reply: fault.drop ? '(connection dropped)' : (fault.body ?? ''),
-      eventCount: 0,
-      injected: true,
-    });
+    this.requests.push({ ...this.faultEntry(req, body, this.requests.length, fault, hecPath(req)), eventCount: 0 });
   }
 
   private reply(res: ServerResponse, rec: Partial<HecRequestRecord> & { n: number }, status: number, body: Record<string, unknown>, headers: Record<string, string> = {}) {
@@ -339,19 +163,8 @@ export class HecReceiver extends ReceiverBase {
 
   protected handle(req: IncomingMessage, body: Buffer, res: ServerResponse): void {
     const u = new URL(req.url ?? '/', 'http://x');
-    const path = u.pathname.replace(/\/+$/, '');
-    const rec: HecRequestRecord = {
-      n: this.requests.length + 1,
-      method: req.method ?? '',
-      path,
-      query: Object.fromEntries(u.searchParams),
-      headers: req.headers,
-      wireBytes: body.length,
-      decodedBytes: 0,
-      status: 0,
-      reply: '',
-      eventCount: 0,
-    };
+    const path = hecPath(req);
+    const rec: HecRequestRecord = { ...this.requestEntry(req, body, this.requests.length, path), eventCount: 0 };
     if (this.record) this.requests.push(rec);
 
     if (path === '/services/collector/health' || path === '/services/collector/health/1.0') {
@@ -594,72 +407,4 @@ export function parseConcatenated(text: string): { values: unknown[]; array: boo
 
 export async function startHecReceiver(opts: HecReceiverOptions = {}): Promise<HecReceiver> {
   return new HecReceiver(opts).start();
-}
-
-// ------------------------------------------------------------------ network helpers for sink tests
-
-/** An HTTP CONNECT proxy on loopback that records the tunnels it opened. */
-export interface ConnectProxy {
-  url: string;
-  tunnels: string[];
-  close(): Promise<void>;
-}
-
-export async function startConnectProxy(): Promise<ConnectProxy> {
-  const { connect } = await import('node:net');
-  const tunnels: string[] = [];
-  const sockets = new Set<Socket>();
-  const server = createHttpServer((_req, res) => {
-    res.writeHead(405);
-    res.end('CONNECT only');
-  });
-  server.on('connection', (s: Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  server.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
-    const target = req.url ?? '';
-    tunnels.push(target);
-    const [host, port] = target.split(':');
-    const upstream = connect(Number(port), host!, () => {
-      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-      if (head.length) upstream.write(head);
-      upstream.pipe(client);
-      client.pipe(upstream);
-    });
-    sockets.add(upstream);
-    upstream.on('close', () => sockets.delete(upstream));
-    upstream.on('error', () => client.destroy());
-    client.on('error', () => upstream.destroy());
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    tunnels,
-    async close() {
-      const closed = new Promise<void>((r) => server.close(() => r()));
-      for (const s of sockets) s.destroy();
-      await closed;
-    },
-  };
-}
-
-/** A throwaway self-signed certificate for 127.0.0.1 (needs the openssl binary), or null. */
-export async function selfSignedCert(dir: string): Promise<{ key: string; cert: string; certFile: string } | null> {
-  const { execFileSync } = await import('node:child_process');
-  const { readFileSync } = await import('node:fs');
-  const { join } = await import('node:path');
-  const keyFile = join(dir, 'key.pem');
-  const certFile = join(dir, 'cert.pem');
-  try {
-    execFileSync(
-      'openssl',
-      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'],
-      { stdio: 'ignore' },
-    );
-  } catch {
-    return null;
-  }
-  return { key: readFileSync(keyFile, 'utf8'), cert: readFileSync(certFile, 'utf8'), certFile };
 }

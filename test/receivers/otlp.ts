@@ -7,12 +7,13 @@
 // definitions (the `otlp-proto-reference` dev dependency: @opentelemetry/otlp-transformer
 // 0.203.0's pbjs output), independent of the hand-written encoder the sink's exporter uses.
 // JSON is decoded by the OTLP/JSON mapping rules (lowerCamelCase keys, int64 as string or
-// number, enums as integers, bytes as base64).
+// number, enums as integers, bytes as base64). The server, fault injection and `waitFor` come
+// from test/support/receiver-base.ts. Loopback, port 0.
 
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
+import { ReceiverBase, type InjectedResponse } from '../support/receiver-base.js';
 
 interface ProtoType {
   decode(buf: Uint8Array): unknown;
@@ -51,6 +52,10 @@ export interface ReceivedRequest {
   records: ReceivedRecord[];
   /** Log records in the request (also set when `countOnly` skipped building `records`). */
   recordCount: number;
+  /** The status answered (0: connection dropped). */
+  status: number;
+  /** Answered by an injected fault (failNext), not by `respond`. */
+  injected?: boolean;
 }
 
 export interface ScriptedResponse {
@@ -61,20 +66,6 @@ export interface ScriptedResponse {
   partial?: { rejected: number; message?: string };
   /** For errors: google.rpc.Status.message. */
   message?: string;
-}
-
-export interface OtlpReceiver {
-  url: string;
-  requests: ReceivedRequest[];
-  /** Every record of every request answered with 2xx, in arrival order (empty with countOnly). */
-  accepted: ReceivedRecord[];
-  /** Number of records answered with 2xx. */
-  acceptedCount: number;
-  /** Decides the answer to the n-th request (1-based); default 200 with no partial success. */
-  respond: (req: ReceivedRequest, n: number) => ScriptedResponse;
-  /** Resolves once `count` records have been accepted. */
-  waitForAccepted(count: number): Promise<void>;
-  close(): Promise<void>;
 }
 
 // ------------------------------------------------------------------ AnyValue normalisation
@@ -215,79 +206,96 @@ function countRecords(req: { resourceLogs?: { scopeLogs?: { logRecords?: unknown
   return n;
 }
 
-/** `countOnly` (benchmarks): decode the request (so a malformed one still fails) but do not normalise its records. */
-export async function startOtlpReceiver(opts: { path?: string; respond?: OtlpReceiver['respond']; countOnly?: boolean } = {}): Promise<OtlpReceiver> {
-  const path = opts.path ?? '/v1/logs';
-  const requests: ReceivedRequest[] = [];
-  const accepted: ReceivedRecord[] = [];
-  const waiters: { count: number; resolve: () => void }[] = [];
-  let n = 0;
+export interface OtlpReceiverOptions {
+  /** The logs path (default /v1/logs); `url` includes it. */
+  path?: string;
+  /** Decides the answer to the n-th decoded request (1-based); default 200 with no partial success. */
+  respond?: (req: ReceivedRequest, n: number) => ScriptedResponse;
+  /** Benchmarks: decode each request (so a malformed one still fails) but do not normalise its records. */
+  countOnly?: boolean;
+}
 
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const wire = Buffer.concat(chunks);
-      const contentType = String(req.headers['content-type'] ?? '').split(';')[0]!.trim();
-      const contentEncoding = req.headers['content-encoding'];
-      if (req.method !== 'POST' || req.url !== path) {
-        res.writeHead(404).end();
-        return;
-      }
-      const json = contentType === 'application/json';
-      if (!json && contentType !== 'application/x-protobuf') {
-        res.writeHead(415).end();
-        return;
-      }
-      let records: ReceivedRecord[] = [];
-      let recordCount: number;
-      try {
-        const raw = contentEncoding === 'gzip' ? gunzipSync(wire) : wire;
-        if (contentEncoding && contentEncoding !== 'gzip') throw new Error(`unsupported content-encoding ${contentEncoding}`);
-        if (opts.countOnly) recordCount = countRecords((json ? JSON.parse(raw.toString('utf8')) : ExportLogsServiceRequest.decode(raw)) as never);
-        else {
-          records = json ? decodeJsonRequest(raw.toString('utf8')) : decodeProtobufRequest(raw);
-          recordCount = records.length;
-        }
-      } catch (err) {
-        const { body, type } = encodeResponse(json, { status: 400, message: `cannot decode request: ${(err as Error).message}` });
-        res.writeHead(400, { 'content-type': type }).end(body);
-        return;
-      }
-      const received: ReceivedRequest = { path: req.url, headers: req.headers, contentType, contentEncoding, wireBytes: wire.length, records, recordCount };
-      requests.push(received);
-      const answer = receiver.respond(received, ++n);
-      if (answer.status >= 200 && answer.status < 300) {
-        for (const r of records) accepted.push(r);
-        receiver.acceptedCount += recordCount;
-        for (const w of [...waiters]) {
-          if (receiver.acceptedCount >= w.count) {
-            waiters.splice(waiters.indexOf(w), 1);
-            w.resolve();
-          }
-        }
-      }
-      const { body, type } = encodeResponse(json, answer);
-      res.writeHead(answer.status, { 'content-type': type, ...(answer.retryAfter !== undefined ? { 'retry-after': answer.retryAfter } : {}) }).end(body);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+/**
+ * The OTLP protocol on the shared receiver (test/support/receiver-base.ts): stop()/start() for
+ * outages, failNext() for raw faults (dropped connections, hangs), waitFor() on its state.
+ */
+export class OtlpReceiver extends ReceiverBase {
+  readonly path: string;
+  readonly countOnly: boolean;
+  /** Every request, decoded, in arrival order; injected faults included (with no records). */
+  readonly requests: ReceivedRequest[] = [];
+  /** Every record of every request answered with 2xx, in arrival order (empty with countOnly). */
+  readonly accepted: ReceivedRecord[] = [];
+  /** Number of records answered with 2xx. */
+  acceptedCount = 0;
+  respond: (req: ReceivedRequest, n: number) => ScriptedResponse;
+  private decoded = 0;
 
-  const receiver: OtlpReceiver = {
-    url: `http://127.0.0.1:${port}${path}`,
-    requests,
-    accepted,
-    acceptedCount: 0,
-    respond: opts.respond ?? (() => ({ status: 200 })),
-    waitForAccepted(count) {
-      if (receiver.acceptedCount >= count) return Promise.resolve();
-      return new Promise((resolve) => waiters.push({ count, resolve }));
-    },
-    async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-  return receiver;
+  constructor(opts: OtlpReceiverOptions = {}) {
+    super();
+    this.path = opts.path ?? '/v1/logs';
+    this.countOnly = opts.countOnly ?? false;
+    this.respond = opts.respond ?? (() => ({ status: 200 }));
+  }
+
+  override get url(): string {
+    return `${super.url}${this.path}`;
+  }
+
+  /** Resolves once `count` records have been accepted; rejects after `timeoutMs`. */
+  waitForAccepted(count: number, timeoutMs = 30_000): Promise<void> {
+    return this.waitFor(() => this.acceptedCount >= count, timeoutMs, `${count} accepted records (have ${this.acceptedCount})`);
+  }
+
+  protected faultable(path: string): boolean {
+    return path === this.path;
+  }
+
+  protected onFault(req: IncomingMessage, body: Buffer, fault: InjectedResponse): void {
+    const contentType = String(req.headers['content-type'] ?? '').split(';')[0]!.trim();
+    this.requests.push({ path: req.url ?? '', headers: req.headers, contentType, contentEncoding: req.headers['content-encoding'], wireBytes: body.length, records: [], recordCount: 0, status: fault.drop ? 0 : fault.status, injected: true });
+  }
+
+  protected handle(req: IncomingMessage, wire: Buffer, res: ServerResponse): void {
+    const contentType = String(req.headers['content-type'] ?? '').split(';')[0]!.trim();
+    const contentEncoding = req.headers['content-encoding'];
+    if (req.method !== 'POST' || req.url !== this.path) {
+      res.writeHead(404).end();
+      return;
+    }
+    const json = contentType === 'application/json';
+    if (!json && contentType !== 'application/x-protobuf') {
+      res.writeHead(415).end();
+      return;
+    }
+    let records: ReceivedRecord[] = [];
+    let recordCount: number;
+    try {
+      const raw = contentEncoding === 'gzip' ? gunzipSync(wire) : wire;
+      if (contentEncoding && contentEncoding !== 'gzip') throw new Error(`unsupported content-encoding ${contentEncoding}`);
+      if (this.countOnly) recordCount = countRecords((json ? JSON.parse(raw.toString('utf8')) : ExportLogsServiceRequest.decode(raw)) as never);
+      else {
+        records = json ? decodeJsonRequest(raw.toString('utf8')) : decodeProtobufRequest(raw);
+        recordCount = records.length;
+      }
+    } catch (err) {
+      const { body, type } = encodeResponse(json, { status: 400, message: `cannot decode request: ${(err as Error).message}` });
+      res.writeHead(400, { 'content-type': type }).end(body);
+      return;
+    }
+    const received: ReceivedRequest = { path: req.url, headers: req.headers, contentType, contentEncoding, wireBytes: wire.length, records, recordCount, status: 0 };
+    this.requests.push(received);
+    const answer = this.respond(received, ++this.decoded);
+    received.status = answer.status;
+    if (answer.status >= 200 && answer.status < 300) {
+      for (const r of records) this.accepted.push(r);
+      this.acceptedCount += recordCount;
+    }
+    const { body, type } = encodeResponse(json, answer);
+    res.writeHead(answer.status, { 'content-type': type, ...(answer.retryAfter !== undefined ? { 'retry-after': answer.retryAfter } : {}) }).end(body);
+  }
+}
+
+export async function startOtlpReceiver(opts: OtlpReceiverOptions = {}): Promise<OtlpReceiver> {
+  return new OtlpReceiver(opts).start();
 }

@@ -4,7 +4,6 @@
 
 import { isAbsolute, join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { pino } from 'pino';
 import { z } from 'zod';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { Secrets } from '../../src/observability/secrets.js';
@@ -16,8 +15,12 @@ import { apiUrl, DATADOG_SITES, datadogOptions, intakeUrl } from '../../src/sink
 import { prefixWithinJsonBytes } from '../../src/sinks/datadog/encode.js';
 import { loadDatadogClient } from '../../src/sinks/datadog/driver.js';
 import { loadConfigFile } from '../../src/app/config.js';
-import { captureLogs, tempDir } from '../support/probe.js';
-import { selfSignedCert, startConnectProxy, type InjectedResponse } from '../receivers/hec.js';
+import { captureLogs } from '../support/capture-logs.js';
+import { startConnectProxy } from '../support/connect-proxy.js';
+import { metric } from '../support/metric.js';
+import type { InjectedResponse } from '../support/receiver-base.js';
+import { selfSignedCert } from '../support/self-signed-cert.js';
+import { tempDir } from '../support/temp-dir.js';
 import { startDatadogReceiver, type DatadogReceiver } from '../receivers/datadog.js';
 import { commonSinkOptions } from '../support/sink-options.js';
 
@@ -61,7 +64,7 @@ async function setup(over: Record<string, unknown> = {}, rcv: Parameters<typeof 
     id: 'datadog',
     dataDir: tempDir(),
     resolvePath: (p: string) => (isAbsolute(p) ? p : join(configDir, p)),
-    logger: pino({ level: 'debug' }, logs.stream),
+    logger: logs.logger,
     metrics,
     secrets,
     section: sectionDefault,
@@ -72,11 +75,6 @@ async function setup(over: Record<string, unknown> = {}, rcv: Parameters<typeof 
   const driver: SinkDriver = datadogLogsSink.create({ ...parsed, ...commonSinkOptions(datadogLogsSink, { requestTimeout: 10_000 }), id: 'datadog', type: 'datadog_logs', inputs: ['x'] } as never, env);
   cleanups.push(async () => driver.close?.());
   return { receiver, driver, logs, metrics };
-}
-
-async function metricValue(metrics: ReturnType<typeof createMetrics>, name: string): Promise<number> {
-  const m = (await metrics.registry.getMetricsAsJSON()).find((x) => x.name === name);
-  return (m?.values ?? []).reduce((s, v) => s + Number(v.value), 0);
 }
 
 describe('datadog_logs encoding', () => {
@@ -110,8 +108,8 @@ describe('datadog_logs encoding', () => {
       })),
     );
     expect(receiver.logs.map((l) => l.event)).toEqual(evs.map((e) => e.body));
-    expect(await metricValue(metrics, 'zsf_sink_bytes_sent_total')).toBe(req.wireBytes);
-    expect(await metricValue(metrics, 'zsf_sink_bytes_uncompressed_total')).toBe(req.decodedBytes);
+    expect(await metric(metrics, 'zsf_sink_bytes_sent_total')).toBe(req.wireBytes);
+    expect(await metric(metrics, 'zsf_sink_bytes_uncompressed_total')).toBe(req.decodedBytes);
   });
 
   it('maps every site to its intake and API hosts', () => {
@@ -207,7 +205,7 @@ describe('datadog_logs limits', () => {
     const fresh = events(2, { timeMs: NOW - 3600_000, from: 3 });
     expect(await driver.send([...old, ...fresh], AbortSignal.timeout(5000))).toEqual({ kind: 'ok' });
     expect(await driver.send(events(1, { timeMs: NOW - 40 * 3600_000, from: 9 }), AbortSignal.timeout(5000))).toEqual({ kind: 'ok' });
-    expect(await metricValue(metrics, 'zsf_sink_stale_events_total')).toBe(4);
+    expect(await metric(metrics, 'zsf_sink_stale_events_total')).toBe(4);
     const warnings = logs.lines.filter((l) => l.includes('older than the Datadog indexing window'));
     expect(warnings).toHaveLength(1); // rate-limited to one a minute
     expect(JSON.parse(warnings[0]!)).toMatchObject({ events: 3, oldest: new Date(NOW - 19 * 3600_000).toISOString() });

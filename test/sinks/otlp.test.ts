@@ -3,10 +3,8 @@ import { createServer, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { Writable } from 'node:stream';
 import { OTLPLogExporter as StockProtoExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { OTLPLogExporter as StockJsonExporter } from '@opentelemetry/exporter-logs-otlp-http';
-import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { sectionDefault, type BuildEnv } from '../../src/core/plugin.js';
@@ -18,6 +16,8 @@ import { loadConfigFile } from '../../src/app/config.js';
 import { packageVersion as programVersion } from '../../src/observability/build-info.js';
 import { createRecordEncoder } from '../../src/sinks/otlp/encode.js';
 import { startOtlpReceiver, type Json, type OtlpReceiver, type ReceivedRecord } from '../receivers/otlp.js';
+import { captureLogs } from '../support/capture-logs.js';
+import { metric } from '../support/metric.js';
 import { mulberry32 } from '../support/random.js';
 import { commonSinkOptions } from '../support/sink-options.js';
 import { tempDir } from '../support/probe.js';
@@ -56,17 +56,6 @@ function makeEvents(n: number, seed: number, accounts = ['acme']): PipelineEvent
   });
 }
 
-function captureLogs() {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk, _enc, cb) {
-      for (const l of String(chunk).split('\n')) if (l) lines.push(l);
-      cb();
-    },
-  });
-  return { lines, logger: pino({ level: 'debug' }, stream) };
-}
-
 function makeDriver(raw: Record<string, unknown>) {
   const options = z.object(otlpSink.options).parse(raw);
   const logs = captureLogs();
@@ -75,11 +64,6 @@ function makeDriver(raw: Record<string, unknown>) {
   const env: BuildEnv = { id: 'otlp', dataDir: '/nonexistent', resolvePath: (p) => p, logger: logs.logger, metrics, secrets, section: sectionDefault, shared: (_k, make) => make() };
   const driver = otlpSink.create({ ...options, ...commonSinkOptions(otlpSink, { requestTimeout: 5000 }), id: 'otlp', type: 'otlp', inputs: ['x'] } as never, env);
   return { driver, logs, metrics, secrets };
-}
-
-async function counter(metrics: ReturnType<typeof createMetrics>, name: string, labels: Record<string, string>): Promise<number> {
-  const m = (await metrics.registry.getMetricsAsJSON()).find((x) => x.name === name);
-  return (m?.values ?? []).filter((v) => Object.entries(labels).every(([k, val]) => v.labels[k] === val)).reduce((s, v) => s + v.value, 0);
 }
 
 const signal = () => AbortSignal.timeout(10_000);
@@ -146,8 +130,8 @@ describe('otlp sink: encoding', () => {
         expect(req.headers.authorization).toBe('Bearer s3cr3t-token-value');
         expect(req.records).toHaveLength(60);
         req.records.forEach((rec, i) => checkRecord(rec, events[i]!, { min, max }));
-        expect(await counter(metrics, 'zsf_sink_bytes_sent_total', { sink: 'otlp' })).toBe(req.wireBytes);
-        const raw = await counter(metrics, 'zsf_sink_bytes_uncompressed_total', { sink: 'otlp' });
+        expect(await metric(metrics, 'zsf_sink_bytes_sent_total', { sink: 'otlp' })).toBe(req.wireBytes);
+        const raw = await metric(metrics, 'zsf_sink_bytes_uncompressed_total', { sink: 'otlp' });
         if (compression === 'gzip') expect(raw).toBeGreaterThan(req.wireBytes);
         else expect(raw).toBe(req.wireBytes);
       });
@@ -232,7 +216,7 @@ describe('otlp sink: response classification', () => {
       drivers.push(driver);
       expect(await driver.send(makeEvents(10, 3), signal())).toEqual({ kind: 'ok' });
       expect(rx.requests).toHaveLength(1);
-      expect(await counter(metrics, 'zsf_sink_errors_total', { sink: 'otlp', reason: 'otlp_partial_rejected' })).toBe(3);
+      expect(await metric(metrics, 'zsf_sink_errors_total', { sink: 'otlp', reason: 'otlp_partial_rejected' })).toBe(3);
       const warn = logs.lines.map((l) => JSON.parse(l) as { msg: string; rejected?: number; message?: string }).find((l) => l.rejected !== undefined);
       expect(warn).toMatchObject({ rejected: 3, message: 'dropped 3 oversized records' });
     });

@@ -6,8 +6,7 @@
 // objects. Written through the real S3 server of the sink tests, downloaded to a temp dir.
 
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,6 +21,7 @@ import { OCSF_PARQUET_DEPTH, ocsfClassLayout } from '../../src/sinks/s3/ocsf-sch
 import { ZSTD_AVAILABLE } from '../../src/sinks/s3/parquet.js';
 import { makeTransform, run } from '../transforms/helpers.js';
 import { mulberry32 } from '../support/random.js';
+import { tempDir } from '../support/temp-dir.js';
 import { startS3Server, TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY, type S3TestServer } from '../support/s3-server.js';
 import { zendeskCorpus } from '../support/zendesk-corpus.js';
 import { commonSinkOptions } from '../support/sink-options.js';
@@ -135,7 +135,7 @@ function makeDriver(raw: Json): SinkDriver {
 
 /** Every object under `prefix`, downloaded to a temp dir with the same key layout. */
 async function download(prefix: string): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'zsf-duck-'));
+  const dir = tempDir('zsf-duck-');
   dirs.push(dir);
   for (const key of await s3.listKeys(prefix)) {
     const file = join(dir, key);

@@ -6,6 +6,7 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startPipeline } from '../../src/app/start.js';
 import { DEMO_CREDENTIALS, startSimulator } from '../../src/simulator/index.js';
+import { metric } from '../support/metric.js';
 import { captureLogs, readDeadLetters, tempDir } from '../support/probe.js';
 import { startS3Server, TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY, type S3TestServer } from '../support/s3-server.js';
 
@@ -45,10 +46,7 @@ async function stored(prefix: string): Promise<{ key: string; bodies: { id: numb
   );
 }
 
-async function metric(p: Awaited<ReturnType<typeof startPipeline>>, name: string): Promise<number> {
-  const m = (await p.metrics.registry.getMetricsAsJSON()).find((x) => x.name === name);
-  return (m?.values ?? []).filter((v) => v.labels.sink === 'archive').reduce((s, v) => s + v.value, 0);
-}
+const archiveMetric = (p: Awaited<ReturnType<typeof startPipeline>>, name: string) => metric(p, name, { sink: 'archive' });
 
 describe('s3 sink in the pipeline', () => {
   it('S3 outage: events wait in the disk buffer, the checkpoint advances, and after recovery none is lost', async () => {
@@ -67,7 +65,7 @@ describe('s3 sink in the pipeline', () => {
     try {
       // While S3 is down: deliveries fail and are retried, and the disk buffer accepts everything,
       // so the source's checkpoint reaches the end (DESIGN §3: accepted = fsynced in the disk buffer).
-      await vi.waitFor(async () => expect(await metric(p, 'zsf_sink_retries_total')).toBeGreaterThanOrEqual(3), { timeout: 15_000, interval: 20 });
+      await vi.waitFor(async () => expect(await archiveMetric(p, 'zsf_sink_retries_total')).toBeGreaterThanOrEqual(3), { timeout: 15_000, interval: 20 });
       await vi.waitFor(() => expect(JSON.parse(readFileSync(join(dataDir, 'checkpoints', 'gen.json'), 'utf8')).state).toEqual({ next: 2000 }), { timeout: 15_000, interval: 20 });
     } finally {
       await s3.startBackend();
@@ -79,7 +77,7 @@ describe('s3 sink in the pipeline', () => {
     expect([...new Set(ids)].sort((a, b) => a - b)).toEqual(Array.from({ length: 2000 }, (_, i) => i)); // 0 lost
     expect(ids.length - new Set(ids).size).toBeLessThanOrEqual(2 * 250); // duplicates bounded by what was in flight
     expect(readDeadLetters(dataDir)).toEqual([]);
-    expect(await metric(p, 'zsf_sink_events_sent_total')).toBe(ids.length);
+    expect(await archiveMetric(p, 'zsf_sink_events_sent_total')).toBe(ids.length);
     expect(logs.lines.join('\n')).not.toContain(TEST_SECRET_ACCESS_KEY);
   });
 
@@ -175,7 +173,7 @@ describe('s3 sink in the pipeline', () => {
           expect(r!.n).toBe(r!.uids); // a clean run: no duplicates
           total += r!.n as number;
         }
-        expect(total).toBe(await metric(p, 'zsf_sink_events_sent_total'));
+        expect(total).toBe(await archiveMetric(p, 'zsf_sink_events_sent_total'));
         expect(total).toBeGreaterThan(1000);
       } finally {
         sql.closeSync();

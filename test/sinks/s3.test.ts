@@ -1,10 +1,9 @@
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { hostname } from 'node:os';
-import { Readable, Writable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import parquetjs from '@dsnp/parquetjs';
 import { parquetMetadata, parquetReadObjects, parquetSchema } from 'hyparquet';
-import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { sectionDefault, type BuildEnv } from '../../src/core/plugin.js';
@@ -17,10 +16,12 @@ import type { S3Config } from '../../src/sinks/s3/config.js';
 import { loadConfigFile } from '../../src/app/config.js';
 import { compileKeyTemplate } from '../../src/sinks/s3/key-template.js';
 import { ocsfClassLayout } from '../../src/sinks/s3/ocsf-schema.js';
+import { captureLogs } from '../support/capture-logs.js';
+import { metric } from '../support/metric.js';
 import { mulberry32 } from '../support/random.js';
+import { tempDir } from '../support/temp-dir.js';
 import { startS3Server, TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY, type S3TestServer } from '../support/s3-server.js';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { commonSinkOptions } from '../support/sink-options.js';
 
@@ -81,17 +82,6 @@ function makeEvents(n: number, seed: number, o: (i: number) => Parameters<typeof
   return Array.from({ length: n }, (_, i) => ocsfEvent(i, rnd, o(i)));
 }
 
-function captureLogs() {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk, _enc, cb) {
-      for (const l of String(chunk).split('\n')) if (l) lines.push(l);
-      cb();
-    },
-  });
-  return { lines, logger: pino({ level: 'debug' }, stream) };
-}
-
 function makeDriver(raw: Record<string, unknown>) {
   const options = z.object(s3Sink.options).parse({ bucket: s3.bucket, region: s3.region, endpoint: s3.endpoint, forcePathStyle: true, sdkMaxAttempts: 1, ...raw });
   const logs = captureLogs();
@@ -100,11 +90,6 @@ function makeDriver(raw: Record<string, unknown>) {
   const driver = s3Sink.create({ ...options, ...commonSinkOptions(s3Sink), id: 's3', type: 's3', inputs: ['x'] } as never, env);
   drivers.push(driver);
   return { driver, logs, metrics };
-}
-
-async function counter(metrics: ReturnType<typeof createMetrics>, name: string, labels: Record<string, string>): Promise<number> {
-  const m = (await metrics.registry.getMetricsAsJSON()).find((x) => x.name === name);
-  return (m?.values ?? []).filter((v) => Object.entries(labels).every(([k, val]) => v.labels[k] === val)).reduce((s, v) => s + v.value, 0);
 }
 
 const signal = () => AbortSignal.timeout(20_000);
@@ -216,8 +201,8 @@ describe('s3 sink: gzip NDJSON', () => {
         expect(obj.metadata['zsf-events']).toBe(String(sent.length));
         expect(ndjsonOf(obj.body, true)).toEqual(sent.map((ev) => ev.body)); // same events, same order, nothing else
       }
-      expect(await counter(metrics, 'zsf_sink_bytes_sent_total', { sink: 's3' })).toBe(wire);
-      expect(await counter(metrics, 'zsf_sink_bytes_uncompressed_total', { sink: 's3' })).toBe(events.reduce((s, ev) => s + Buffer.byteLength(JSON.stringify(ev.body)) + 1, 0));
+      expect(await metric(metrics, 'zsf_sink_bytes_sent_total', { sink: 's3' })).toBe(wire);
+      expect(await metric(metrics, 'zsf_sink_bytes_uncompressed_total', { sink: 's3' })).toBe(events.reduce((s, ev) => s + Buffer.byteLength(JSON.stringify(ev.body)) + 1, 0));
     });
   }
 
@@ -336,7 +321,7 @@ describe('s3 sink: Parquet', () => {
     const { driver } = makeDriver({ prefix: 'pqx', encoding: { codec: 'parquet', compression: 'gzip' } });
     expect(await driver.send(events, signal())).toEqual({ kind: 'ok' });
     const key = (await s3.listKeys('pqx/'))[0]!;
-    const file = join(mkdtempSync(join(tmpdir(), 'zsf-pq-')), 'x.parquet');
+    const file = join(tempDir('zsf-pq-'), 'x.parquet');
     writeFileSync(file, (await s3.getObject(key)).body);
     const reader = await parquetjs.ParquetReader.openFile(file);
     const cursor = reader.getCursor();
@@ -482,7 +467,7 @@ describe('s3 sink: failures', () => {
     s3.intercept = undefined;
     const { driver: other } = makeDriver({ bucket: 'no-such-bucket', prefix: 'cls' });
     expect(await other.send(makeEvents(2, 1), signal())).toMatchObject({ kind: 'retry', reason: expect.stringContaining('NoSuchBucket') });
-    expect(await counter((makeDriver({}).metrics), 'zsf_sink_bytes_sent_total', { sink: 's3' })).toBe(0);
+    expect(await metric((makeDriver({}).metrics), 'zsf_sink_bytes_sent_total', { sink: 's3' })).toBe(0);
   });
 
   it('a 301 PermanentRedirect (bucket in another region) follows the redirect rule of every sink: retried, data kept', async () => {

@@ -2,74 +2,31 @@
 // receiver): batching by bytes, 413 split, Retry-After, an outage with a disk buffer, and a
 // 401/403 that stops sending and keeps the data.
 
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startPipeline, type Pipeline } from '../../src/app/start.js';
-import { sleep as realSleep } from '../../src/core/retry.js';
-import { captureLogs, readDeadLetters, tempDir } from '../support/probe.js';
+import { describe, expect, it } from 'vitest';
+import { checkpointNext } from '../support/checkpoints.js';
+import { eventually } from '../support/eventually.js';
+import { metric } from '../support/metric.js';
+import { readDeadLetters } from '../support/probe.js';
+import { closeAfterEach, generatorToSink, range, startSinkPipeline } from '../support/sink-pipeline.js';
+import { tempDir } from '../support/temp-dir.js';
 import { startHecReceiver, type HecReceiver } from '../receivers/hec.js';
 
 const TOKEN = 'pipeline-hec-token-42';
-const fastRetry = { initialBackoff: '1ms', maxBackoff: '5ms', authBackoff: '5ms' };
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanup = closeAfterEach();
 
 async function receiver(opts: Parameters<typeof startHecReceiver>[0] = {}): Promise<HecReceiver> {
   const r = await startHecReceiver({ tokens: [TOKEN], ...opts });
-  cleanups.push(() => r.close());
+  cleanup(() => r.close());
   return r;
 }
 
-function config(dataDir: string, sink: Record<string, unknown>, gen: Record<string, unknown> = {}) {
-  return {
-    dataDir,
-    shutdownTimeout: '5s',
-    sources: [{ id: 'gen', type: 'generator', account: 'acme', count: 200, batchSize: 50, seed: 11, ...gen }],
-    sinks: [{ id: 'splunk', type: 'splunk_hec', inputs: ['gen'], token: TOKEN, retry: fastRetry, healthcheck: { enabled: false }, ...sink }],
-  };
-}
+const config = (dataDir: string, sink: Record<string, unknown>, gen: Record<string, unknown> = {}) =>
+  generatorToSink(dataDir, { id: 'splunk', type: 'splunk_hec', inputs: ['gen'], token: TOKEN, ...sink }, { gen: { seed: 11, ...gen } });
 
-/** Pipeline sleeps are recorded and capped, so backoffs (and Retry-After) are observable without waiting them out. */
-function fastSleep(record: number[] = []) {
-  return (ms: number, signal?: AbortSignal) => {
-    record.push(ms);
-    return realSleep(Math.min(ms, 10), signal);
-  };
-}
-
-async function start(cfg: unknown, opts: { once?: boolean; sleeps?: number[] } = {}): Promise<Pipeline> {
-  const logs = captureLogs();
-  const p = await startPipeline(cfg, { once: opts.once ?? false, api: false, logDestination: logs.stream, sleep: fastSleep(opts.sleeps) });
-  cleanups.push(() => p.stop());
-  return p;
-}
-
-/** Condition wait on pipeline state (files, component states): bounded, checked every 10 ms. */
-async function eventually(pred: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-function checkpointNext(dataDir: string): number | undefined {
-  const f = join(dataDir, 'checkpoints', 'gen.json');
-  if (!existsSync(f)) return undefined;
-  return (JSON.parse(readFileSync(f, 'utf8')) as { state: { next: number } }).state.next;
-}
+const start = (cfg: unknown, opts: { once?: boolean; sleeps?: number[] } = {}) => startSinkPipeline(cfg, cleanup, opts);
 
 const ids = (r: HecReceiver) => r.indexed.map((e) => (e.event as { id: number }).id);
-const range = (n: number) => Array.from({ length: n }, (_, i) => i);
-
-async function metric(p: Pipeline, name: string): Promise<number> {
-  const m = (await p.metrics.registry.getMetricsAsJSON()).find((x) => x.name === name);
-  return (m?.values ?? []).filter((v) => !('metricName' in v) || v.metricName === `${name}_count` || v.metricName === name).reduce((s, v) => s + Number(v.value), 0);
-}
 
 describe('splunk_hec in the pipeline', () => {
   it('batches by encoded bytes, gzips, delivers every event exactly once and commits', async () => {

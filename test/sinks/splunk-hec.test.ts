@@ -3,7 +3,6 @@
 
 import { isAbsolute, join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { pino } from 'pino';
 import { z } from 'zod';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { Secrets } from '../../src/observability/secrets.js';
@@ -14,8 +13,13 @@ import { splunkHecSink } from '../../src/sinks/splunk-hec/index.js';
 import { hecOptions } from '../../src/sinks/splunk-hec/config.js';
 import { hecTime } from '../../src/sinks/splunk-hec/encode.js';
 import { loadConfigFile, loadConfigObject } from '../../src/app/config.js';
-import { captureLogs, tempDir } from '../support/probe.js';
-import { parseConcatenated, selfSignedCert, startConnectProxy, startHecReceiver, type HecReceiver, type InjectedResponse } from '../receivers/hec.js';
+import { captureLogs } from '../support/capture-logs.js';
+import { startConnectProxy } from '../support/connect-proxy.js';
+import { metric } from '../support/metric.js';
+import type { InjectedResponse } from '../support/receiver-base.js';
+import { selfSignedCert } from '../support/self-signed-cert.js';
+import { tempDir } from '../support/temp-dir.js';
+import { parseConcatenated, startHecReceiver, type HecReceiver } from '../receivers/hec.js';
 import { deliverThroughCore } from '../support/drive-sink.js';
 import { commonSinkOptions } from '../support/sink-options.js';
 
@@ -40,7 +44,7 @@ function makeEnv() {
     id: 'splunk',
     dataDir: tempDir(),
     resolvePath: (p: string) => (isAbsolute(p) ? p : join(configDir, p)),
-    logger: pino({ level: 'debug' }, logs.stream),
+    logger: logs.logger,
     metrics,
     secrets,
     section: sectionDefault,
@@ -63,11 +67,6 @@ async function setup(over: Record<string, unknown> = {}, rcv: Parameters<typeof 
   const driver = splunkHecSink.create({ ...parsed, ...commonSinkOptions(splunkHecSink, { requestTimeout: 5000 }), id: 'splunk', type: 'splunk_hec', inputs: ['x'] } as never, env);
   drivers.push(driver);
   return { receiver, driver, logs, metrics };
-}
-
-async function metricValue(metrics: ReturnType<typeof createMetrics>, name: string): Promise<number> {
-  const m = (await metrics.registry.getMetricsAsJSON()).find((x) => x.name === name);
-  return (m?.values ?? []).reduce((s, v) => s + Number(v.value), 0);
 }
 
 afterEach(async () => {
@@ -110,8 +109,8 @@ describe('splunk_hec encoding', () => {
     });
     expect(got.map((r) => r.sourcetype)).toEqual(['zendesk:audit', 'ocsf:zendesk:audit', 'zendesk:ticket_audit', 'zendesk:access', 'zendesk:custom_stream']);
 
-    expect(await metricValue(metrics, 'zsf_sink_bytes_sent_total')).toBe(req.wireBytes);
-    expect(await metricValue(metrics, 'zsf_sink_bytes_uncompressed_total')).toBe(req.decodedBytes);
+    expect(await metric(metrics, 'zsf_sink_bytes_sent_total')).toBe(req.wireBytes);
+    expect(await metric(metrics, 'zsf_sink_bytes_uncompressed_total')).toBe(req.decodedBytes);
   });
 
   it('formats HEC time without exponent or float noise', () => {

@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startPipeline } from '../../src/app/start.js';
 import { DEMO_CREDENTIALS, startSimulator, type AuditLogRecord, type Simulator, type SimulatorOptions } from '../../src/simulator/index.js';
 import { CREATED_AT_INVALID } from '../../src/simulator/audit-logs.js';
+import { eventually } from '../support/eventually.js';
 import { captureLogs, readDeadLetters, tempDir } from '../support/probe.js';
 import { expectExactlyOnce, runZendesk, simAccount, startOf, streamIds, type ZendeskRun } from '../support/zendesk-run.js';
 
@@ -32,15 +33,6 @@ const ids = streamIds;
 /** Sources against one simulator account, into a probe sink. */
 const run = (o: Omit<ZendeskRun, 'accounts'> & { baseUrl: string }) => runZendesk({ ...o, accounts: [account(o.baseUrl)] });
 const auditRequests = (s: Simulator) => s.requests.filter((r) => r.endpoint === 'audit_logs');
-
-
-async function until(cond: () => boolean, what: string, limitMs = 20_000): Promise<void> {
-  const deadline = Date.now() + limitMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('audit log: the filter[created_at] form rule', () => {
   it('sends filter[created_at][] by default and delivers all 1,500 records of a bursty log exactly once', async () => {
@@ -238,11 +230,11 @@ describe('audit and access logs: 0 lost, 0 duplicates under hostile paging', () 
       sources: [{ id: 'audit', type: 'zendesk_audit_logs', account: 'acme', startTime: startOf(s), initialWindow: '30d', pollInterval: '1s' }],
     });
     const loops = () => logs.filter((l) => l.includes('cursor already followed')).length;
-    await until(() => loops() >= 2, 'two detected loops');
+    await eventually(() => loops() >= 2, 'two detected loops');
     expect(p.components.get('audit')?.state).toBe('running');
     s.setBehaviour({ cursorCycle: false });
     const want = s.records('audit_logs').map((r) => String(r.id));
-    await until(() => new Set(ids(pr, 'audit_log')).size >= want.length, 'every record');
+    await eventually(() => new Set(ids(pr, 'audit_log')).size >= want.length, 'every record');
     await p.stop();
     expectExactlyOnce(ids(pr, 'audit_log'), want);
     // Bounded: a couple of requests per poll, not a tight loop.

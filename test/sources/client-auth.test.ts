@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startPipeline, type Pipeline } from '../../src/app/start.js';
 import { DEMO_CREDENTIALS, startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/index.js';
+import { eventually } from '../support/eventually.js';
 import { captureLogs, probe, tempDir } from '../support/probe.js';
 
 const open: { close(): Promise<void> }[] = [];
@@ -20,15 +21,6 @@ async function sim(opts: SimulatorOptions = {}): Promise<Simulator> {
   const s = await startSimulator({ seed: 5, limits: { enabled: false }, ...opts });
   open.push(s);
   return s;
-}
-
-/** Waits for a condition, checking after every turn of the event loop; fails after `ms`. */
-async function eventually(cond: () => boolean | Promise<boolean>, what: string, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 async function start(config: Record<string, unknown>, once: boolean, logs = captureLogs()): Promise<Pipeline> {

@@ -2,11 +2,10 @@
 // one virtual clock. The source's poll waits advance that clock instantly, so minutes of
 // following take milliseconds; every other wait (sink retries, shutdown drain) is real.
 
-import { readFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { startPipeline, type Pipeline } from '../../src/app/start.js';
 import { sleep as realSleep } from '../../src/core/retry.js';
 import { DEMO_CREDENTIALS, startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/index.js';
+import { eventually } from '../support/eventually.js';
 import { captureLogs, probe, tempDir, type Probe } from '../support/probe.js';
 
 export interface VirtualClock {
@@ -24,14 +23,8 @@ export function virtualClock(start: number): VirtualClock {
   };
 }
 
-/** Condition wait, bounded in real time; checked every few ms. */
-export async function until(pred: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
+/** Condition wait, bounded in real time; checked every 2 ms, as the virtual clock runs fast. */
+export const until = (pred: () => boolean, what: string, timeoutMs = 20_000): Promise<boolean> => eventually(pred, what, timeoutMs, 2);
 
 export function account(s: Pick<Simulator, 'url'>, name = 'acme') {
   // The client's rate window shrinks with the virtual clock's pace (its minimum, 100 ms).
@@ -88,10 +81,7 @@ export async function runOn(
   return { p, pr, dataDir, logs: logs.lines };
 }
 
-export function checkpointOf(dataDir: string, source: string): Record<string, unknown> | undefined {
-  const f = join(dataDir, 'checkpoints', `${source}.json`);
-  return existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as { state: Record<string, unknown> }).state : undefined;
-}
+export { checkpointOf } from '../support/checkpoints.js';
 
 /** Upstream ids of the accepted events of a stream (the part after `account:stream:`). */
 export function acceptedIds(pr: Probe, stream: string): string[] {

@@ -1,10 +1,8 @@
-// Test-only components: a sink whose every answer the test decides, and helpers to run
-// pipelines in a temp dir with logs captured.
+// Test-only components: a sink whose every answer the test decides, a transform that fails on
+// chosen records, and reading back the dead letters a run wrote.
 
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { z } from 'zod';
 import { defineSink } from '../../src/core/plugin.js';
 import type { PipelineEvent, SendOutcome } from '../../src/core/types.js';
@@ -52,21 +50,9 @@ export const probeSink = defineSink({
 
 if (!sinkPlugins.some((p) => p.type === 'probe')) sinkPlugins.push(probeSink);
 
-export function tempDir(prefix = 'zsf-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
-}
-
-/** A pino destination that keeps every log line, for assertions. */
-export function captureLogs(): { stream: Writable & { write: Writable['write'] }; lines: string[] } {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk, _enc, cb) {
-      for (const l of String(chunk).split('\n')) if (l) lines.push(l);
-      cb();
-    },
-  });
-  return { stream, lines };
-}
+// Many tests import these from here; each has its own file in test/support.
+export { captureLogs } from './capture-logs.js';
+export { tempDir } from './temp-dir.js';
 
 /** Resolves after `n` macrotask turns: lets already-scheduled I/O callbacks run, no wall-clock wait. */
 export async function settle(n = 5): Promise<void> {

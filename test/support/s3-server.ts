@@ -9,12 +9,11 @@
 // (requestChecksumCalculation WHEN_SUPPORTED), which is why tests compare stored bytes.
 
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo, Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { tempDir } from './temp-dir.js';
 
 interface S3rverInstance {
   run(): Promise<AddressInfo>;
@@ -59,7 +58,7 @@ export interface S3TestServer {
 export async function startS3Server(opts: { bucket?: string; region?: string } = {}): Promise<S3TestServer> {
   const bucket = opts.bucket ?? 'archive';
   const region = opts.region ?? 'us-east-1';
-  const dir = mkdtempSync(join(tmpdir(), 'zsf-s3rver-'));
+  const dir = tempDir('zsf-s3rver-');
   let backend: S3rverInstance | null = null;
   let backendPort = 0;
   let firstStart = true;
