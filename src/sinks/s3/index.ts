@@ -12,7 +12,10 @@ import { compileKeyTemplate, type KeyTemplate } from './key-template.js';
 import { ByteCounter, ndjsonStream, type EncodedStream } from './ndjson.js';
 import { deriveLayout, parquetStream, ZSTD_AVAILABLE, type ParquetCompression } from './parquet.js';
 import { OCSF_SCHEMA_VERSION, ocsfClassLayout, SchemaMismatch, servesOcsfVersion } from './ocsf-schema.js';
-import { classifyS3Error, createS3Client, headBucket, uploadObject } from './upload.js';
+import { classifyS3Error, createS3Client, headBucket, objectParams, uploadObject } from './upload.js';
+import { chainedObject, collectBytes, createSinkIntegrity, integrityChainOf } from '../../integrity/sink-hook.js';
+import { s3Store } from '../../integrity/s3-store.js';
+import { Readable } from 'node:stream';
 
 export const DEFAULT_KEY_TEMPLATE = '{prefix}/{account}/{stream}/dt=%Y-%m-%d/hour=%H/{host}-{timestamp}-{uuid}.{ext}';
 export const SECURITY_LAKE_KEY_TEMPLATE = 'ext/{source_name}/region={region}/accountId={accountId}/eventDay=%Y%m%d/{host}-{timestamp}-{uuid}.{ext}';
@@ -86,6 +89,7 @@ export const s3Sink = defineSink({
     const host = hostname();
     const stored = new Set<string>();
     const log = env.logger;
+    const integrity = createSinkIntegrity(config.integrity, env, () => s3Store(client, config.bucket, config.prefix, () => objectParams(config, Date.now())));
 
     const sourceNameOf = (e: PipelineEvent): string | undefined => {
       const sl = plan.securityLake;
@@ -155,6 +159,7 @@ export const s3Sink = defineSink({
               row = r.row;
             }
           }
+          if (integrity) split += `\u0002${integrityChainOf(e)}`; // one chain per object
           const key = plan.template.partitionOf(e, extra) + split;
           let g = groups.get(key);
           if (!g) groups.set(key, (g = { events: [], rows: row ? [] : undefined }));
@@ -168,7 +173,7 @@ export const s3Sink = defineSink({
           const memo = `${key}|${group.length}|${group[0]!.meta.id}|${group[group.length - 1]!.meta.id}`;
           if (stored.has(memo)) continue; // stored by an earlier attempt of this batch
           const now = Date.now();
-          const partition = key.split('\u0001')[0]!;
+          const partition = key.split('\u0002')[0]!.split('\u0001')[0]!;
           const objectKey = plan.template.render(partition, {
             prefix: config.prefix,
             host,
@@ -182,12 +187,12 @@ export const s3Sink = defineSink({
           const times = group.map((e) => e.meta.time);
           const enc = encode(group, g.rows);
           try {
-            await uploadObject(
+            const upload = (body: Readable) => uploadObject(
               client,
               config,
               {
                 key: objectKey,
-                body: enc.body,
+                body,
                 contentType: enc.contentType,
                 ...(enc.contentEncoding ? { contentEncoding: enc.contentEncoding } : {}),
                 metadata: {
@@ -199,6 +204,10 @@ export const s3Sink = defineSink({
               },
               signal,
             );
+            if (integrity) {
+              const bytes = await collectBytes(enc.body);
+              await integrity.store(chainedObject(group, objectKey, bytes), () => upload(Readable.from([bytes])));
+            } else await upload(enc.body);
           } catch (err) {
             if (signal.aborted) throw err;
             const outcome: SendOutcome = classifyS3Error(err, Date.now());
@@ -216,6 +225,7 @@ export const s3Sink = defineSink({
       },
 
       async close() {
+        await integrity?.close();
         client.destroy();
       },
     };
