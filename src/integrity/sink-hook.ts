@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import type { BuildEnv } from '../core/plugin.js';
 import type { PipelineEvent } from '../core/types.js';
 import { chainIdOf } from './chain.js';
+import { headsHub } from './heads-source.js';
 import type { IntegrityConfig } from './config.js';
 import type { ArchiveStore } from './store.js';
 import { createIntegrityWriter, type ChainedObject, type IntegrityWriter } from './writer.js';
@@ -13,7 +14,8 @@ import { createIntegrityWriter, type ChainedObject, type IntegrityWriter } from 
 export function createSinkIntegrity(config: IntegrityConfig | undefined, env: BuildEnv, store: () => ArchiveStore): IntegrityWriter | undefined {
   if (!config?.enabled) return undefined;
   env.secrets.add(config.signingKey);
-  return createIntegrityWriter({ sink: env.id, dataDir: env.dataDir, store: store(), config, logger: env.logger });
+  const hub = headsHub(env);
+  return createIntegrityWriter({ sink: env.id, dataDir: env.dataDir, store: store(), config, logger: env.logger, onSignedHead: (head) => hub.publish(env.id, head) });
 }
 
 /** The chain an event belongs to (account × stream × schema); one object never mixes chains. */

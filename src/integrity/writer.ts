@@ -86,9 +86,14 @@ export function createIntegrityWriter(opts: {
     return run;
   }
 
-  async function save(c: Chain): Promise<void> {
+  /**
+   * `durable: false` (rename, no fsync) suits the head: a process crash keeps the file, and a
+   * power loss only rolls it back, after which the manifests in the archive are read again. The
+   * pending list is written durably before an upload, so no crash can forget an object it stored.
+   */
+  async function save(c: Chain, durable = false): Promise<void> {
     const state: PersistedState = { v: 1, chain: c.id, head: c.durable, pending: [...c.pending], signed: c.signed };
-    await writeFileAtomic(statePath(c.id), JSON.stringify(state) + '\n');
+    await writeFileAtomic(statePath(c.id), JSON.stringify(state) + '\n', { durable });
   }
 
   async function load(chain: string): Promise<PersistedState | undefined> {
@@ -192,7 +197,7 @@ export function createIntegrityWriter(opts: {
       if (!entry) {
         await serial(c, async () => {
           c.pending.add(obj.key);
-          await save(c);
+          await save(c, true);
         });
         await put();
         const sha256 = sha256Hex(obj.bytes);
