@@ -136,9 +136,12 @@ export async function verifyArchive(store: ArchiveStore, opts: VerifyOptions): P
   for (const [chain, files] of [...chains].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const entries = new Map<number, { entry: ManifestEntry; key: string; hash: string }>();
     const unreadable = new Set<number>();
-    for (const [seq, keys] of files.manifests) {
+    const texts = new Map<string, Awaited<ReturnType<typeof readText>>>();
+    const manifestKeys = [...files.manifests.values()].flat();
+    await pool(manifestKeys, opts.concurrency ?? 8, async (key) => void texts.set(key, await readText(store, key)));
+    for (const [seq, keys] of [...files.manifests].sort(([a], [b]) => a - b)) {
       for (const key of keys) {
-        const r = await readText(store, key);
+        const r = texts.get(key)!;
         if ('problem' in r) {
           report({ kind: 'unreadable_manifest', key, chain, seq, detail: r.problem }, true);
           unreadable.add(seq);
