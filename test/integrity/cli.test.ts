@@ -15,6 +15,8 @@ import { createMetrics } from '../../src/observability/metrics.js';
 import { Secrets } from '../../src/observability/secrets.js';
 import { fileSink } from '../../src/sinks/file.js';
 import { dirStore } from '../../src/integrity/dir-store.js';
+import { s3Sink } from '../../src/sinks/s3/index.js';
+import { startS3Server, TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY } from '../support/s3-server.js';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -26,8 +28,8 @@ function tempDir(): string {
   return d;
 }
 
-function zsf(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+function zsf(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -111,5 +113,33 @@ describe('zsf keygen and zsf verify', () => {
     expect(r.findings.map((f) => f.kind)).toEqual(['bad_signature']);
     expect(r.findings[0]!.detail).toContain('outside that key');
     expect((await zsf(['verify', '--dir', archive, '--public-key', `${pub}@2020-01-01..`])).code).toBe(0);
+  });
+
+  it('verify --s3 reads an archive under a bucket prefix with the AWS SDK credentials chain', async () => {
+    const s3 = await startS3Server();
+    const creds = { AWS_ACCESS_KEY_ID: TEST_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: TEST_SECRET_ACCESS_KEY };
+    Object.assign(process.env, creds);
+    try {
+      const dir = tempDir();
+      expect((await zsf(['keygen', '--out', join(dir, 'keys')])).code).toBe(0);
+      const options = z.object(s3Sink.options).parse({ bucket: s3.bucket, region: s3.region, endpoint: s3.endpoint, forcePathStyle: true, prefix: 'evidence/zendesk', integrity: { enabled: true, signingKey: readFileSync(join(dir, 'keys', 'zsf-signing.pem'), 'utf8') } });
+      const env: BuildEnv = { id: 's3', dataDir: join(dir, 'data'), resolvePath: (p) => p, logger: pino({ level: 'silent' }, new Writable({ write: (_c, _e, cb) => cb() })), metrics: createMetrics(), secrets: new Secrets(), config: {}, shared: (_k, m) => m() };
+      const driver = s3Sink.create({ ...options, id: 's3', type: 's3', inputs: ['x'] } as never, env);
+      const events: PipelineEvent[] = Array.from({ length: 20 }, (_, i) => ({ meta: { id: `acme:audit_log:${i}`, account: 'acme', stream: 'audit_log', time: Date.UTC(2026, 5, 1) + i * 1000, schema: 'ocsf' }, body: { metadata: { uid: `acme:audit_log:${i}` } } }));
+      expect((await driver.send(events.slice(0, 10), AbortSignal.timeout(10_000))).kind).toBe('ok');
+      expect((await driver.send(events.slice(10), AbortSignal.timeout(10_000))).kind).toBe('ok');
+      await driver.close?.();
+      const args = ['verify', '--s3', `s3://${s3.bucket}/evidence/zendesk`, '--endpoint', s3.endpoint, '--region', s3.region, '--force-path-style', '--public-key', join(dir, 'keys', 'zsf-signing.pub.pem'), '--report', 'json'];
+      const ok = await zsf(args, creds);
+      expect(ok.code, ok.stderr).toBe(0);
+      const report = JSON.parse(ok.stdout) as { location: string; chains: { chain: string; entries: number; records: number }[] };
+      expect(report.location).toBe(`s3://${s3.bucket}/evidence/zendesk`);
+      expect(report.chains).toEqual([expect.objectContaining({ chain: 'acme.audit_log.ocsf', entries: 2, records: 20 })]);
+      const bad = await zsf(['verify', '--s3', 'https://not-s3', '--public-key', join(dir, 'keys', 'zsf-signing.pub.pem')], creds);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain('expected s3://bucket');
+    } finally {
+      await s3.close();
+    }
   });
 });
