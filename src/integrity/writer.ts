@@ -199,7 +199,17 @@ export function createIntegrityWriter(opts: {
           c.pending.add(obj.key);
           await save(c, true);
         });
-        await put();
+        try {
+          await put();
+        } catch (err) {
+          // A failed attempt may still have stored its object (a timeout after the store took it).
+          // The retry stores a new one; remove this one now if the store answers, else at restart.
+          await store.delete(obj.key).then(
+            () => serial(c, async () => void c.pending.delete(obj.key)),
+            () => undefined,
+          );
+          throw err;
+        }
         const sha256 = sha256Hex(obj.bytes);
         const summary = summariseRecords(obj.records);
         entry = await serial(c, async () => {
