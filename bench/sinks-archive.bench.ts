@@ -78,7 +78,7 @@ async function driverRow(name: string, plugin: SinkPlugin, options: Record<strin
 }
 
 /** s3rver in a child process on 127.0.0.1 (default S3RVER/S3RVER credentials). */
-async function startS3rverChild(dir: string): Promise<{ endpoint: string; child: ChildProcess }> {
+export async function startS3rverChild(dir: string): Promise<{ endpoint: string; child: ChildProcess }> {
   const script = `
     const S3rver = require('s3rver');
     new S3rver({ address: '127.0.0.1', port: 0, directory: ${JSON.stringify(dir)}, silent: true, configureBuckets: [{ name: 'bench' }] })

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Command-line entry: `zsf run | validate | config schema | checkpoints | dead-letters | simulate | demo`.
+// Command-line entry: `zsf run | validate | config schema | checkpoints | dead-letters | simulate | demo | verify | keygen`.
 // Exit codes: 0 success, 1 runtime failure, 2 invalid configuration or usage, dataDir locked by
 // another instance, or API port taken (nothing was read or sent).
 
@@ -16,6 +16,7 @@ import { registerContentCommand } from './content.js';
 import { registerDeadLettersCommand } from './dead-letters.js';
 import { runFromConfig } from './run.js';
 import { registerDemoCommand } from './demo.js';
+import { registerIntegrityCommands } from './integrity.js';
 import { registerSimulateCommand } from './simulate.js';
 import { formatSummary, summarise } from './summary.js';
 import { registerTopCommand } from './top.js';
@@ -65,6 +66,7 @@ registerSimulateCommand(program);
 registerDemoCommand(program);
 registerTopCommand(program);
 registerContentCommand(program);
+registerIntegrityCommands(program);
 
 try {
   await program.parseAsync(process.argv);

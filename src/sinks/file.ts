@@ -8,6 +8,11 @@ import { z } from 'zod';
 import { defineSink } from '../core/plugin.js';
 import type { PipelineEvent } from '../core/types.js';
 import { size } from '../config/units.js';
+import { randomUUID } from 'node:crypto';
+import { integrityOption } from '../integrity/config.js';
+import { dirStore } from '../integrity/dir-store.js';
+import { chainedObject, createSinkIntegrity, integrityChainOf } from '../integrity/sink-hook.js';
+import type { IntegrityWriter } from '../integrity/writer.js';
 
 export function encodeNdjson(events: PipelineEvent[], includeMeta: boolean): string {
   let out = '';
@@ -48,6 +53,7 @@ export const fileSink = defineSink({
     path: z.string().min(1).describe('Output file, relative to the config file; rotated files get a -<time>-<n> suffix'),
     rotateBytes: size({ min: 1024 }).default(100 * 1024 * 1024).describe('Start a new file when the current one reaches this size'),
     includeMeta: z.boolean().default(false).describe('Write {"meta":…,"event":…} instead of the bare event'),
+    integrity: integrityOption.describe('With enabled: true, each batch is stored as its own file per chain under <path without extension>/ with manifests beside it (docs/integrity.md); path is then not appended to'),
   },
   defaults: { maxEvents: 1000, maxBytes: 4 * 1024 * 1024, maxWaitMs: 200, concurrency: 1 },
   create(config, env) {
@@ -56,6 +62,9 @@ export const fileSink = defineSink({
     let size = 0;
     let rotations = 0;
     const labels = { sink: config.id };
+    const archiveDir = join(dirname(path), basename(path, extname(path)));
+    const archive = dirStore(archiveDir);
+    const integrity = createSinkIntegrity(config.integrity, env, () => archive);
 
     async function ensureOpen(): Promise<FileHandle> {
       if (fh) return fh;
@@ -74,8 +83,28 @@ export const fileSink = defineSink({
       await rename(path, join(dirname(path), `${basename(path, ext)}-${stamp}-${++rotations}${ext}`));
     }
 
+    /** Integrity on: one immutable file per chain and batch, so each is one link of its chain. */
+    async function sendChained(writer: IntegrityWriter, events: PipelineEvent[]) {
+      const groups = new Map<string, PipelineEvent[]>();
+      for (const e of events) {
+        const chain = integrityChainOf(e);
+        let g = groups.get(chain);
+        if (!g) groups.set(chain, (g = []));
+        g.push(e);
+      }
+      for (const [chain, group] of groups) {
+        const bytes = Buffer.from(encodeNdjson(group, config.includeMeta));
+        const key = `${chain}/${new Date().toISOString().replace(/[-:]/g, '').replace(/\.(\d{3})Z$/, '$1Z')}-${randomUUID()}.ndjson`;
+        await writer.store(chainedObject(group, key, bytes), () => archive.put(key, bytes));
+        env.metrics.sinkBytesSent.inc(labels, bytes.length);
+        env.metrics.sinkBytesUncompressed.inc(labels, bytes.length);
+      }
+      return { kind: 'ok' as const };
+    }
+
     return {
       async send(events) {
+        if (integrity) return sendChained(integrity, events);
         const text = encodeNdjson(events, config.includeMeta);
         const bytes = Buffer.byteLength(text);
         await ensureOpen();
@@ -89,6 +118,7 @@ export const fileSink = defineSink({
         return { kind: 'ok' };
       },
       async close() {
+        await integrity?.close();
         await fh?.close();
         fh = null;
       },

@@ -3,6 +3,7 @@
 // partition, so `batch.maxEvents` / `batch.maxBytes` / `batch.maxWait` are the object roll limits.
 
 import { z } from 'zod';
+import { integrityOption } from '../../integrity/config.js';
 import { OCSF_CLASS_UIDS } from './ocsf-schema.js';
 
 export const STORAGE_CLASSES = [
@@ -114,6 +115,7 @@ export const s3Options = {
   partSize: z.number().int().min(5 * 1024 * 1024).default(8 * 1024 * 1024).describe('Multipart part size in bytes (objects larger than this are uploaded in parts)'),
   queueSize: z.number().int().min(1).max(16).default(4).describe('Parts uploaded in parallel; memory is about partSize × queueSize'),
   sdkMaxAttempts: z.number().int().min(1).max(10).default(3).describe('AWS SDK attempts per S3 request (e.g. one part) inside one delivery; the core retries the whole object after that'),
+  integrity: integrityOption,
 };
 
 export type S3Config = z.infer<z.ZodObject<typeof s3Options>> & { id: string; type: string; inputs: string[] };

@@ -13,7 +13,10 @@ import { classifyS3Error } from './classify.js';
 import { compileKeyTemplate, type KeyTemplate } from './key-template.js';
 import { classUidOf, encodeObject, ocsfRow, type ObjectEncoding } from './encode.js';
 import { ZSTD_AVAILABLE } from './parquet.js';
-import { createS3Client, headBucket, uploadObject } from './upload.js';
+import { createS3Client, headBucket, objectParams, uploadObject } from './upload.js';
+import { chainedObject, collectBytes, createSinkIntegrity, integrityChainOf } from '../../integrity/sink-hook.js';
+import { s3Store } from '../../integrity/s3-store.js';
+import { Readable } from 'node:stream';
 
 export const DEFAULT_KEY_TEMPLATE = '{prefix}/{account}/{stream}/dt=%Y-%m-%d/hour=%H/{host}-{timestamp}-{uuid}.{ext}';
 export const SECURITY_LAKE_KEY_TEMPLATE = 'ext/{source_name}/region={region}/accountId={accountId}/eventDay=%Y%m%d/{host}-{timestamp}-{uuid}.{ext}';
@@ -66,13 +69,14 @@ function compactTime(ms: number): string {
   return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
 }
 
-export function createS3Driver(config: S3Config, env: Pick<BuildEnv, 'logger' | 'metrics'>): SinkDriver {
+export function createS3Driver(config: S3Config, env: BuildEnv): SinkDriver {
   const plan = planFor(config);
   const client = createS3Client(config);
   const labels = { sink: config.id };
   const host = hostname();
   const stored = new Set<string>();
   const log = env.logger;
+  const integrity = createSinkIntegrity(config.integrity, env, () => s3Store(client, config.bucket, config.prefix, () => objectParams(config, Date.now())));
 
   const sourceNameOf = (e: PipelineEvent): string | undefined => {
     const sl = plan.securityLake;
@@ -114,6 +118,7 @@ export function createS3Driver(config: S3Config, env: Pick<BuildEnv, 'logger' | 
             row = r.row;
           }
         }
+        if (integrity) split += `\u0002${integrityChainOf(e)}`; // one chain per object
         const key = plan.template.partitionOf(e, extra) + split;
         let g = groups.get(key);
         if (!g) groups.set(key, (g = { events: [], rows: row ? [] : undefined }));
@@ -127,7 +132,7 @@ export function createS3Driver(config: S3Config, env: Pick<BuildEnv, 'logger' | 
         const memo = `${key}|${group.length}|${group[0]!.meta.id}|${group[group.length - 1]!.meta.id}`;
         if (stored.has(memo)) continue; // stored by an earlier attempt of this batch
         const now = Date.now();
-        const partition = key.split('\u0001')[0]!;
+        const partition = key.split('\u0002')[0]!.split('\u0001')[0]!;
         const objectKey = plan.template.render(partition, {
           prefix: config.prefix,
           host,
@@ -141,12 +146,12 @@ export function createS3Driver(config: S3Config, env: Pick<BuildEnv, 'logger' | 
         const times = group.map((e) => e.meta.time);
         const enc = encodeObject(plan, group, g.rows);
         try {
-          await uploadObject(
+          const upload = (body: Readable) => uploadObject(
             client,
             config,
             {
               key: objectKey,
-              body: enc.body,
+              body,
               contentType: enc.contentType,
               ...(enc.contentEncoding ? { contentEncoding: enc.contentEncoding } : {}),
               metadata: {
@@ -158,6 +163,10 @@ export function createS3Driver(config: S3Config, env: Pick<BuildEnv, 'logger' | 
             },
             signal,
           );
+          if (integrity) {
+            const bytes = await collectBytes(enc.body);
+            await integrity.store(chainedObject(group, objectKey, bytes), () => upload(Readable.from([bytes])));
+          } else await upload(enc.body);
         } catch (err) {
           if (signal.aborted) throw err;
           const outcome: SendOutcome = classifyS3Error(err, Date.now());
@@ -175,6 +184,7 @@ export function createS3Driver(config: S3Config, env: Pick<BuildEnv, 'logger' | 
     },
 
     async close() {
+      await integrity?.close();
       client.destroy();
     },
   };
