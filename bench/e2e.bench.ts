@@ -16,7 +16,8 @@
 // 3. start-up: process spawn to the simulator seeing the first request, one source and one
 //    sink configured; the median of ZSF_BENCH_STARTUP_RUNS (default 5) after one warm-up.
 //
-// ZSF_BENCH_CPU_PROF=<dir> starts the backfill children with `--cpu-prof` (profiles in <dir>).
+// ZSF_BENCH_CPU_PROF=<dir> starts the backfill children with `--cpu-prof` (profiles in <dir>);
+// ZSF_BENCH_E2E_BUFFERS=memory (or disk) runs one buffer type only.
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,6 +35,7 @@ const RUNS = Number(process.env.ZSF_BENCH_E2E_RUNS ?? (QUICK ? 1 : 3));
 const BUDGET_WINDOW_MS = Number(process.env.ZSF_BENCH_BUDGET_WINDOW_MS ?? 10_000);
 const STARTUP_RUNS = Number(process.env.ZSF_BENCH_STARTUP_RUNS ?? 5);
 const CPU_PROF = process.env.ZSF_BENCH_CPU_PROF;
+const BUFFERS = (process.env.ZSF_BENCH_E2E_BUFFERS ?? 'memory,disk').split(',') as ('memory' | 'disk')[];
 
 /** 40 % audit logs, 50 % access logs, 10 % ticket events: roughly what an Enterprise account logs. */
 const mix = (n: number) => ({ auditLogs: Math.round(n * 0.4), accessLogs: Math.round(n * 0.5), ticketEvents: Math.round(n * 0.1) });
@@ -139,8 +141,8 @@ async function backfills(rows: BenchRow[], goals: GoalLine[]): Promise<void> {
       const runs = size <= 100_000 ? RUNS : 1;
       const results: Record<'memory' | 'disk', Run[]> = { memory: [], disk: [] };
       // Alternating, so that a busy stretch of the shared machine falls on both buffer types.
-      for (let i = 0; i < runs; i++) for (const buffer of ['memory', 'disk'] as const) results[buffer].push(await backfillRun(sim, m, yardstickInput, buffer));
-      for (const buffer of ['memory', 'disk'] as const) {
+      for (let i = 0; i < runs; i++) for (const buffer of BUFFERS) results[buffer].push(await backfillRun(sim, m, yardstickInput, buffer));
+      for (const buffer of BUFFERS) {
         const rs = results[buffer];
         const eps = median(rs.map((r) => r.eps));
         const ratio = median(rs.map((r) => r.ratio));
