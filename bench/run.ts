@@ -3,7 +3,7 @@
 // PASS/MISS). Figures are for this machine; compare ratios, not absolute numbers, across machines.
 //
 //   --quick          development: 100k records only, one run, short storms (a few minutes)
-//   (default)        full: 100k and 1M records, 3 runs of the 100k cases (≤ ~15 min on 2 cores)
+//   (default)        full: 10k, 100k and 1M records, 3 runs of the cases up to 100k (estimated ≤ 15 min on 2 quiet cores)
 //   --write-readme   replaces README's goal table (between the bench-goals markers) with this run's
 
 import { spawnSync } from 'node:child_process';
