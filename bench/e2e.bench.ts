@@ -1,32 +1,52 @@
-// End to end, as an operator runs it: the built-in Zendesk simulator (rate limits off) ->
-// `zsf run --once` (the built dist/, in a child process of its own) -> OCSF -> Splunk HEC
-// (gzip) into a protocol receiver. Memory and disk buffers, at ZSF_BENCH_E2E_SIZES records
-// (default 100000; add 1000000 for the long case).
+// End to end, as an operator runs it: the built-in Zendesk simulator -> `zsf run --once` (the
+// built dist/, in a child process of its own) -> OCSF -> Splunk HEC (gzip) into a protocol
+// receiver. Three measurements, each with its goal lines of issue 13:
 //
-// Printed per case: events/s, the ratio to the yardstick (JSON.parse + JSON.stringify of the
-// same OCSF events, measured in this process just before and just after the case, and
-// averaged, so a slow or fast moment of the machine moves both), the child's peak RSS
-// (VmHWM) and Zendesk requests divided by the minimum the page sizes allow.
+// 1. backfill, limits off: memory and disk buffers at ZSF_BENCH_E2E_SIZES records (quick:
+//    100k; full: 10k, 100k and 1M), the 100k cases ZSF_BENCH_E2E_RUNS times (quick 1, full 3),
+//    alternating memory and disk. Per case: events/s, the ratio to the yardstick (JSON.parse +
+//    JSON.stringify of the same OCSF events, measured in this process right before and right
+//    after the case and averaged, so a slow or fast moment of the machine moves both), the
+//    child's peak RSS (VmHWM) and Zendesk requests divided by the minimum the page sizes allow.
+// 2. budget: the simulator's rate limits on with Zendesk's window scaled down (account
+//    `rateWindow`, simulator `windowMs`: ZSF_BENCH_BUDGET_WINDOW_MS, default 10 s for 60 s) and the
+//    budget scaled with it (20 account requests per window, 2/s, so that the budget and not
+//    the CPU of a busy machine is the limit), all three streams; the share of the account
+//    budget used in the first window (as the simulator counts, i.e. as Zendesk would) and 429s.
+// 3. start-up: process spawn to the simulator seeing the first request, one source and one
+//    sink configured; the median of ZSF_BENCH_STARTUP_RUNS (default 5) after one warm-up.
+//
+// ZSF_BENCH_CPU_PROF=<dir> starts the backfill children with `--cpu-prof` (profiles in <dir>);
+// ZSF_BENCH_E2E_BUFFERS=memory (or disk) runs one buffer type only.
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sectionDefault, type BuildEnv } from '../src/core/plugin.js';
 import { recordToEvent, type PipelineEvent } from '../src/core/types.js';
-import { DEMO_CREDENTIALS, startSimulator } from '../src/simulator/index.js';
+import { DEMO_CREDENTIALS, startSimulator, type LimitOptions, type Simulator } from '../src/simulator/index.js';
 import { startHecReceiver } from '../test/receivers/hec.js';
 import { transformPlugins } from '../transforms/index.js';
-import { ensureBuilt, rawJsonRate, spawnProduct, type BenchRow } from './lib.js';
+import { ensureBuilt, goalLine, median, QUICK, rawJsonRate, reportGoals, spawnProduct, type BenchRow, type GoalLine } from './lib.js';
 
-const SIZES = (process.env.ZSF_BENCH_E2E_SIZES ?? '100000').split(',').map(Number);
+const SIZES = (process.env.ZSF_BENCH_E2E_SIZES ?? (QUICK ? '100000' : '10000,100000,1000000')).split(',').map(Number);
+/** Runs of each case up to 100k records; the 1M cases run once (each takes minutes). */
+const RUNS = Number(process.env.ZSF_BENCH_E2E_RUNS ?? (QUICK ? 1 : 3));
+const BUDGET_WINDOW_MS = Number(process.env.ZSF_BENCH_BUDGET_WINDOW_MS ?? 10_000);
+const STARTUP_RUNS = Number(process.env.ZSF_BENCH_STARTUP_RUNS ?? 5);
+const CPU_PROF = process.env.ZSF_BENCH_CPU_PROF;
+const BUFFERS = (process.env.ZSF_BENCH_E2E_BUFFERS ?? 'memory,disk').split(',') as ('memory' | 'disk')[];
 
 /** 40 % audit logs, 50 % access logs, 10 % ticket events: roughly what an Enterprise account logs. */
 const mix = (n: number) => ({ auditLogs: Math.round(n * 0.4), accessLogs: Math.round(n * 0.5), ticketEvents: Math.round(n * 0.1) });
+type Mix = ReturnType<typeof mix>;
 /** Page sizes: audit logs 100, access logs 2500 (configured below), ticket events 1000. */
-const minimumRequests = (m: ReturnType<typeof mix>) => Math.ceil(m.auditLogs / 100) + Math.ceil(m.accessLogs / 2500) + Math.ceil(m.ticketEvents / 1000);
+const minimumRequests = (m: Mix) => Math.ceil(m.auditLogs / 100) + Math.ceil(m.accessLogs / 2500) + Math.ceil(m.ticketEvents / 1000);
+const thousands = (n: number) => (n >= 1_000_000 ? `${n / 1_000_000}M` : `${n / 1000}k`);
+const int = (n: number) => Math.round(n).toLocaleString('en-US');
 
 /** The yardstick's input: the simulator's records mapped to OCSF, serialised. */
-async function ocsfSample(sim: Awaited<ReturnType<typeof startSimulator>>): Promise<string[]> {
+async function ocsfSample(sim: Simulator): Promise<string[]> {
   const plugin = transformPlugins.find((p) => p.type === 'ocsf')!;
   const t = plugin.create({ id: 'ocsf', type: 'ocsf', inputs: [], enrich: true, newIpWindow: 30 * 86_400_000, newIpMaxUsers: 100_000, ticketAudits: 'per_audit', rawData: false } as never, { section: sectionDefault } as BuildEnv);
   const out: string[] = [];
@@ -44,74 +64,202 @@ async function ocsfSample(sim: Awaited<ReturnType<typeof startSimulator>>): Prom
   return out;
 }
 
-/** `zsf run --once` as its own process: wall time and peak RSS. */
-async function runChild(config: string): Promise<{ code: number | null; secs: number; peakRssMb: number; stderr: string }> {
-  const t0 = performance.now();
-  const p = spawnProduct(['run', '--once', '-c', config]);
-  const { code, stderr } = await p.exited;
-  return { code, secs: (performance.now() - t0) / 1000, peakRssMb: p.peakRssMb(), stderr };
+/** A `zsf run` config: the three Zendesk streams of the simulator into one HEC sink. */
+function productConfig(dir: string, sim: Simulator, hecUrl: string, o: { buffer: 'memory' | 'disk'; budget?: number; endpointLimit?: number; streams?: ('audit' | 'access' | 'tickets')[] }): string {
+  const start = new Date(sim.timeRange.start * 1000 - 60_000).toISOString();
+  const streams = o.streams ?? ['audit', 'access', 'tickets'];
+  const endpointLimit = o.endpointLimit ?? 1000;
+  const sources = [
+    { id: 'audit', type: 'zendesk_audit_logs', account: 'sim', startTime: start, initialWindow: '1d' },
+    { id: 'access', type: 'zendesk_access_logs', account: 'sim', startTime: start, pageSize: 2500, initialWindow: '1d', requestsPerMinute: endpointLimit },
+    { id: 'tickets', type: 'zendesk_ticket_audits', account: 'sim', startTime: start, requestsPerMinute: Math.min(100, endpointLimit) },
+  ].filter((s) => streams.includes(s.id as 'audit'));
+  const account = {
+    name: 'sim',
+    baseUrl: sim.url,
+    auth: { type: 'token', email: DEMO_CREDENTIALS.email, token: DEMO_CREDENTIALS.token },
+    requestsPerMinute: o.budget ?? 100_000,
+    ...(o.budget ? { rateWindow: BUDGET_WINDOW_MS } : {}),
+  };
+  const config = join(dir, 'zsf.yaml');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      dataDir: join(dir, 'data'),
+      api: { enabled: false },
+      log: { level: 'warn' },
+      zendesk: { accounts: [account] },
+      sources,
+      transforms: [{ id: 'ocsf', type: 'ocsf', inputs: sources.map((s) => s.id) }],
+      sinks: [{ id: 'hec', type: 'splunk_hec', inputs: ['ocsf'], endpoint: hecUrl, token: 'test-hec-token', buffer: o.buffer === 'disk' ? { type: 'disk', maxBytes: '1GiB' } : { type: 'memory' } }],
+    }),
+  ); // JSON is YAML
+  return config;
 }
 
-export default async function (): Promise<BenchRow[]> {
-  ensureBuilt();
-  const rows: BenchRow[] = [];
+interface Run {
+  eps: number;
+  ratio: number;
+  yardstick: number;
+  peakRssMb: number;
+  secs: number;
+  events: number;
+  requestsRatio: number;
+}
+
+/** One `zsf run --once` backfill with the yardstick measured right before and right after it. */
+async function backfillRun(sim: Simulator, m: Mix, yardstickInput: string[], buffer: 'memory' | 'disk'): Promise<Run> {
+  const hec = await startHecReceiver({ record: false });
+  const dir = mkdtempSync(join(tmpdir(), 'zsf-bench-e2e-'));
+  try {
+    const config = productConfig(dir, sim, hec.url, { buffer });
+    sim.resetStats();
+    const before = rawJsonRate(yardstickInput, 1500);
+    const t0 = performance.now();
+    const p = spawnProduct(['run', '--once', '-c', config], CPU_PROF ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', CPU_PROF] } : {});
+    const { code, stderr } = await p.exited;
+    const secs = (performance.now() - t0) / 1000;
+    const after = rawJsonRate(yardstickInput, 1500);
+    if (code !== 0) throw new Error(`zsf run --once exited ${code}:\n${stderr}`);
+    const yardstick = (before + after) / 2;
+    const events = hec.indexedCount;
+    const eps = events / secs;
+    return { eps, ratio: eps / yardstick, yardstick, peakRssMb: p.peakRssMb(), secs, events, requestsRatio: sim.counters.total / minimumRequests(m) };
+  } finally {
+    await hec.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function backfills(rows: BenchRow[], goals: GoalLine[]): Promise<void> {
+  const peaks: Record<string, Record<number, number>> = { memory: {}, disk: {} };
   for (const size of SIZES) {
     const m = mix(size);
     const sim = await startSimulator({ seed: 5, data: { ...m, endTime: Date.now() - 600_000 }, limits: { enabled: false } });
-    const yardstickInput = await ocsfSample(sim);
     try {
-      for (const buffer of ['memory', 'disk'] as const) {
-        const hec = await startHecReceiver({ record: false });
-        const dir = mkdtempSync(join(tmpdir(), 'zsf-bench-e2e-'));
-        const start = new Date(sim.timeRange.start * 1000 - 60_000).toISOString();
-        const config = join(dir, 'zsf.yaml');
-        writeFileSync(
-          config,
-          JSON.stringify({
-            dataDir: join(dir, 'data'),
-            api: { enabled: false },
-            log: { level: 'warn' },
-            zendesk: { accounts: [{ name: 'sim', baseUrl: sim.url, auth: { type: 'token', email: DEMO_CREDENTIALS.email, token: DEMO_CREDENTIALS.token }, requestsPerMinute: 100_000 }] },
-            sources: [
-              { id: 'audit', type: 'zendesk_audit_logs', account: 'sim', startTime: start, initialWindow: '1d' },
-              { id: 'access', type: 'zendesk_access_logs', account: 'sim', startTime: start, pageSize: 2500, initialWindow: '1d', requestsPerMinute: 1000 },
-              { id: 'tickets', type: 'zendesk_ticket_audits', account: 'sim', startTime: start, requestsPerMinute: 100 },
-            ],
-            transforms: [{ id: 'ocsf', type: 'ocsf', inputs: ['audit', 'access', 'tickets'] }],
-            sinks: [
-              {
-                id: 'hec',
-                type: 'splunk_hec',
-                inputs: ['ocsf'],
-                endpoint: hec.url,
-                token: 'test-hec-token',
-                buffer: buffer === 'disk' ? { type: 'disk', maxBytes: '1GiB' } : { type: 'memory' },
-              },
-            ],
-          }),
-        );
-        sim.resetStats();
-        const before = rawJsonRate(yardstickInput, 1500);
-        const r = await runChild(config);
-        const after = rawJsonRate(yardstickInput, 1500);
-        const yardstick = (before + after) / 2;
-        await hec.close();
-        rmSync(dir, { recursive: true, force: true });
-        if (r.code !== 0) throw new Error(`zsf run --once exited ${r.code}:\n${r.stderr}`);
-        const events = hec.indexedCount;
-        const eps = events / r.secs;
+      const yardstickInput = await ocsfSample(sim);
+      const runs = size <= 100_000 ? RUNS : 1;
+      const results: Record<'memory' | 'disk', Run[]> = { memory: [], disk: [] };
+      // Alternating, so that a busy stretch of the shared machine falls on both buffer types.
+      for (let i = 0; i < runs; i++) for (const buffer of BUFFERS) results[buffer].push(await backfillRun(sim, m, yardstickInput, buffer));
+      for (const buffer of BUFFERS) {
+        const rs = results[buffer];
+        const eps = median(rs.map((r) => r.eps));
+        const ratio = median(rs.map((r) => r.ratio));
+        const yardstick = median(rs.map((r) => r.yardstick));
+        const peak = Math.max(...rs.map((r) => r.peakRssMb));
+        const reqRatio = Math.max(...rs.map((r) => r.requestsRatio));
+        peaks[buffer]![size] = peak;
+        const what = `${thousands(size)} records, ${buffer} buffer`;
+        const runsText = rs.length > 1 ? `median of ${rs.length} runs (ratios ${rs.map((r) => r.ratio.toFixed(3)).join(', ')})` : '1 run';
         rows.push({
-          name: `simulator → OCSF → HEC (gzip), ${buffer} buffer, ${size.toLocaleString('en-US')} records`,
+          name: `simulator → OCSF → HEC (gzip), ${what}`,
           eventsPerSec: eps,
-          peakRssMb: r.peakRssMb,
-          ratio: eps / yardstick,
-          ratioTo: `yardstick ${Math.round(yardstick).toLocaleString('en-US')}/s`,
-          note: `${events} events in ${r.secs.toFixed(1)} s (process start included); requests ÷ minimum ${(sim.counters.total / minimumRequests(m)).toFixed(2)}`,
+          peakRssMb: peak,
+          ratio,
+          ratioTo: `yardstick ${int(yardstick)}/s`,
+          note: `${rs[0]!.events} events in ${median(rs.map((r) => r.secs)).toFixed(1)} s (process start included), ${runsText}; requests ÷ minimum ${reqRatio.toFixed(2)} (minimum ${minimumRequests(m)})`,
         });
+        const beside = `${int(eps)} events/s beside the yardstick's ${int(yardstick)}/s, ${runsText}`;
+        if (size >= 100_000) {
+          goals.push(goalLine(1, `e2e to HEC, ${what}: ratio to the yardstick`, ratio, '>=', buffer === 'memory' ? 0.33 : 0.25, { digits: 3, note: beside }));
+          goals.push(goalLine(2, `e2e to HEC, ${what}: peak RSS`, peak, '<=', 200, { digits: 0, unit: 'MB', note: 'the child’s VmHWM, highest of the runs' }));
+        }
+        goals.push(goalLine(3, `backfill of ${thousands(size)} records (${buffer} buffer): Zendesk requests ÷ minimum`, reqRatio, '<=', 1.05, { note: `minimum ${minimumRequests(m)} requests (audit 100, access 2,500, ticket events 1,000 per page)` }));
       }
     } finally {
       await sim.close();
     }
   }
+  // Flat from 100k to 1M: the 1M peak within 10 % of the 100k peak.
+  for (const buffer of ['memory', 'disk'] as const) {
+    const small = peaks[buffer]![100_000];
+    const large = peaks[buffer]![1_000_000];
+    if (small && large) goals.push(goalLine(2, `peak RSS flat from 100k to 1M records (${buffer} buffer): 1M peak ÷ 100k peak`, large / small, '<=', 1.1, { note: `${int(small)} → ${int(large)} MB; "flat" read as within 10 %` }));
+  }
+}
+
+/** The budget case: rate limits on, the window scaled down; share of the account budget used in the first window. */
+async function budget(rows: BenchRow[], goals: GoalLine[]): Promise<void> {
+  const perWindow = 20; // account budget per (scaled) window
+  const endpointLimit = 10; // access logs and incremental exports, per window each
+  const m = { auditLogs: 6000, accessLogs: 10_000, ticketEvents: 3000 }; // 63 account requests: 3 windows and some
+  const limits: LimitOptions = { enabled: true, windowMs: BUDGET_WINDOW_MS, accountPerMinute: perWindow, accessLogsPerMinute: endpointLimit, incrementalPerMinute: endpointLimit };
+  const sim = await startSimulator({ seed: 9, data: { ...m, endTime: Date.now() - 600_000 }, limits });
+  const hec = await startHecReceiver({ record: false });
+  const dir = mkdtempSync(join(tmpdir(), 'zsf-bench-e2e-'));
+  try {
+    const config = productConfig(dir, sim, hec.url, { buffer: 'memory', budget: perWindow, endpointLimit });
+    const t0 = performance.now();
+    const p = spawnProduct(['run', '--once', '-c', config]);
+    const { code, stderr } = await p.exited;
+    const secs = (performance.now() - t0) / 1000;
+    if (code !== 0) throw new Error(`zsf run --once exited ${code}:\n${stderr}`);
+    const times = sim.requests.map((r) => r.time);
+    const first = times[0]!;
+    // Account requests (audit logs, ticket events) in the first window after the first request;
+    // access-log requests have a budget of their own.
+    const firstUse = sim.requests.filter((r) => r.endpoint !== 'access_logs' && r.time < first + BUDGET_WINDOW_MS).length / perWindow;
+    // The client counts access-log requests against the account too (Zendesk does not say they are exempt).
+    const firstUseWithAccess = sim.requests.filter((r) => r.time < first + BUDGET_WINDOW_MS).length / perWindow;
+    const full = Math.floor((times[times.length - 1]! - first) / BUDGET_WINDOW_MS);
+    const steady = full > 0 ? sim.requests.filter((r) => r.endpoint !== 'access_logs' && r.time < first + full * BUDGET_WINDOW_MS).length / full / perWindow : NaN;
+    const tooMany = sim.counters.tooManyRequests;
+    rows.push({
+      name: `budget: ${thousands(m.auditLogs)} audit + ${thousands(m.accessLogs)} access + ${thousands(m.ticketEvents)} ticket events, account ${perWindow}/window, endpoints ${endpointLimit}/window, window ${BUDGET_WINDOW_MS} ms for 60 s`,
+      eventsPerSec: hec.indexedCount / secs,
+      peakRssMb: p.peakRssMb(),
+      ratio: firstUse,
+      ratioTo: 'account budget used in the first window',
+      note: `${sim.counters.total} requests (minimum ${minimumRequests(m)}) in ${secs.toFixed(1)} s, ${tooMany} × 429, ${sim.counters.retryAfterViolations} Retry-After violations; mean of ${full} complete windows ${steady.toFixed(2)}`,
+    });
+    const scaled = `window scaled to ${BUDGET_WINDOW_MS / 1000} s (account rateWindow), ${perWindow} account requests per window`;
+    goals.push(goalLine(4, 'request budget used in the first minute (first window)', firstUse, '>=', 0.95, { note: `${scaled}; with access-log requests ${firstUseWithAccess.toFixed(2)}; complete windows ${steady.toFixed(2)}` }));
+    goals.push(goalLine(4, '429 answers during a budgeted backfill', tooMany, '<=', 0, { digits: 0, note: `${sim.counters.total} requests, ${sim.counters.retryAfterViolations} Retry-After violations` }));
+  } finally {
+    await hec.close();
+    await sim.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Start-up: process spawn to the simulator seeing the first request, one source and one sink. */
+async function startup(rows: BenchRow[], goals: GoalLine[]): Promise<void> {
+  const sim = await startSimulator({ seed: 11, data: { auditLogs: 1000, accessLogs: 0, ticketEvents: 0, endTime: Date.now() - 600_000 }, limits: { enabled: false } });
+  const hec = await startHecReceiver({ record: false });
+  const times: number[] = [];
+  try {
+    for (let i = 0; i <= STARTUP_RUNS; i++) {
+      const dir = mkdtempSync(join(tmpdir(), 'zsf-bench-e2e-'));
+      try {
+        const config = productConfig(dir, sim, hec.url, { buffer: 'memory', streams: ['audit'] });
+        sim.resetStats();
+        const spawnedAt = Date.now(); // the simulator stamps requests with Date.now() too
+        const p = spawnProduct(['run', '--once', '-c', config]);
+        const { code, stderr } = await p.exited;
+        if (code !== 0) throw new Error(`zsf run --once exited ${code}:\n${stderr}`);
+        if (i > 0) times.push(sim.requests[0]!.time - spawnedAt); // run 0 warms the file cache
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  } finally {
+    await hec.close();
+    await sim.close();
+  }
+  const ms = median(times);
+  rows.push({ name: 'start-up: spawn → first Zendesk request (one source, one HEC sink)', eventsPerSec: 0, note: `median ${ms} ms of ${times.length} runs (${times.join(', ')} ms) after one warm-up` });
+  goals.push(goalLine(5, 'start-up to first request, one sink configured', ms, '<', 300, { digits: 0, unit: 'ms', note: `median of ${times.length} runs: ${times.join(', ')} ms` }));
+}
+
+export default async function (): Promise<BenchRow[]> {
+  ensureBuilt();
+  const rows: BenchRow[] = [];
+  const goals: GoalLine[] = [];
+  const only = process.env.ZSF_BENCH_E2E_CASES?.split(',');
+  if (!only || only.includes('startup')) await startup(rows, goals);
+  if (!only || only.includes('budget')) await budget(rows, goals);
+  if (!only || only.includes('backfill')) await backfills(rows, goals);
+  reportGoals(goals);
   return rows;
 }

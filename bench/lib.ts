@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 // Shared helpers for `npm run bench`. Each bench module default-exports an async function
@@ -18,6 +19,52 @@ export interface BenchRow {
 }
 
 export type BenchModule = () => Promise<BenchRow[]>;
+
+/**
+ * `npm run bench -- --quick` (development: 100k records only, one run, short storms) or the
+ * full run (the default). bench/run.ts passes it to every bench process in ZSF_BENCH_MODE.
+ */
+export const QUICK = process.env.ZSF_BENCH_MODE === 'quick';
+
+/** One goal line of issue 13 with the figure this run measured. */
+export interface GoalLine {
+  /** The goal as the issue states it, with the case it was measured on. */
+  goal: string;
+  /** E.g. "≥ 0.33", "≤ 200 MB", "< 300 ms". */
+  target: string;
+  /** The measured figure as printed (with its unit). */
+  measured: string;
+  pass: boolean;
+  /** What the figure is beside (the yardstick of the same run, the run count, …). */
+  note?: string;
+  /** Position in the goal table: the issue's order (1 throughput, 2 memory, 3 requests, 4 budget, 5 start-up). */
+  order: number;
+}
+
+/** A goal line comparing `value` with `limit`; `digits` decimals, `unit` appended to both. */
+export function goalLine(order: number, goal: string, value: number, op: '>=' | '<=' | '<', limit: number, o: { digits?: number; unit?: string; note?: string } = {}): GoalLine {
+  const unit = o.unit ? ` ${o.unit}` : '';
+  const f = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: o.digits ?? 2, minimumFractionDigits: o.digits ?? 2 });
+  const pass = Number.isFinite(value) && (op === '>=' ? value >= limit : op === '<=' ? value <= limit : value < limit);
+  return { goal, target: `${op === '>=' ? '≥' : op === '<=' ? '≤' : '<'} ${f(limit)}${unit}`, measured: Number.isFinite(value) ? `${f(value)}${unit}` : 'not measured', pass, order, ...(o.note ? { note: o.note } : {}) };
+}
+
+/**
+ * Hands goal lines to bench/run.ts, which prints them all in one table at the end. Bench files
+ * run in processes of their own, so the lines go through a file (ZSF_BENCH_GOALS_FILE).
+ */
+export function reportGoals(lines: GoalLine[]): void {
+  const file = process.env.ZSF_BENCH_GOALS_FILE;
+  if (!file) return;
+  for (const l of lines) appendFileSync(file, JSON.stringify(l) + '\n');
+}
+
+/** The median of `xs` (the middle run; with an even count, the mean of the two middle ones). */
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
 
 /** Samples RSS every 20 ms while `fn` runs and returns the peak in MiB. */
 export async function withPeakRss<T>(fn: () => Promise<T>): Promise<{ result: T; peakRssMb: number }> {
@@ -55,10 +102,23 @@ export function rawJsonRate(serialised: string[], minMs = 1000): number {
 /** The built CLI, as an operator runs it; the benches that measure the product start this. */
 export const BUILT_CLI = fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url));
 
-/** `npm run build` when dist/ is missing. */
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** Newest modification time of the .ts files under `dir`. */
+function newestSource(dir: string): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) newest = Math.max(newest, newestSource(p));
+    else if (e.name.endsWith('.ts')) newest = Math.max(newest, statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/** `npm run build` when dist/ is missing or older than a source file (a stale dist/ would measure old code). */
 export function ensureBuilt(): void {
-  if (existsSync(BUILT_CLI)) return;
-  const r = spawnSync('npm', ['run', 'build'], { cwd: fileURLToPath(new URL('..', import.meta.url)), stdio: 'inherit' });
+  if (existsSync(BUILT_CLI) && statSync(BUILT_CLI).mtimeMs >= Math.max(newestSource(join(ROOT, 'src')), newestSource(join(ROOT, 'transforms')))) return;
+  const r = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
   if (r.status !== 0) throw new Error('npm run build failed');
 }
 

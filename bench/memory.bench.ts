@@ -4,13 +4,15 @@
 // 1. fault storm: a generator fans out to Splunk HEC, Datadog, OTLP and S3 (memory buffers, the
 //    sinks' default batches and concurrency) while all four destinations cycle through 5xx, 429
 //    with Retry-After, connection resets, hung requests (timeouts) and a full outage together,
-//    for ZSF_BENCH_STORM_SECONDS (default 60), then recover; `run --once` must end with every
+//    for ZSF_BENCH_STORM_SECONDS (default 60; --quick 20), then recover; `run --once` must end with every
 //    event delivered.
 // 0. the same four sinks without faults, 5,000 events: the fixed cost (code of the sinks'
 //    clients, the runtime) that every other figure includes.
 // 2. stalled sink behind a full disk buffer: the HEC never answers, the disk buffer (64 MiB)
 //    fills from a source with far more records than fit, and the child is sampled for
-//    ZSF_BENCH_STALL_SECONDS (default 20) after the buffer is full.
+//    ZSF_BENCH_STALL_SECONDS (default 20; --quick 10) after the buffer is full.
+//
+// Goal lines (issue 13): peak RSS ≤ 200 MB for the fault storm and for the stalled sink.
 //
 // Where the memory goes: the child is started with a small preload (`--import`) that writes
 // `process.memoryUsage()` and the V8 heap spaces every 200 ms; the row's note gives the
@@ -27,10 +29,10 @@ import { startHecReceiver, type InjectedResponse, type ReceiverBase } from '../t
 import { startOtlpReceiver } from '../test/receivers/otlp.js';
 import { startS3Server, TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY } from '../test/support/s3-server.js';
 import { mulberry32 } from '../src/simulator/prng.js';
-import { ensureBuilt, spawnProduct, type BenchRow, type ProductProcess } from './lib.js';
+import { ensureBuilt, goalLine, QUICK, reportGoals, spawnProduct, type BenchRow, type GoalLine, type ProductProcess } from './lib.js';
 
-const STORM_SECONDS = Number(process.env.ZSF_BENCH_STORM_SECONDS ?? 60);
-const STALL_SECONDS = Number(process.env.ZSF_BENCH_STALL_SECONDS ?? 20);
+const STORM_SECONDS = Number(process.env.ZSF_BENCH_STORM_SECONDS ?? (QUICK ? 20 : 60));
+const STALL_SECONDS = Number(process.env.ZSF_BENCH_STALL_SECONDS ?? (QUICK ? 10 : 20));
 const NODE_FLAGS = (process.env.ZSF_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 
 /** Written into the child with --import: samples its own memory (the harness cannot see inside). */
@@ -215,8 +217,19 @@ export default async function (): Promise<BenchRow[]> {
   ensureBuilt();
   const only = process.env.ZSF_BENCH_MEMORY_CASES?.split(',');
   const rows: BenchRow[] = [];
+  const goals: GoalLine[] = [];
+  const flags = NODE_FLAGS.length ? `, node ${NODE_FLAGS.join(' ')}` : ', no heap limit';
   if (!only || only.includes('quiet')) rows.push(await faultStorm(true));
-  if (!only || only.includes('storm')) rows.push(await faultStorm());
-  if (!only || only.includes('stall')) rows.push(await stalledDiskBuffer());
+  if (!only || only.includes('storm')) {
+    const r = await faultStorm();
+    rows.push(r);
+    goals.push(goalLine(2, `sink fault storm (HEC, Datadog, OTLP, S3 at once, ${STORM_SECONDS} s): peak RSS`, r.peakRssMb!, '<=', 200, { digits: 0, unit: 'MB', note: `all events delivered${flags}` }));
+  }
+  if (!only || only.includes('stall')) {
+    const r = await stalledDiskBuffer();
+    rows.push(r);
+    goals.push(goalLine(2, 'stalled sink behind a full disk buffer (64 MiB): peak RSS', r.peakRssMb!, '<=', 200, { digits: 0, unit: 'MB', note: `${STALL_SECONDS} s stalled after the buffer filled${flags}` }));
+  }
+  reportGoals(goals);
   return rows;
 }

@@ -126,6 +126,16 @@ describe('Dockerfile', () => {
     expect(pod.fsGroup).toBe(Number(m![2] ?? uid));
   });
 
+  it('caps the V8 heap at 75 % of the chart\'s default memory limit, as the chart does', () => {
+    const env = all(runtime, 'ENV').map((e) => e.args).join(' ');
+    const heap = /NODE_OPTIONS=--max-old-space-size=(\d+)(\s|$)/.exec(env);
+    expect(heap, 'ENV NODE_OPTIONS=--max-old-space-size=<MiB> in the runtime stage').not.toBeNull();
+    const limit = /^(\d+)(Mi|Gi)$/.exec(String(((chartValues().resources as Json).limits as Json).memory));
+    expect(limit, 'resources.limits.memory in Mi or Gi').not.toBeNull();
+    const limitMib = Number(limit![1]) * (limit![2] === 'Gi' ? 1024 : 1);
+    expect(Number(heap![1])).toBe(Math.floor(limitMib * 0.75));
+  });
+
   it('declares the data volume, the metrics port, OCI labels, and ENTRYPOINT ["zsf"] with CMD run --config /etc/zsf/config.yaml', () => {
     expect(all(runtime, 'VOLUME').map((v) => v.args)).toEqual(['["/data"]']);
     expect(all(runtime, 'EXPOSE').map((v) => v.args)).toEqual(['9464']);

@@ -239,6 +239,29 @@ describe('chart rendered by helm', () => {
     expect(helm(['template', 'zsf', CHART_DIR, '--set', 'existingConfigMap=my-config']).code).toBe(0);
   });
 
+  it('gives V8 a heap limit of 75 % of the memory limit (or heapLimitMb), and leaves a NODE_OPTIONS of env alone', () => {
+    const nodeOptions = (args: string[]) => {
+      const sts = one(render([...install(), ...args]), 'StatefulSet').spec as { template: { spec: { containers: { env?: { name: string; value?: string }[] }[] } } };
+      return (sts.template.spec.containers[0]!.env ?? []).filter((e) => e.name === 'NODE_OPTIONS').map((e) => e.value);
+    };
+    expect(nodeOptions([])).toEqual(['--max-old-space-size=384']); // the default limit, 512Mi
+    expect(nodeOptions(['--set', 'resources.limits.memory=1Gi'])).toEqual(['--max-old-space-size=768']);
+    expect(nodeOptions(['--set', 'resources.limits.memory=1G'])).toEqual(['--max-old-space-size=715']); // decimal: 10^9 bytes
+    expect(nodeOptions(['--set', 'resources.limits.memory=300Mi'])).toEqual(['--max-old-space-size=225']);
+    expect(nodeOptions(['--set-json', 'resources.limits.memory=536870912'])).toEqual(['--max-old-space-size=384']); // plain bytes
+    expect(nodeOptions(['--set', 'heapLimitMb=200'])).toEqual(['--max-old-space-size=200']);
+    expect(nodeOptions(['--set', 'resources.limits=null'])).toEqual([]); // no limit: nothing to size it from
+    // the user's own NODE_OPTIONS is the only one
+    const own = structuredClone(installValues(chartValues()));
+    own.env = [...(own.env as Json[]), { name: 'NODE_OPTIONS', value: '--max-old-space-size=999' }];
+    expect(nodeOptions(valuesFile(own))).toEqual(['--max-old-space-size=999']);
+    // a quantity it cannot read fails the render and names the way round it
+    const bad = helm(['template', 'zsf', CHART_DIR, ...install(), '--set', 'resources.limits.memory=lots']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('resources.limits.memory "lots": cannot read it as a memory quantity');
+    expect(bad.stderr).toContain('set heapLimitMb');
+  });
+
   it('starts with a startup probe, manages its pod in parallel, and renders no PodDisruptionBudget for one pod', () => {
     const objs = render(install());
     const sts = one(objs, 'StatefulSet').spec as { podManagementPolicy: string; template: { spec: { containers: { startupProbe: Json & { periodSeconds: number; failureThreshold: number }; livenessProbe: Json }[] } } };

@@ -149,3 +149,43 @@ A config from `existingConfigMap` is not visible to the chart and is not checked
 {{- end }}
 {{- end }}
 {{- end }}
+
+{{/*
+A Kubernetes memory quantity (512Mi, 1Gi, 1G, 536870912) in bytes, as a float. Fails on what it
+cannot read, naming heapLimitMb, the way round it.
+*/}}
+{{- define "zsf.quantityBytes" -}}
+{{- if or (kindIs "float64" .) (kindIs "int" .) (kindIs "int64" .) }}
+{{- float64 . }}
+{{- else }}
+{{- $q := toString . | trim }}
+{{- $number := regexFind "^[0-9]+(\\.[0-9]+)?" $q }}
+{{- $suffix := trimPrefix $number $q }}
+{{- $units := dict "" 1 "k" 1000 "M" 1000000 "G" 1000000000 "T" 1000000000000 "Ki" 1024 "Mi" 1048576 "Gi" 1073741824 "Ti" 1099511627776 }}
+{{- if or (not $number) (not (hasKey $units $suffix)) }}
+{{- fail (printf "resources.limits.memory %q: cannot read it as a memory quantity (e.g. 512Mi, 1Gi) to size the V8 heap; set heapLimitMb" $q) }}
+{{- end }}
+{{- mulf (float64 $number) (get $units $suffix) }}
+{{- end }}
+{{- end }}
+
+{{/*
+The V8 heap limit in MiB for NODE_OPTIONS=--max-old-space-size, or "" for none: heapLimitMb when
+set, else 75 % of resources.limits.memory (the rest is for code, buffers outside the heap and
+the runtime), else none. None either when env already sets NODE_OPTIONS: the user's wins.
+*/}}
+{{- define "zsf.heapLimitMb" -}}
+{{- $userSet := false }}
+{{- range .Values.env }}{{ if eq .name "NODE_OPTIONS" }}{{ $userSet = true }}{{ end }}{{ end }}
+{{- if not $userSet }}
+{{- if .Values.heapLimitMb }}
+{{- .Values.heapLimitMb | int }}
+{{- else }}
+{{- $memory := dig "limits" "memory" "" (.Values.resources | default dict) }}
+{{- if $memory }}
+{{- $bytes := include "zsf.quantityBytes" $memory | float64 }}
+{{- floor (divf (mulf $bytes 0.75) 1048576) | int }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
