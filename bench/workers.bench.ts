@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { z } from 'zod';
-import type { BuildEnv } from '../src/core/plugin.js';
+import { sectionDefault, type BuildEnv } from '../src/core/plugin.js';
 import { recordToEvent, type PipelineEvent, type Stream } from '../src/core/types.js';
 import { startSimulator } from '../src/simulator/index.js';
 import { ocsfTransform } from '../transforms/ocsf/index.js';
@@ -42,7 +42,7 @@ const WORKER = `
 import { parentPort, workerData } from 'node:worker_threads';
 const { ocsfTransform } = await import(workerData.ocsf);
 const { recordToEvent } = await import(workerData.types);
-const map = ocsfTransform.create(workerData.options, { config: {} });
+const map = ocsfTransform.create(workerData.options, { section: (s) => s.schema.parse(undefined) });
 parentPort.on('message', (m) => {
   const records = m.text !== undefined ? JSON.parse(m.text).records : m.records;
   const out = [];
@@ -55,7 +55,7 @@ parentPort.on('message', (m) => {
 `;
 
 function mapOnMain(pages: Page[]): number {
-  const map = ocsfTransform.create(OPTIONS as never, { config: {} } as BuildEnv);
+  const map = ocsfTransform.create(OPTIONS as never, { section: sectionDefault } as unknown as BuildEnv);
   let n = 0;
   const out: string[][] = [];
   for (const p of pages) {
