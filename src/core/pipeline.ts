@@ -14,7 +14,7 @@ import { createMetrics, type Metrics } from '../observability/metrics.js';
 import { sourcePlugins } from '../sources/index.js';
 import { sinkPlugins } from '../sinks/index.js';
 import { transformPlugins } from '../../transforms/index.js';
-import { BatchHandle, OrderedCommitter } from './acks.js';
+import { BatchHandle, COALESCED_COMMITS, OrderedCommitter } from './acks.js';
 import type { BufferEntry, EventBuffer } from './buffers/buffer.js';
 import { DiskBuffer } from './buffers/disk.js';
 import { MemoryBuffer } from './buffers/memory.js';
@@ -329,7 +329,7 @@ async function startLocked(input: unknown, opts: PipelineOptions, lock: DataDirL
           lastCheckpointTime.set(s.id, Math.max(time, lastCheckpointTime.get(s.id) ?? -Infinity));
           metrics.sourceLag.set({ source: s.id }, Math.max(0, (now() - lastCheckpointTime.get(s.id)!) / 1000));
         }
-      });
+      }, COALESCED_COMMITS);
       committers.set(s.id, committer);
       // Lag counts from a poll's reach only once everything emitted before it is delivered
       // (one wait at a time: a stalled sink does not pile up waiters).
