@@ -112,17 +112,18 @@ export class ZendeskClient {
     return `${u.pathname}${u.search}`;
   }
 
-  async getJson(pathOrUrl: string, o: GetOptions): Promise<{ body: Record<string, unknown>; url: string }> {
+  /** One page: its parsed body, and its size on the wire (`bytes`, what a caller holding pages bounds). */
+  async getJson(pathOrUrl: string, o: GetOptions): Promise<{ body: Record<string, unknown>; url: string; bytes: number }> {
     const path = this.resolve(pathOrUrl);
     const url = `${this.origin}${path}`;
     for (let authFailures = 0; ; authFailures++) {
-      const { result, lastBody } = await this.attempts(path, url, o);
+      const { result, lastBody, bytes } = await this.attempts(path, url, o);
       if (result.kind === 'ok') {
         if (authFailures > 0) {
           o.ctx.setHealthy(true);
           o.ctx.logger.info({ path }, 'Zendesk accepts the credentials again');
         }
-        return { body: result.value, url };
+        return { body: result.value, url, bytes };
       }
       if (result.kind === 'auth') {
         const err = new ZendeskAuthError(
@@ -163,10 +164,11 @@ export class ZendeskClient {
   }
 
   /** One request with its retries (rate limit, 5xx, timeouts, malformed pages). */
-  private async attempts(path: string, url: string, o: GetOptions): Promise<{ result: AttemptResult; lastBody: string }> {
+  private async attempts(path: string, url: string, o: GetOptions): Promise<{ result: AttemptResult; lastBody: string; bytes: number }> {
     const family = o.endpoint ?? DEFAULT_FAMILY;
     let malformed = 0;
     let lastBody = '';
+    let size = 0;
     const result = await retry<Record<string, unknown>>(
       async (): Promise<AttemptOutcome<Record<string, unknown>>> => {
         await this.limiter.acquire(family, o.endpointLimit, o.signal);
@@ -177,6 +179,7 @@ export class ZendeskClient {
           signal: AbortSignal.any([o.signal, AbortSignal.timeout(o.timeoutMs ?? this.opts.requestTimeoutMs ?? 60_000)]),
         });
         const bytes = Buffer.from(await res.body.arrayBuffer());
+        size = bytes.length;
         const text = bytes.toString('utf8');
         this.metrics.componentReceivedBytes.inc({ component: o.ctx.id, kind: 'source' }, bytes.length);
         this.metrics.sourceRequests.inc({ source: o.ctx.id, code: String(res.statusCode) });
@@ -222,7 +225,7 @@ export class ZendeskClient {
         onRetry: (info) => o.ctx.logger.warn({ url, attempt: info.attempt, reason: info.reason, retryInMs: info.delayMs }, 'Zendesk request failed, retrying'),
       },
     );
-    return { result, lastBody };
+    return { result, lastBody, bytes: size };
   }
 
   private invalidUtf8(ctx: ComponentContext, path: string): void {
