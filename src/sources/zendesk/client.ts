@@ -94,7 +94,9 @@ export class ZendeskClient {
     private opts: ZendeskClientOptions = {},
   ) {
     this.origin = new URL(account.baseUrl ?? `https://${account.subdomain}.zendesk.com`).origin;
-    this.pool = new Pool(this.origin, { connections: 4, keepAliveTimeout: 30_000, pipelining: 1 });
+    // Enough connections for every stream of the account with one page requested ahead: a
+    // request granted by the limiter does not queue behind another stream's for a socket.
+    this.pool = new Pool(this.origin, { connections: 8, keepAliveTimeout: 30_000, pipelining: 1 });
     this.auth = authorization(account.auth);
     this.limiter = new AccountRateLimiter(account.requestsPerMinute, clock, {
       windowMs: opts.windowMs ?? account.rateWindow ?? 60_000,
