@@ -37,6 +37,21 @@ export class BatchHandle implements Ack {
 
 export type CommitFn = (checkpoint: unknown, checkpointTime: number | undefined) => Promise<void>;
 
+/**
+ * When the committer writes. A durable write (temp file, fsync, rename, fsync) per source batch
+ * is a cost paid for every page of a backfill; coalescing trades it for a few batches read
+ * again after a crash (never a loss: the committed state only ever lags).
+ */
+export interface CommitPolicy {
+  /** Write once this many batches are done but not yet written... */
+  maxBatches: number;
+  /** ...or this long after the first of them was done, whichever comes first (ms). */
+  maxDelayMs: number;
+}
+
+/** What the pipeline uses: a write per 4 done batches or within 1 s (the crash bound counts 4 source batches). */
+export const COALESCED_COMMITS: CommitPolicy = { maxBatches: 4, maxDelayMs: 1000 };
+
 export class OrderedCommitter {
   private queue: Pending[] = [];
   private head = 0;
@@ -47,9 +62,16 @@ export class OrderedCommitter {
   private error: unknown = null;
   private idleWaiters: (() => void)[] = [];
   private abandoned = false;
+  /** Batches done since the state of the last write was taken, and the timer that writes them anyway. */
+  private unwritten = 0;
+  private timer: NodeJS.Timeout | undefined;
   committedCount = 0;
 
-  constructor(private commit: CommitFn) {}
+  /** Without a policy every advance is written at once (one write in flight, newest state). */
+  constructor(
+    private commit: CommitFn,
+    private policy?: CommitPolicy,
+  ) {}
 
   begin(checkpoint: unknown, checkpointTime?: number): BatchHandle {
     const p: Pending = { seq: this.nextSeq++, outstanding: 0, sealed: false, checkpoint, checkpointTime };
@@ -64,11 +86,13 @@ export class OrderedCommitter {
 
   advance(): void {
     let moved = false;
+    let done = 0;
     while (this.head < this.queue.length) {
       const p = this.queue[this.head]!;
       if (!(p.sealed && p.outstanding === 0)) break;
       this.latest = { checkpoint: p.checkpoint, time: p.checkpointTime };
       this.head++;
+      done++;
       moved = true;
     }
     if (this.head > 1024 && this.head * 2 > this.queue.length) {
@@ -77,9 +101,25 @@ export class OrderedCommitter {
     }
     if (moved) {
       this.dirty = true;
-      this.kick();
+      this.unwritten += done;
+      this.schedule();
     }
     if (this.inFlight === 0) for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  /** Writes now when the policy says so (or there is none), else makes sure a timer will. */
+  private schedule(): void {
+    if (!this.policy || this.unwritten >= this.policy.maxBatches) {
+      this.kick();
+      return;
+    }
+    if (this.timer || this.abandoned) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.kick();
+    }, this.policy.maxDelayMs);
+    // The timer alone never keeps a process alive: shutdown and --once call flush().
+    this.timer.unref();
   }
 
   // Commits are coalesced: at most one write in flight, and it always writes the newest state.
@@ -87,6 +127,9 @@ export class OrderedCommitter {
     if (this.abandoned) return;
     if (this.saving || !this.dirty || !this.latest) return;
     this.dirty = false;
+    this.unwritten = 0;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
     const { checkpoint, time } = this.latest;
     this.saving = this.commit(checkpoint, time)
       .then(() => {
@@ -97,7 +140,8 @@ export class OrderedCommitter {
       })
       .finally(() => {
         this.saving = null;
-        this.kick();
+        // Batches done meanwhile wait for their own turn under the policy.
+        if (this.dirty) this.schedule();
       });
   }
 
@@ -107,6 +151,8 @@ export class OrderedCommitter {
    */
   abandon(): void {
     this.abandoned = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
   }
 
   /** Resolves when every handed-over batch is done. */
@@ -114,9 +160,13 @@ export class OrderedCommitter {
     return this.inFlight === 0 ? Promise.resolve() : new Promise((r) => this.idleWaiters.push(r));
   }
 
-  /** Waits for pending commit writes; throws the last commit error, if any. */
+  /** Writes what is done but not yet written (whatever the policy), waits for it; throws the last commit error, if any. */
   async flush(): Promise<void> {
-    while (this.saving) await this.saving;
+    for (;;) {
+      while (this.saving) await this.saving;
+      if (!this.dirty || this.abandoned) break;
+      this.kick();
+    }
     if (this.error) throw this.error;
   }
 }

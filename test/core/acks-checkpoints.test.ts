@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { OrderedCommitter } from '../../src/core/acks.js';
 import { CheckpointError, checkpointPath, listCheckpoints, loadCheckpoint, resetCheckpoint, saveCheckpoint } from '../../src/core/checkpoints.js';
 import { tempDir } from '../support/probe.js';
@@ -56,6 +56,68 @@ describe('OrderedCommitter', () => {
     release();
     await c.flush();
     expect(commits).toEqual(['a', 'd']);
+  });
+
+  describe('with a commit policy (coalesced writes)', () => {
+    afterEach(() => vi.useRealTimers());
+    const settle = () => new Promise<void>((r) => setImmediate(r));
+
+    it('writes once per maxBatches done batches, then flush writes the rest: 10 batches, 3 writes', async () => {
+      const commits: unknown[] = [];
+      const c = new OrderedCommitter(async (cp) => void commits.push(cp), { maxBatches: 4, maxDelayMs: 3_600_000 });
+      for (let i = 1; i <= 10; i++) {
+        c.begin(`cp${i}`).seal();
+        await settle();
+      }
+      // Batches 1-4 and 5-8 each reached the count; 9 and 10 wait for the (hour-long) timer.
+      expect(commits).toEqual(['cp4', 'cp8']);
+      await c.flush();
+      expect(commits).toEqual(['cp4', 'cp8', 'cp10']);
+      expect(c.committedCount).toBe(3);
+    });
+
+    it('writes a lone done batch when maxDelayMs has passed, not before', async () => {
+      vi.useFakeTimers();
+      const commits: unknown[] = [];
+      const c = new OrderedCommitter(async (cp) => void commits.push(cp), { maxBatches: 100, maxDelayMs: 1000 });
+      c.begin('a').seal();
+      c.begin('b').seal();
+      await vi.advanceTimersByTimeAsync(999);
+      expect(commits).toEqual([]);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(commits).toEqual(['b']);
+      // The next batch starts a new delay of its own.
+      c.begin('c').seal();
+      await vi.advanceTimersByTimeAsync(999);
+      expect(commits).toEqual(['b']);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(commits).toEqual(['b', 'c']);
+    });
+
+    it('never writes a checkpoint past a batch still in flight, however many later ones are done', async () => {
+      const commits: unknown[] = [];
+      const c = new OrderedCommitter(async (cp) => void commits.push(cp), { maxBatches: 2, maxDelayMs: 3_600_000 });
+      const slow = c.begin('slow');
+      slow.add(1);
+      slow.seal();
+      for (const cp of ['x', 'y', 'z']) c.begin(cp).seal();
+      await c.flush();
+      expect(commits).toEqual([]);
+      slow.ack(1);
+      await c.flush();
+      expect(commits).toEqual(['z']);
+    });
+
+    it('an abandoned committer writes nothing more, not even from its timer', async () => {
+      vi.useFakeTimers();
+      const commits: unknown[] = [];
+      const c = new OrderedCommitter(async (cp) => void commits.push(cp), { maxBatches: 100, maxDelayMs: 10 });
+      c.begin('a').seal();
+      c.abandon();
+      await vi.advanceTimersByTimeAsync(50);
+      await c.flush();
+      expect(commits).toEqual([]);
+    });
   });
 
   it('rejects acking more than was delivered', () => {

@@ -26,12 +26,13 @@ const TICKET_MIN_AGE_MS = 70_000;
 const SINK_BATCH = 200;
 const ACCESS_PAGE = 200;
 // Per crash, what can be sent again (docs/ARCHITECTURE.md, "Duplicate bound"):
-// - source side: batches handed to the buffers but not yet durably committed, at most two per
-//   source: audit and deleted-ticket pages of 100, access pages of ACCESS_PAGE, incremental
-//   ticket-event pages of up to 1000;
+// - source side: batches handed to the buffers but not yet durably committed: commits are
+//   coalesced (a write per 4 done batches, or within 1 s), so up to 4 + one done during the
+//   write, plus one in the buffers, per source: audit and deleted-ticket pages of 100, access
+//   pages of ACCESS_PAGE, incremental ticket-event pages of up to 1000;
 // - sink side: batches delivered but not yet acknowledged in the buffer, `concurrency` + 1
 //   (HEC 4, file 1); with indexer acks a batch counts as delivered only once acknowledged.
-const SOURCE_IN_FLIGHT = 2 * (100 + ACCESS_PAGE + 1000 + 100);
+const SOURCE_IN_FLIGHT = 6 * (100 + ACCESS_PAGE + 1000 + 100);
 const IN_FLIGHT_BOUND = { file: SOURCE_IN_FLIGHT + 2 * SINK_BATCH, hec: SOURCE_IN_FLIGHT + 5 * SINK_BATCH };
 
 let sim: Simulator | undefined;

@@ -112,6 +112,8 @@ describe('source lag', () => {
     // Two polls that found nothing new: the second proves the value is kept fresh, not a one-off.
     await eventually(() => s.requests.filter((r) => r.endpoint === 'ticket_events').length >= 3, 'three polls');
     await eventually(async () => (await lag()) !== undefined && (await lag())! < 120, 'the lag to reflect the poll');
+    // Checkpoint writes are coalesced (within a second of the batch being done).
+    await eventually(() => existsSync(join(dir, 'checkpoints', 'tickets.json')), 'the checkpoint write');
     const cp = JSON.parse(readFileSync(join(dir, 'checkpoints', 'tickets.json'), 'utf8')) as { checkpointTime: number };
     expect(Date.now() - cp.checkpointTime).toBeGreaterThan(86_400_000);
     const value = (await lag())!;

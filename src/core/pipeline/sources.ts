@@ -2,7 +2,7 @@
 // after a backoff), each life with its own OrderedCommitter; `emit` admits, routes and seals a
 // batch; the lag gauge follows the newest committed or reached time.
 
-import { OrderedCommitter } from '../acks.js';
+import { COALESCED_COMMITS, OrderedCommitter } from '../acks.js';
 import { CheckpointError, loadCheckpoint, removeStaleCheckpointTemps, saveCheckpoint } from '../checkpoints.js';
 import type { Registry } from '../plugin.js';
 import type { RecordLimits } from '../record-limits.js';
@@ -51,7 +51,7 @@ export async function superviseSources(state: RunState, registry: Registry, rout
           lastCheckpointTime.set(s.id, Math.max(time, lastCheckpointTime.get(s.id) ?? -Infinity));
           metrics.sourceLag.set({ source: s.id }, Math.max(0, (now() - lastCheckpointTime.get(s.id)!) / 1000));
         }
-      });
+      }, COALESCED_COMMITS);
       committers.set(s.id, committer);
       // Lag counts from a poll's reach only once everything emitted before it is delivered
       // (one wait at a time: a stalled sink does not pile up waiters).

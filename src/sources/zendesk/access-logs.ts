@@ -1,7 +1,7 @@
 // `zendesk_access_logs`: what agents and admins read (GET /api/v2/access_logs, ADPP add-on,
 // 90-day retention). Time windows with filter[start]/filter[end] (yyyy-mm-ddThh:mm:ssZ),
 // cursor pagination up to page[size]=2500, links.next followed verbatim, a checkpoint per
-// page, a lookback for late entries and dedupe by ULID id (see windowed-poller.ts).
+// page (coalesced by the pipeline), a lookback at the live tail for late entries and dedupe by ULID id (see windowed-poller.ts).
 // The documented filters that cut noise are exposed: filter[user_id], filter[path] (the REST
 // path, no query), filter[browser_url] (the agent's page) and filter[graphql]=true (leave out
 // GraphQL requests), per https://developer.zendesk.com/api-reference/ticketing/account-configuration/access_logs/
@@ -24,8 +24,8 @@ export const accessLogsSource = defineSource({
     pageSize: z.number().int().min(1).max(2500).default(1000).describe('page[size]; Zendesk allows up to 2500'),
     lookback: duration({ min: 1000 }).default(300_000).describe('Re-read this much before the last committed time, for late entries (deduped by id)'),
     settle: duration({ min: 0 }).default(30_000),
-    initialWindow: duration({ min: 1000 }).default(3_600_000),
-    maxWindow: duration({ min: 1000 }).default(86_400_000),
+    initialWindow: duration({ min: 1000 }).default(7 * 86_400_000).describe('Length of the first window (pages read in order narrow a window as they go, so a long one costs nothing extra)'),
+    maxWindow: duration({ min: 1000 }).default(7 * 86_400_000).describe('Longest window; each window costs one partial page'),
     requestsPerMinute: z.number().int().min(1).max(1000).default(50).describe('Endpoint limit of the Access Logs API'),
     filter: z
       .strictObject({

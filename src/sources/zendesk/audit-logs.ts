@@ -46,8 +46,8 @@ export const auditLogsSource = defineSource({
     ...commonZendeskOptions,
     lookback: duration({ min: 1000 }).default(600_000).describe('Re-read this much before the last committed time, for late records (ids are deduped)'),
     settle: duration({ min: 0 }).default(30_000).describe('Never read closer to now than this (records still being written)'),
-    initialWindow: duration({ min: 1000 }).default(3_600_000),
-    maxWindow: duration({ min: 1000 }).default(7 * 86_400_000),
+    initialWindow: duration({ min: 1000 }).default(7 * 86_400_000).describe('Length of the first window (pages read in order narrow a window as they go, so a long one costs nothing extra)'),
+    maxWindow: duration({ min: 1000 }).default(7 * 86_400_000).describe('Longest window; each window costs one partial page'),
     filter: z
       .strictObject({
         action: oneOrMany(z.enum(ACTIONS)).describe('Only these actions (create, destroy, exported, login, update); a list is read as one request series per value'),

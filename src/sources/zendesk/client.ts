@@ -95,7 +95,9 @@ export class ZendeskClient {
     private opts: ZendeskClientOptions = {},
   ) {
     this.origin = new URL(account.baseUrl ?? `https://${account.subdomain}.zendesk.com`).origin;
-    this.pool = new Pool(this.origin, { connections: 4, keepAliveTimeout: 30_000, pipelining: 1 });
+    // Enough connections for every stream of the account with one page requested ahead: a
+    // request granted by the limiter does not queue behind another stream's for a socket.
+    this.pool = new Pool(this.origin, { connections: 8, keepAliveTimeout: 30_000, pipelining: 1 });
     this.auth = authorization(account.auth);
     this.limiter = new AccountRateLimiter(account.requestsPerMinute, clock, {
       windowMs: opts.windowMs ?? account.rateWindow ?? 60_000,
@@ -113,17 +115,18 @@ export class ZendeskClient {
     return `${u.pathname}${u.search}`;
   }
 
-  async getJson(pathOrUrl: string, o: GetOptions): Promise<{ body: Record<string, unknown>; url: string }> {
+  /** One page: its parsed body, and its size on the wire (`bytes`, what a caller holding pages bounds). */
+  async getJson(pathOrUrl: string, o: GetOptions): Promise<{ body: Record<string, unknown>; url: string; bytes: number }> {
     const path = this.resolve(pathOrUrl);
     const url = `${this.origin}${path}`;
     for (let authFailures = 0; ; authFailures++) {
-      const { result, lastBody } = await this.attempts(path, url, o);
+      const { result, lastBody, bytes } = await this.attempts(path, url, o);
       if (result.kind === 'ok') {
         if (authFailures > 0) {
           o.ctx.setHealthy(true);
           o.ctx.logger.info({ path }, 'Zendesk accepts the credentials again');
         }
-        return { body: result.value, url };
+        return { body: result.value, url, bytes };
       }
       if (result.kind === 'auth') {
         const err = new ZendeskAuthError(
@@ -164,10 +167,11 @@ export class ZendeskClient {
   }
 
   /** One request with its retries (rate limit, 5xx, timeouts, malformed pages). */
-  private async attempts(path: string, url: string, o: GetOptions): Promise<{ result: AttemptResult; lastBody: string }> {
+  private async attempts(path: string, url: string, o: GetOptions): Promise<{ result: AttemptResult; lastBody: string; bytes: number }> {
     const family = o.endpoint ?? DEFAULT_FAMILY;
     let malformed = 0;
     let lastBody = '';
+    let size = 0;
     const result = await retry<Record<string, unknown>>(
       async (): Promise<AttemptOutcome<Record<string, unknown>>> => {
         await this.limiter.acquire(family, o.endpointLimit, o.signal);
@@ -178,6 +182,7 @@ export class ZendeskClient {
           signal: AbortSignal.any([o.signal, AbortSignal.timeout(o.timeoutMs ?? this.opts.requestTimeoutMs ?? 60_000)]),
         });
         const bytes = Buffer.from(await res.body.arrayBuffer());
+        size = bytes.length;
         const text = bytes.toString('utf8');
         this.metrics.componentReceivedBytes.inc({ component: o.ctx.id, kind: 'source' }, bytes.length);
         this.metrics.sourceRequests.inc({ source: o.ctx.id, code: String(res.statusCode) });
@@ -223,7 +228,7 @@ export class ZendeskClient {
         onRetry: (info) => o.ctx.logger.warn({ url, attempt: info.attempt, reason: info.reason, retryInMs: info.delayMs }, 'Zendesk request failed, retrying'),
       },
     );
-    return { result, lastBody };
+    return { result, lastBody, bytes: size };
   }
 
   private invalidUtf8(ctx: ComponentContext, path: string): void {
