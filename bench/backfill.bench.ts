@@ -15,7 +15,7 @@ import { Writable } from 'node:stream';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startPipeline } from '../src/core/pipeline.js';
+import { startPipeline } from '../src/app/start.js';
 import { DEMO_CREDENTIALS, startSimulator } from '../src/simulator/index.js';
 import { withPeakRss, type BenchRow } from './lib.js';
 
