@@ -6,13 +6,23 @@ import { mkdir, open, rename, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { z } from 'zod';
 import { defineSink } from '../core/plugin.js';
-import type { PipelineEvent } from '../core/types.js';
+import type { SinkEvent } from '../core/types.js';
 import { size } from '../config/units.js';
+import { TextBuffer } from './shared/text-buffer.js';
 
-export function encodeNdjson(events: PipelineEvent[], includeMeta: boolean): string {
-  let out = '';
-  for (const e of events) out += JSON.stringify(includeMeta ? { meta: e.meta, event: e.body } : e.body) + '\n';
-  return out;
+/** One line per event: its JSON text as serialised in fan-out (with includeMeta: {"meta":…,"event":…}). */
+export function encodeNdjson(events: SinkEvent[], includeMeta: boolean): Buffer {
+  const metas = includeMeta ? events.map((e) => `{"meta":${JSON.stringify(e.meta)},"event":`) : undefined;
+  let bytes = events.length; // newlines
+  events.forEach((e, i) => (bytes += e.bytes + (metas ? Buffer.byteLength(metas[i]!) + 1 : 0)));
+  const out = new TextBuffer(bytes);
+  events.forEach((e, i) => {
+    if (metas) out.put(metas[i]!);
+    out.put(e.json);
+    if (metas) out.put('}');
+    out.newline();
+  });
+  return out.done();
 }
 
 /**
@@ -77,7 +87,7 @@ export const fileSink = defineSink({
     return {
       async send(events) {
         const text = encodeNdjson(events, config.includeMeta);
-        const bytes = Buffer.byteLength(text);
+        const bytes = text.length;
         await ensureOpen();
         if (size > 0 && size + bytes > config.rotateBytes) await rotate();
         const f = await ensureOpen();

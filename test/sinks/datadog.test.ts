@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { Secrets } from '../../src/observability/secrets.js';
 import type { BuildEnv } from '../../src/core/plugin.js';
-import { recordToEvent, type PipelineEvent, type SendOutcome, type SinkDriver } from '../../src/core/types.js';
+import { recordToEvent, type PipelineEvent, type SendOutcome } from '../../src/core/types.js';
 import { generateRecord } from '../../src/sources/generator.js';
 import { datadogLogsSink } from '../../src/sinks/datadog/index.js';
 import { apiUrl, DATADOG_SITES, datadogOptions, intakeUrl } from '../../src/sinks/datadog/config.js';
@@ -19,6 +19,7 @@ import { loadConfigFile } from '../../src/config/load.js';
 import { captureLogs, tempDir } from '../support/probe.js';
 import { selfSignedCert, startConnectProxy, type InjectedResponse } from '../receivers/hec.js';
 import { startDatadogReceiver, type DatadogReceiver } from '../receivers/datadog.js';
+import { sendsPipelineEvents } from '../support/sink-events.js';
 
 const KEY = 'dd-api-key-0123456789abcdef';
 const NOW = Date.parse('2026-03-01T12:00:00Z');
@@ -68,7 +69,7 @@ async function setup(over: Record<string, unknown> = {}, rcv: Parameters<typeof 
     now: () => NOW,
   };
   const parsed = z.strictObject(datadogOptions).parse({ endpoint: receiver.url, apiKey: KEY, ...over });
-  const driver: SinkDriver = datadogLogsSink.create({ ...parsed, id: 'datadog', type: 'datadog_logs', inputs: ['x'], requestTimeout: 10_000 } as never, env);
+  const driver = sendsPipelineEvents(datadogLogsSink.create({ ...parsed, id: 'datadog', type: 'datadog_logs', inputs: ['x'], requestTimeout: 10_000 } as never, env));
   cleanups.push(async () => driver.close?.());
   return { receiver, driver, logs, metrics };
 }

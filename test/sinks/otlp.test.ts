@@ -16,6 +16,7 @@ import { packageVersion as programVersion } from '../../src/observability/build-
 import { createRecordEncoder } from '../../src/sinks/otlp/encode.js';
 import { startOtlpReceiver, type Json, type OtlpReceiver, type ReceivedRecord } from '../receivers/otlp.js';
 import { mulberry32 } from '../support/random.js';
+import { sendsPipelineEvents } from '../support/sink-events.js';
 
 // ------------------------------------------------------------------ fixtures
 
@@ -67,7 +68,7 @@ function makeDriver(raw: Record<string, unknown>) {
   const metrics = createMetrics();
   const secrets = new Secrets();
   const env: BuildEnv = { id: 'otlp', dataDir: '/nonexistent', resolvePath: (p) => p, logger: logs.logger, metrics, secrets, config: {}, shared: (_k, make) => make() };
-  const driver = otlpSink.create({ ...options, id: 'otlp', type: 'otlp', inputs: ['x'], requestTimeout: 5000 } as never, env);
+  const driver = sendsPipelineEvents(otlpSink.create({ ...options, id: 'otlp', type: 'otlp', inputs: ['x'], requestTimeout: 5000 } as never, env));
   return { driver, logs, metrics, secrets };
 }
 

@@ -21,6 +21,7 @@ import { startS3Server, TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY, type S3TestS
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sendsPipelineEvents } from '../support/sink-events.js';
 
 // The sink gets its credentials the way production does: from the SDK default chain (env).
 beforeAll(() => {
@@ -97,7 +98,7 @@ function makeDriver(raw: Record<string, unknown>) {
   const env: BuildEnv = { id: 's3', dataDir: '/nonexistent', resolvePath: (p) => p, logger: logs.logger, metrics, secrets: new Secrets(), config: {}, shared: (_k, make) => make() };
   const driver = s3Sink.create({ ...options, id: 's3', type: 's3', inputs: ['x'] } as never, env);
   drivers.push(driver);
-  return { driver, logs, metrics };
+  return { driver: sendsPipelineEvents(driver), logs, metrics };
 }
 
 async function counter(metrics: ReturnType<typeof createMetrics>, name: string, labels: Record<string, string>): Promise<number> {

@@ -15,6 +15,7 @@ import { hecOptions } from '../../src/sinks/splunk-hec/config.js';
 import type { HecDriver } from '../../src/sinks/splunk-hec/send.js';
 import { captureLogs, tempDir } from '../support/probe.js';
 import { startHecReceiver, type HecReceiver, type HecReceiverOptions } from '../receivers/hec.js';
+import { sendsPipelineEvents } from '../support/sink-events.js';
 
 const TOKEN = 'ack-test-token-0001';
 
@@ -47,7 +48,7 @@ async function setup(acks: Record<string, unknown>, rcv: HecReceiverOptions = {}
     shared: <T>(_k: string, make: () => T) => make(),
   };
   const parsed = z.strictObject(hecOptions).parse({ endpoint: receiver.url, token: TOKEN, acknowledgements: { enabled: true, queryInterval: 10, timeout: 5000, ...acks } });
-  const driver = splunkHecSink.create({ ...parsed, id: 'splunk', type: 'splunk_hec', inputs: ['x'], requestTimeout: 10_000 } as never, env) as HecDriver;
+  const driver = sendsPipelineEvents(splunkHecSink.create({ ...parsed, id: 'splunk', type: 'splunk_hec', inputs: ['x'], requestTimeout: 10_000 } as never, env) as HecDriver);
   cleanups.push(async () => driver.close?.());
   return { receiver, driver, logs };
 }

@@ -18,7 +18,7 @@ import { Counter } from 'prom-client';
 import type { client as ddClient, v1 as ddV1, v2 as ddV2 } from '@datadog/datadog-api-client';
 import type { BuildEnv } from '../../core/plugin.js';
 import { describeError } from '../../core/retry.js';
-import type { PipelineEvent, SendOutcome, SinkDriver } from '../../core/types.js';
+import type { SendOutcome, SinkDriver, SinkEvent } from '../../core/types.js';
 import { buildDispatcher, classifyHttpStatus } from '../shared/http.js';
 import { apiUrl, DATADOG_LIMITS, intakeUrl, type DatadogConfig } from './config.js';
 import { createDatadogEncoder, type DatadogLog } from './encode.js';
@@ -146,7 +146,7 @@ export function createDatadogDriver(
     return api;
   }
 
-  function noteStale(events: PipelineEvent[]): void {
+  function noteStale(events: SinkEvent[]): void {
     const cutoff = now() - config.staleAfter;
     let n = 0;
     let oldest = Infinity;

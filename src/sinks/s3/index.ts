@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { defineSink } from '../../core/plugin.js';
-import type { PipelineEvent, SendOutcome } from '../../core/types.js';
+import type { SinkEvent, SendOutcome } from '../../core/types.js';
 import { s3Options, type S3Config } from './config.js';
 import { compileKeyTemplate, type KeyTemplate } from './key-template.js';
 import { ByteCounter, ndjsonStream, type EncodedStream } from './ndjson.js';
@@ -55,13 +55,13 @@ export function planFor(config: S3Config): Plan {
   return { template, parquet: undefined, ndjson: { compression: nd.compression, level: nd.level }, ext: nd.compression === 'gzip' ? 'ndjson.gz' : 'ndjson', securityLake: undefined };
 }
 
-function classUidOf(e: PipelineEvent): number | undefined {
+function classUidOf(e: SinkEvent): number | undefined {
   if (e.meta.classUid !== undefined) return e.meta.classUid;
   return typeof e.body.class_uid === 'number' ? e.body.class_uid : undefined;
 }
 
 /** Sorts a group's events (and their rows, in step) by event time. */
-function sortByTime(g: { events: PipelineEvent[]; rows: unknown[][] | undefined }): void {
+function sortByTime(g: { events: SinkEvent[]; rows: unknown[][] | undefined }): void {
   const order = g.events.map((_, i) => i).sort((a, b) => g.events[a]!.meta.time - g.events[b]!.meta.time);
   g.events = order.map((i) => g.events[i]!);
   if (g.rows) g.rows = order.map((i) => g.rows![i]!);
@@ -87,7 +87,7 @@ export const s3Sink = defineSink({
     const stored = new Set<string>();
     const log = env.logger;
 
-    const sourceNameOf = (e: PipelineEvent): string | undefined => {
+    const sourceNameOf = (e: SinkEvent): string | undefined => {
       const sl = plan.securityLake;
       if (!sl) return undefined;
       const uid = classUidOf(e);
@@ -95,7 +95,7 @@ export const s3Sink = defineSink({
       return sl.sourceNames[String(uid)] ?? sl.sourceName.replaceAll('{class_uid}', String(uid));
     };
 
-    function encode(events: PipelineEvent[], rows: unknown[][] | undefined): EncodedStream & { contentType: string; contentEncoding?: string } {
+    function encode(events: SinkEvent[], rows: unknown[][] | undefined): EncodedStream & { contentType: string; contentEncoding?: string } {
       if (plan.parquet) {
         const raw = new ByteCounter();
         const first = events[0]!;
@@ -109,7 +109,7 @@ export const s3Sink = defineSink({
     }
 
     /** The row of an OCSF event in its class's fixed Parquet schema, or why it cannot have one. */
-    function ocsfRow(e: PipelineEvent): { row: unknown[] } | { reason: string } {
+    function ocsfRow(e: SinkEvent): { row: unknown[] } | { reason: string } {
       const uid = classUidOf(e);
       const layout = uid === undefined ? undefined : ocsfClassLayout(uid);
       if (!layout) return { reason: `no Parquet schema for OCSF class_uid ${uid ?? '(none)'}: the sink writes the classes of OCSF ${OCSF_SCHEMA_VERSION} that the forwarder maps to` };
@@ -130,7 +130,7 @@ export const s3Sink = defineSink({
 
       async send(events, signal) {
         const rejected: { index: number; reason: string }[] = [];
-        const groups = new Map<string, { events: PipelineEvent[]; rows: unknown[][] | undefined }>();
+        const groups = new Map<string, { events: SinkEvent[]; rows: unknown[][] | undefined }>();
         events.forEach((e, index) => {
           let extra: { source_name?: string } | undefined;
           let split = '';
