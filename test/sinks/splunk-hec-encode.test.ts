@@ -98,6 +98,12 @@ describe('HEC encoder builds bodies around the events JSON text', () => {
     });
   }
 
+  it('encodes an empty list as an empty body', () => {
+    const enc = createHecEncoder(z.strictObject(hecOptions).parse({ endpoint: 'https://hec.example:8088', token: 't' }));
+    expect(enc.eventBody([], 10)).toEqual({ body: Buffer.alloc(0) });
+    expect(enc.rawBody([], 10)).toEqual({ body: Buffer.alloc(0) });
+  });
+
   it('does not parse the events to build the body when the routing does not read it', () => {
     const config = z.strictObject(hecOptions).parse({ endpoint: 'https://hec.example:8088', token: 't' });
     const sinkEvents = seededEvents(20, 1).map(toSinkEvent);

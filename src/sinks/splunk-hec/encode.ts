@@ -24,10 +24,6 @@ export interface HecMeta {
 
 export interface HecEncoder {
   meta(event: PipelineEvent): HecMeta;
-  /** One envelope (event mode) without the trailing newline. */
-  envelope(event: SinkEvent): string;
-  /** One raw line (raw mode) without the trailing newline. */
-  rawLine(event: SinkEvent): string;
   /**
    * The event-mode body (envelopes joined by newlines), or only its size when that is above
    * `maxBytes` (nothing is built then).
@@ -127,15 +123,9 @@ export function createHecEncoder(config: Pick<HecConfig, 'sourcetype' | 'source'
 
   return {
     meta,
-    envelope(e) {
-      return `${head(e)}${e.json}}`;
-    },
-    rawLine(e) {
-      return e.json;
-    },
     eventBody(events, maxBytes) {
       const heads = events.map(head);
-      let bytes = events.length - 1; // newlines
+      let bytes = Math.max(0, events.length - 1); // newlines
       events.forEach((e, i) => (bytes += Buffer.byteLength(heads[i]!) + e.bytes + 1));
       if (bytes > maxBytes) return { tooLarge: bytes };
       const out = new TextBuffer(bytes);
@@ -148,7 +138,7 @@ export function createHecEncoder(config: Pick<HecConfig, 'sourcetype' | 'source'
       return { body: out.done() };
     },
     rawBody(events, maxBytes) {
-      let bytes = events.length - 1;
+      let bytes = Math.max(0, events.length - 1); // newlines
       for (const e of events) bytes += e.bytes;
       if (bytes > maxBytes) return { tooLarge: bytes };
       const out = new TextBuffer(bytes);
