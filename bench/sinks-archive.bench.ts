@@ -23,7 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { SinkPlugin } from '../src/core/plugin.js';
-import { type PipelineEvent } from '../src/core/types.js';
+import { toSinkEvent, type PipelineEvent, type SinkEvent } from '../src/core/types.js';
 import { otlpSink } from '../src/sinks/otlp/index.js';
 import { s3Sink } from '../src/sinks/s3/index.js';
 import { ndjsonStream } from '../src/sinks/s3/ndjson.js';
@@ -44,8 +44,9 @@ function* ocsfLazy(from: number, to: number): Generator<PipelineEvent> {
 }
 
 /** `n` events drawn in turn from `pool`, produced one at a time. */
-function* cycle(pool: PipelineEvent[], n: number): Generator<PipelineEvent> {
-  for (let i = 0; i < n; i++) yield pool[i % pool.length]!;
+function* cycle(pool: PipelineEvent[], n: number): Generator<SinkEvent> {
+  const serialised = pool.map(toSinkEvent); // as the core's fan-out hands them to a sink
+  for (let i = 0; i < n; i++) yield serialised[i % serialised.length]!;
 }
 
 async function driverRow(name: string, plugin: SinkPlugin, options: Record<string, unknown>, events: PipelineEvent[], bodyBytes: number, raw: number, where: string, batch?: { maxEvents: number; maxBytes: number }): Promise<BenchRow & { wire: number }> {

@@ -1,13 +1,11 @@
 // `zsf verify` (check a tamper-evident archive against its manifests and signed heads) and
 // `zsf keygen` (an Ed25519 signing key pair). docs/integrity.md.
 
-import { S3Client } from '@aws-sdk/client-s3';
 import type { Command } from 'commander';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { dirStore } from '../integrity/dir-store.js';
 import { reportJson, reportMarkdown } from '../integrity/report.js';
-import { s3Store } from '../integrity/s3-store.js';
 import { generateSigningKeyPair, parseKeySpec, parseSignedHead, publicKeyEntry, type PublicKeyEntry, type SignedHead } from '../integrity/signer.js';
 import type { ArchiveStore } from '../integrity/store.js';
 import { verifyArchive } from '../integrity/verify.js';
@@ -82,11 +80,13 @@ export async function loadHeads(paths: string[]): Promise<{ signed: SignedHead; 
   return heads;
 }
 
-function storeFor(o: VerifyOptions): ArchiveStore {
+// The AWS SDK loads only for `--s3`: `zsf --help` and `zsf verify --dir` stay light.
+async function storeFor(o: VerifyOptions): Promise<ArchiveStore> {
   if (!!o.s3 === !!o.dir) throw new UsageError('zsf verify needs exactly one of --s3 s3://bucket/prefix or --dir <folder>');
   if (o.dir) return dirStore(resolve(o.dir));
   const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(o.s3!);
   if (!m) throw new UsageError(`--s3 ${o.s3}: expected s3://bucket or s3://bucket/prefix`);
+  const [{ S3Client }, { s3Store }] = await Promise.all([import('@aws-sdk/client-s3'), import('../integrity/s3-store.js')]);
   const client = new S3Client({
     ...(o.region ? { region: o.region } : {}),
     ...(o.endpoint ? { endpoint: o.endpoint } : {}),
@@ -114,7 +114,7 @@ export function registerIntegrityCommands(program: Command): void {
       if (o.report !== 'md' && o.report !== 'json') throw new UsageError(`--report ${o.report}: expected md or json`);
       const keys = await loadPublicKeys(o.publicKey);
       const extraHeads = await loadHeads(o.head);
-      const store = storeFor(o);
+      const store = await storeFor(o);
       const report = await verifyArchive(store, { keys, extraHeads });
       const text = o.report === 'json' ? reportJson(report) : reportMarkdown(report);
       if (o.out) {

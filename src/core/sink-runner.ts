@@ -10,7 +10,7 @@
 import type { BufferEntry, EventBuffer, ReadBatch } from './buffers/buffer.js';
 import { formatDuration } from '../util/units.js';
 import { AbortedError, AUTH_BACKOFF, describeError, retry, type AttemptOutcome } from './retry.js';
-import type { ComponentContext, PipelineEvent, SendOutcome, SinkDriver } from './types.js';
+import type { ComponentContext, SendOutcome, SinkDriver, SinkEvent } from './types.js';
 
 /** A sink's common options, as the runner reads them (the config schema's sink type must fit this). */
 export interface SinkRunConfig {
@@ -87,7 +87,7 @@ export function startSinkRunner({ config, driver, buffer, ctx }: SinkRunnerOptio
     }
   }
 
-  async function sendOnce(events: PipelineEvent[], pause: { waited: number }): Promise<AttemptOutcome<Terminal>> {
+  async function sendOnce(events: SinkEvent[], pause: { waited: number }): Promise<AttemptOutcome<Terminal>> {
     await waitWhilePaused(pause);
     const signal = AbortSignal.any([stopSending.signal, AbortSignal.timeout(config.requestTimeout)]);
     const endTimer = m.sinkRequestSeconds.startTimer(labels);

@@ -49,6 +49,47 @@ export interface PipelineEvent {
   body: Record<string, unknown>;
 }
 
+/**
+ * An event as a sink receives it: the body's JSON text, serialised once in fan-out (or read
+ * back from a disk buffer frame), travels to the encoders, which build requests around it.
+ * `body` is parsed from `json` on first access only, so events waiting in a memory buffer
+ * hold a string, not an object graph, and sinks that ship the text never parse it.
+ */
+export interface SinkEvent {
+  readonly meta: EventMeta;
+  /** JSON.stringify(body): never re-serialised on the way out. */
+  readonly json: string;
+  /** UTF-8 byte length of `json` (the unit of every byte bound). */
+  readonly bytes: number;
+  /** The body object, parsed from `json` once, on first access. */
+  readonly body: Record<string, unknown>;
+}
+
+class JsonSinkEvent implements SinkEvent {
+  constructor(
+    readonly meta: EventMeta,
+    readonly json: string,
+    readonly bytes: number,
+  ) {}
+  get body(): Record<string, unknown> {
+    const body = JSON.parse(this.json) as Record<string, unknown>;
+    // Later reads find the parsed object as an own property and skip this getter.
+    Object.defineProperty(this, 'body', { value: body, enumerable: true });
+    return body;
+  }
+}
+
+/** A sink event from the body's JSON text and its UTF-8 byte length (callers have both). */
+export function sinkEvent(meta: EventMeta, json: string, bytes: number): SinkEvent {
+  return new JsonSinkEvent(meta, json, bytes);
+}
+
+/** Serialises a pipeline event for a sink (drivers' tests and benches; the core uses sinkEvent). */
+export function toSinkEvent(event: PipelineEvent): SinkEvent {
+  const json = JSON.stringify(event.body);
+  return sinkEvent(event.meta, json, Buffer.byteLength(json));
+}
+
 export function eventId(account: string, stream: string, upstreamId: string): string {
   return `${account}:${stream}:${upstreamId}`;
 }
@@ -156,7 +197,7 @@ export interface SinkDriver {
   /** Optional start-up check (e.g. HEC /health). Throwing fails start unless healthcheck is disabled. */
   healthcheck?(signal: AbortSignal): Promise<void>;
   /** Deliver one batch. Must not throw for HTTP-level results; thrown errors are treated as `retry`. */
-  send(events: PipelineEvent[], signal: AbortSignal): Promise<SendOutcome>;
+  send(events: SinkEvent[], signal: AbortSignal): Promise<SendOutcome>;
   /** Flush anything held (e.g. an open S3 object) and release resources. */
   close?(): Promise<void>;
 }

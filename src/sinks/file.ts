@@ -6,18 +6,28 @@ import { mkdir, open, rename, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { z } from 'zod';
 import { defineSink } from '../core/plugin.js';
-import type { PipelineEvent } from '../core/types.js';
+import type { SinkEvent } from '../core/types.js';
 import { size } from '../config/units.js';
 import { randomUUID } from 'node:crypto';
 import { integrityOption } from '../integrity/config.js';
 import { dirStore } from '../integrity/dir-store.js';
 import { chainedObject, createSinkIntegrity, integrityChainOf } from '../integrity/sink-hook.js';
 import type { IntegrityWriter } from '../integrity/writer.js';
+import { TextBuffer } from './shared/text-buffer.js';
 
-export function encodeNdjson(events: PipelineEvent[], includeMeta: boolean): string {
-  let out = '';
-  for (const e of events) out += JSON.stringify(includeMeta ? { meta: e.meta, event: e.body } : e.body) + '\n';
-  return out;
+/** One line per event: its JSON text as serialised in fan-out (with includeMeta: {"meta":…,"event":…}). */
+export function encodeNdjson(events: SinkEvent[], includeMeta: boolean): Buffer {
+  const metas = includeMeta ? events.map((e) => `{"meta":${JSON.stringify(e.meta)},"event":`) : undefined;
+  let bytes = events.length; // newlines
+  events.forEach((e, i) => (bytes += e.bytes + (metas ? Buffer.byteLength(metas[i]!) + 1 : 0)));
+  const out = new TextBuffer(bytes);
+  events.forEach((e, i) => {
+    if (metas) out.put(metas[i]!);
+    out.put(e.json);
+    if (metas) out.put('}');
+    out.newline();
+  });
+  return out.done();
 }
 
 /**
@@ -84,8 +94,8 @@ export const fileSink = defineSink({
     }
 
     /** Integrity on: one immutable file per chain and batch, so each is one link of its chain. */
-    async function sendChained(writer: IntegrityWriter, events: PipelineEvent[]) {
-      const groups = new Map<string, PipelineEvent[]>();
+    async function sendChained(writer: IntegrityWriter, events: SinkEvent[]) {
+      const groups = new Map<string, SinkEvent[]>();
       for (const e of events) {
         const chain = integrityChainOf(e);
         let g = groups.get(chain);
@@ -106,7 +116,7 @@ export const fileSink = defineSink({
       async send(events) {
         if (integrity) return sendChained(integrity, events);
         const text = encodeNdjson(events, config.includeMeta);
-        const bytes = Buffer.byteLength(text);
+        const bytes = text.length;
         await ensureOpen();
         if (size > 0 && size + bytes > config.rotateBytes) await rotate();
         const f = await ensureOpen();

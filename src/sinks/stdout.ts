@@ -17,7 +17,7 @@ export const stdoutSink = defineSink({
         const text = encodeNdjson(events, config.includeMeta);
         // Respect the pipe's own backpressure: wait for the write callback.
         await new Promise<void>((resolve, reject) => process.stdout.write(text, (err) => (err ? reject(err) : resolve())));
-        env.metrics.sinkBytesSent.inc({ sink: config.id }, Buffer.byteLength(text));
+        env.metrics.sinkBytesSent.inc({ sink: config.id }, text.length);
         return { kind: 'ok' };
       },
     };

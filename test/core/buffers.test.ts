@@ -1,11 +1,12 @@
-import { appendFileSync, openSync, readdirSync, readFileSync, statSync, writeSync, closeSync } from 'node:fs';
+import { appendFileSync, openSync, readdirSync, readFileSync, statSync, writeFileSync, writeSync, closeSync } from 'node:fs';
+import { crc32 } from 'node:zlib';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { BufferEntry, EventBuffer } from '../../src/core/buffers/buffer.js';
 import { DiskBuffer } from '../../src/core/buffers/disk.js';
 import { MemoryBuffer } from '../../src/core/buffers/memory.js';
 import type { DeadLetterInput } from '../../src/core/dead-letter.js';
-import type { PipelineEvent } from '../../src/core/types.js';
+import { toSinkEvent, type PipelineEvent } from '../../src/core/types.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { settle, tempDir } from '../support/probe.js';
 
@@ -16,7 +17,7 @@ function event(n: number, pad = 50): PipelineEvent {
   return { meta: { id: `a:audit_log:${n}`, account: 'a', stream: 'audit_log', time: 1_700_000_000_000 + n, schema: 'zendesk' }, body: { id: n, text: 'ü'.repeat(pad) } };
 }
 const entry = (n: number, pad?: number): BufferEntry => {
-  const e = event(n, pad);
+  const e = toSinkEvent(event(n, pad));
   return { event: e, bytes: entryBytes(e) };
 };
 const read = (b: EventBuffer, maxEvents = 1000, maxBytes = 1 << 30) => b.read({ maxEvents, maxBytes, maxWaitMs: 0, signal: new AbortController().signal });
@@ -100,7 +101,8 @@ describe('DiskBuffer', () => {
     expect(again.events).toBe(6);
     const rest = (await read(again))!;
     expect(ids(rest.entries)).toEqual([4, 5, 6, 7, 8, 9]);
-    expect(rest.entries[0]!.event).toEqual(event(4));
+    const back = rest.entries[0]!.event; // a SinkEvent: meta, the body's JSON text, and the body parsed from it
+    expect({ meta: back.meta, body: back.body }).toEqual(event(4));
     expect(rest.entries[0]!.bytes).toBe(entryBytes(event(4)));
     await again.ack(rest);
     expect(again.isEmpty()).toBe(true);
@@ -204,5 +206,54 @@ describe('DiskBuffer', () => {
     await again.ack(batch);
     expect(again.isEmpty()).toBe(true);
     await again.close();
+  });
+
+  it('hands the stored JSON text to the sink without parsing the body', async () => {
+    const dir = tempDir();
+    const { b } = await openDisk(dir);
+    const written = [entry(1), entry(2)];
+    await b.push([...written]); // push consumes its array
+    await b.close();
+    const { b: again } = await openDisk(dir); // a fresh process: nothing cached from the push
+    const batch = (await read(again))!;
+    expect(batch.entries.map((e) => e.event.json)).toEqual(written.map((e) => e.event.json));
+    expect(batch.entries.map((e) => e.event.bytes)).toEqual(written.map((e) => e.bytes));
+    expect(batch.entries.some((e) => Object.hasOwn(e.event, 'body'))).toBe(false); // not parsed
+    expect(batch.entries[0]!.event.body).toEqual(event(1).body); // parsed on demand
+    await again.ack(batch);
+    await again.close();
+  });
+
+  it('still reads segments written in the original frame format ({"m":…,"b":…}), then appends in the current one', async () => {
+    const dir = tempDir();
+    // A segment exactly as the earlier version wrote it: its encodeFrame, copied here.
+    const oldFrame = (e: PipelineEvent): Buffer => {
+      const payload = `{"m":${JSON.stringify(e.meta)},"b":${JSON.stringify(e.body)}}`;
+      const len = Buffer.byteLength(payload);
+      const buf = Buffer.allocUnsafe(12 + len);
+      buf.write(payload, 12, 'utf8');
+      buf.writeUInt32LE(len, 0);
+      buf.writeUInt32LE(entryBytes(e), 8);
+      buf.writeUInt32LE(crc32(buf.subarray(12), crc32(buf.subarray(8, 12))), 4);
+      return buf;
+    };
+    const old = [1, 2, 3].map((n) => event(n));
+    writeFileSync(join(dir, 'seg-000000000001.log'), Buffer.concat(old.map(oldFrame)));
+    const { b, deadLetters } = await openDisk(dir);
+    expect(b.events).toBe(3);
+    await b.push([entry(4)]);
+    const batch = (await read(b))!;
+    expect(ids(batch.entries)).toEqual([1, 2, 3, 4]);
+    expect(batch.entries.map((e) => ({ meta: e.event.meta, body: e.event.body }))).toEqual([...old, event(4)]);
+    expect(batch.entries.map((e) => e.event.json)).toEqual([...old, event(4)].map((e) => JSON.stringify(e.body)));
+    expect(batch.entries.map((e) => e.bytes)).toEqual([...old, event(4)].map(entryBytes));
+    expect(deadLetters).toEqual([]);
+    await b.ack(batch);
+    expect(b.isEmpty()).toBe(true);
+    await b.close();
+    // The new frame starts with its format byte, never "{", so the two cannot be confused.
+    const current = readdirSync(dir).filter((n) => n.startsWith('seg-')).sort();
+    expect(current).toHaveLength(1); // the old segment was fully acked and deleted
+    expect(readFileSync(join(dir, current[0]!))[12]).toBe(0x02);
   });
 });

@@ -17,6 +17,7 @@ import { fileSink } from '../../src/sinks/file.js';
 import { dirStore } from '../../src/integrity/dir-store.js';
 import { s3Sink } from '../../src/sinks/s3/index.js';
 import { startS3Server, TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY } from '../support/s3-server.js';
+import { sendsPipelineEvents } from '../support/sink-events.js';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -46,7 +47,7 @@ function zsf(args: string[], env: Record<string, string> = {}): Promise<{ code: 
 async function writeArchive(dir: string, privatePem: string): Promise<string> {
   const options = z.object(fileSink.options).parse({ path: 'out/events.ndjson', integrity: { enabled: true, signingKey: privatePem } });
   const env: BuildEnv = { id: 'f', dataDir: join(dir, 'data'), resolvePath: (p) => join(dir, p), logger: pino({ level: 'silent' }, new Writable({ write: (_c, _e, cb) => cb() })), metrics: createMetrics(), secrets: new Secrets(), section: sectionDefault, shared: (_k, m) => m() };
-  const driver = fileSink.create({ ...options, id: 'f', type: 'file', inputs: ['x'] } as never, env);
+  const driver = sendsPipelineEvents(fileSink.create({ ...options, id: 'f', type: 'file', inputs: ['x'] } as never, env));
   for (let b = 0; b < 3; b++) {
     const events: PipelineEvent[] = Array.from({ length: 10 }, (_, j) => {
       const i = b * 10 + j;
@@ -124,7 +125,7 @@ describe('zsf keygen and zsf verify', () => {
       expect((await zsf(['keygen', '--out', join(dir, 'keys')])).code).toBe(0);
       const options = z.object(s3Sink.options).parse({ bucket: s3.bucket, region: s3.region, endpoint: s3.endpoint, forcePathStyle: true, prefix: 'evidence/zendesk', integrity: { enabled: true, signingKey: readFileSync(join(dir, 'keys', 'zsf-signing.pem'), 'utf8') } });
       const env: BuildEnv = { id: 's3', dataDir: join(dir, 'data'), resolvePath: (p) => p, logger: pino({ level: 'silent' }, new Writable({ write: (_c, _e, cb) => cb() })), metrics: createMetrics(), secrets: new Secrets(), section: sectionDefault, shared: (_k, m) => m() };
-      const driver = s3Sink.create({ ...options, id: 's3', type: 's3', inputs: ['x'] } as never, env);
+      const driver = sendsPipelineEvents(s3Sink.create({ ...options, id: 's3', type: 's3', inputs: ['x'] } as never, env));
       const events: PipelineEvent[] = Array.from({ length: 20 }, (_, i) => ({ meta: { id: `acme:audit_log:${i}`, account: 'acme', stream: 'audit_log', time: Date.UTC(2026, 5, 1) + i * 1000, schema: 'ocsf' }, body: { metadata: { uid: `acme:audit_log:${i}` } } }));
       expect((await driver.send(events.slice(0, 10), AbortSignal.timeout(10_000))).kind).toBe('ok');
       expect((await driver.send(events.slice(10), AbortSignal.timeout(10_000))).kind).toBe('ok');

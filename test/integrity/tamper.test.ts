@@ -24,6 +24,7 @@ import { s3Sink } from '../../src/sinks/s3/index.js';
 import { mulberry32 } from '../support/random.js';
 import { startS3Server, TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY, type S3TestServer } from '../support/s3-server.js';
 import { createPrivateKey } from 'node:crypto';
+import { sendsPipelineEvents, type PipelineEventDriver } from '../support/sink-events.js';
 
 const KEYS = generateSigningKeyPair();
 const OTHER = generateSigningKeyPair();
@@ -66,7 +67,7 @@ const integrity = { enabled: true, signingKey: KEYS.privatePem, signEvery: { obj
 
 interface Archive {
   store: ArchiveStore;
-  driver(): SinkDriver;
+  driver(): PipelineEventDriver<SinkDriver>;
 }
 
 let prefixes = 0;
@@ -79,7 +80,7 @@ const backends: Record<string, () => Archive> = {
       driver: () => {
         const options = z.object(s3Sink.options).parse({ bucket: s3.bucket, region: s3.region, endpoint: s3.endpoint, forcePathStyle: true, sdkMaxAttempts: 1, prefix, integrity });
         const env: BuildEnv = { id: 'archive', dataDir, resolvePath: (p) => p, logger: silent, metrics: createMetrics(), secrets: new Secrets(), section: sectionDefault, shared: (_k, make) => make() };
-        return s3Sink.create({ ...options, id: 'archive', type: 's3', inputs: ['x'] } as never, env);
+        return sendsPipelineEvents(s3Sink.create({ ...options, id: 'archive', type: 's3', inputs: ['x'] } as never, env));
       },
     };
   },
@@ -90,7 +91,7 @@ const backends: Record<string, () => Archive> = {
       driver: () => {
         const options = z.object(fileSink.options).parse({ path: 'out/events.ndjson', integrity });
         const env: BuildEnv = { id: 'archive', dataDir: join(dir, 'data'), resolvePath: (p) => join(dir, p), logger: silent, metrics: createMetrics(), secrets: new Secrets(), section: sectionDefault, shared: (_k, make) => make() };
-        return fileSink.create({ ...options, id: 'archive', type: 'file', inputs: ['x'] } as never, env);
+        return sendsPipelineEvents(fileSink.create({ ...options, id: 'archive', type: 'file', inputs: ['x'] } as never, env));
       },
     };
   },

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { Secrets } from '../../src/observability/secrets.js';
 import { sectionDefault, type BuildEnv } from '../../src/core/plugin.js';
-import { recordToEvent, type PipelineEvent, type SendOutcome, type SinkDriver } from '../../src/core/types.js';
+import { recordToEvent, type PipelineEvent, type SendOutcome } from '../../src/core/types.js';
 import { generateRecord } from '../../src/sources/generator.js';
 import { datadogLogsSink } from '../../src/sinks/datadog/index.js';
 import { apiUrl, DATADOG_SITES, datadogOptions, intakeUrl } from '../../src/sinks/datadog/config.js';
@@ -23,6 +23,7 @@ import { selfSignedCert } from '../support/self-signed-cert.js';
 import { tempDir } from '../support/temp-dir.js';
 import { startDatadogReceiver, type DatadogReceiver } from '../receivers/datadog.js';
 import { commonSinkOptions } from '../support/sink-options.js';
+import { sendsPipelineEvents } from '../support/sink-events.js';
 
 const KEY = 'dd-api-key-0123456789abcdef';
 const NOW = Date.parse('2026-03-01T12:00:00Z');
@@ -72,7 +73,7 @@ async function setup(over: Record<string, unknown> = {}, rcv: Parameters<typeof 
     now: () => NOW,
   };
   const parsed = z.strictObject(datadogOptions).parse({ endpoint: receiver.url, apiKey: KEY, ...over });
-  const driver: SinkDriver = datadogLogsSink.create({ ...parsed, ...commonSinkOptions(datadogLogsSink, { requestTimeout: 10_000 }), id: 'datadog', type: 'datadog_logs', inputs: ['x'] } as never, env);
+  const driver = sendsPipelineEvents(datadogLogsSink.create({ ...parsed, ...commonSinkOptions(datadogLogsSink, { requestTimeout: 10_000 }), id: 'datadog', type: 'datadog_logs', inputs: ['x'] } as never, env));
   cleanups.push(async () => driver.close?.());
   return { receiver, driver, logs, metrics };
 }

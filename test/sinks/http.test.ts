@@ -15,6 +15,7 @@ import { httpSink } from '../../src/sinks/http/index.js';
 import { startNdjsonReceiver, type NdjsonReceiver } from '../receivers/http-ndjson.js';
 import { captureLogs } from '../support/probe.js';
 import { commonSinkOptions } from '../support/sink-options.js';
+import { sendsPipelineEvents } from '../support/sink-events.js';
 
 const SECRET = 'http-sink-bearer-7c1e9f3a';
 const NOW = Date.parse('2026-11-22T10:00:00Z');
@@ -65,7 +66,7 @@ describe('http sink driver', () => {
     const secrets = new Secrets();
     const env: BuildEnv = { id: 'out', dataDir: '/nonexistent', resolvePath: (p) => p, logger: pino({ level: 'debug' }, logs.stream), metrics, secrets, section: sectionDefault, shared: (_k, make) => make() };
     const parsed = z.strictObject(httpSink.options).parse({ uri: receiver.url, ...options });
-    const driver: SinkDriver = httpSink.create({ ...parsed, ...commonSinkOptions(httpSink), id: 'out', type: 'http', inputs: ['x'] } as never, env);
+    const driver = sendsPipelineEvents<SinkDriver>(httpSink.create({ ...parsed, ...commonSinkOptions(httpSink), id: 'out', type: 'http', inputs: ['x'] } as never, env));
     open.push({ close: () => driver.close!() });
     return { receiver, driver, logs, metrics, secrets };
   }

@@ -22,6 +22,8 @@ import { mulberry32 } from '../support/random.js';
 import { commonSinkOptions } from '../support/sink-options.js';
 import { tempDir } from '../support/probe.js';
 import { selfSignedCert } from '../receivers/hec.js';
+import { sendsPipelineEvents } from '../support/sink-events.js';
+
 
 // ------------------------------------------------------------------ fixtures
 
@@ -62,7 +64,7 @@ function makeDriver(raw: Record<string, unknown>) {
   const metrics = createMetrics();
   const secrets = new Secrets();
   const env: BuildEnv = { id: 'otlp', dataDir: '/nonexistent', resolvePath: (p) => p, logger: logs.logger, metrics, secrets, section: sectionDefault, shared: (_k, make) => make() };
-  const driver = otlpSink.create({ ...options, ...commonSinkOptions(otlpSink, { requestTimeout: 5000 }), id: 'otlp', type: 'otlp', inputs: ['x'] } as never, env);
+  const driver = sendsPipelineEvents(otlpSink.create({ ...options, ...commonSinkOptions(otlpSink, { requestTimeout: 5000 }), id: 'otlp', type: 'otlp', inputs: ['x'] } as never, env));
   return { driver, logs, metrics, secrets };
 }
 
@@ -336,7 +338,7 @@ describe('otlp through the shared HTTP layer', () => {
       section: sectionDefault,
       shared: (_k, make) => make(),
     };
-    const driver = otlpSink.create({ ...options, ...commonSinkOptions(otlpSink, { requestTimeout: 5000 }), id: 'otlp', type: 'otlp', inputs: ['x'] } as never, env);
+    const driver = sendsPipelineEvents(otlpSink.create({ ...options, ...commonSinkOptions(otlpSink, { requestTimeout: 5000 }), id: 'otlp', type: 'otlp', inputs: ['x'] } as never, env));
     drivers.push(driver);
     expect(await driver.send(makeEvents(2, 1), signal())).toEqual({ kind: 'ok' });
     expect(requests).toBe(1);

@@ -25,6 +25,7 @@ import { tempDir } from '../support/temp-dir.js';
 import { startS3Server, TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY, type S3TestServer } from '../support/s3-server.js';
 import { zendeskCorpus } from '../support/zendesk-corpus.js';
 import { commonSinkOptions } from '../support/sink-options.js';
+import { sendsPipelineEvents, type PipelineEventDriver } from '../support/sink-events.js';
 
 let s3: S3TestServer;
 let db: DuckDBInstance;
@@ -98,7 +99,7 @@ interface Sent {
  * again (another sample), day 4 half bare, half full. Each day goes out in 3 batches (several objects
  * per class and day).
  */
-async function sendDays(driver: SinkDriver, seed: number): Promise<Sent> {
+async function sendDays(driver: PipelineEventDriver<SinkDriver>, seed: number): Promise<Sent> {
   const all = await corpusEvents();
   const rnd = mulberry32(seed);
   const pick = (n: number, filter: (e: PipelineEvent) => boolean = () => true) => {
@@ -125,12 +126,12 @@ async function sendDays(driver: SinkDriver, seed: number): Promise<Sent> {
   return { byClass };
 }
 
-function makeDriver(raw: Json): SinkDriver {
+function makeDriver(raw: Json): PipelineEventDriver<SinkDriver> {
   const options = z.object(s3Sink.options).parse({ bucket: s3.bucket, region: s3.region, endpoint: s3.endpoint, forcePathStyle: true, sdkMaxAttempts: 1, ...raw });
   const env: BuildEnv = { id: 's3', dataDir: '/nonexistent', resolvePath: (p) => p, logger: pino({ level: 'silent' }), metrics: createMetrics(), secrets: new Secrets(), section: sectionDefault, shared: (_k, make) => make() };
   const driver = s3Sink.create({ ...options, ...commonSinkOptions(s3Sink), id: 's3', type: 's3', inputs: ['x'] } as never, env);
   drivers.push(driver);
-  return driver;
+  return sendsPipelineEvents(driver);
 }
 
 /** Every object under `prefix`, downloaded to a temp dir with the same key layout. */

@@ -24,6 +24,7 @@ import { startS3Server, TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY, type S3TestS
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { commonSinkOptions } from '../support/sink-options.js';
+import { sendsPipelineEvents } from '../support/sink-events.js';
 
 // The sink gets its credentials the way production does: from the SDK default chain (env).
 beforeAll(() => {
@@ -89,7 +90,7 @@ function makeDriver(raw: Record<string, unknown>) {
   const env: BuildEnv = { id: 's3', dataDir: '/nonexistent', resolvePath: (p) => p, logger: logs.logger, metrics, secrets: new Secrets(), section: sectionDefault, shared: (_k, make) => make() };
   const driver = s3Sink.create({ ...options, ...commonSinkOptions(s3Sink), id: 's3', type: 's3', inputs: ['x'] } as never, env);
   drivers.push(driver);
-  return { driver, logs, metrics };
+  return { driver: sendsPipelineEvents(driver), logs, metrics };
 }
 
 const signal = () => AbortSignal.timeout(20_000);

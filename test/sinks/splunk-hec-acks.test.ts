@@ -16,6 +16,7 @@ import type { HecDriver } from '../../src/sinks/splunk-hec/driver.js';
 import { captureLogs, tempDir } from '../support/probe.js';
 import { startHecReceiver, type HecReceiver, type HecReceiverOptions } from '../receivers/hec.js';
 import { commonSinkOptions } from '../support/sink-options.js';
+import { sendsPipelineEvents } from '../support/sink-events.js';
 
 const TOKEN = 'ack-test-token-0001';
 
@@ -48,7 +49,7 @@ async function setup(acks: Record<string, unknown>, rcv: HecReceiverOptions = {}
     shared: <T>(_k: string, make: () => T) => make(),
   };
   const parsed = z.strictObject(hecOptions).parse({ endpoint: receiver.url, token: TOKEN, acknowledgements: { enabled: true, queryInterval: 10, timeout: 5000, ...acks } });
-  const driver = splunkHecSink.create({ ...parsed, ...commonSinkOptions(splunkHecSink, { requestTimeout: 10_000 }), id: 'splunk', type: 'splunk_hec', inputs: ['x'] } as never, env) as HecDriver;
+  const driver = sendsPipelineEvents(splunkHecSink.create({ ...parsed, ...commonSinkOptions(splunkHecSink, { requestTimeout: 10_000 }), id: 'splunk', type: 'splunk_hec', inputs: ['x'] } as never, env) as HecDriver);
   cleanups.push(async () => driver.close?.());
   return { receiver, driver, logs };
 }

@@ -22,6 +22,7 @@ import { tempDir } from '../support/temp-dir.js';
 import { parseConcatenated, startHecReceiver, type HecReceiver } from '../receivers/hec.js';
 import { deliverThroughCore } from '../support/drive-sink.js';
 import { commonSinkOptions } from '../support/sink-options.js';
+import { sendsPipelineEvents } from '../support/sink-events.js';
 
 const TOKEN = 'hec-token-5f1c2a9e-secret';
 const T0 = Date.parse('2026-01-01T00:00:00Z') + 123; // event times carry milliseconds
@@ -66,7 +67,8 @@ async function setup(over: Record<string, unknown> = {}, rcv: Parameters<typeof 
   const parsed = z.strictObject(hecOptions).parse({ endpoint: receiver.url, token: TOKEN, ...over });
   const driver = splunkHecSink.create({ ...parsed, ...commonSinkOptions(splunkHecSink, { requestTimeout: 5000 }), id: 'splunk', type: 'splunk_hec', inputs: ['x'] } as never, env);
   drivers.push(driver);
-  return { receiver, driver, logs, metrics };
+  // `driver` takes PipelineEvents (serialised per send, as fan-out does); the core takes the driver itself.
+  return { receiver, driver: sendsPipelineEvents(driver), sinkDriver: driver, logs, metrics };
 }
 
 afterEach(async () => {
@@ -285,10 +287,10 @@ describe('splunk_hec invalid-event-number', () => {
   });
 
   it('through the core: dead-letters only the event HEC names and resends the others (nothing lost)', async () => {
-    const { receiver, driver } = await setup();
+    const { receiver, sinkDriver } = await setup();
     const evs = events(5);
     evs[2]!.meta.time = Number.NaN;
-    const out = await deliverThroughCore(driver, evs);
+    const out = await deliverThroughCore(sinkDriver, evs);
     expect(out.deadLetters).toEqual([{ index: 2, reason: 'HEC HTTP 400 code 6: Invalid data format (invalid-event-number 2)' }]);
     expect(out.sent).toBe(4);
     expect(receiver.dataRequests.map((r) => r.status)).toEqual([400, 200]);
@@ -298,11 +300,11 @@ describe('splunk_hec invalid-event-number', () => {
   });
 
   it('also loses nothing when the HEC drops the whole request on error', async () => {
-    const { receiver, driver } = await setup({}, { partialIndexing: false });
+    const { receiver, sinkDriver } = await setup({}, { partialIndexing: false });
     const evs = events(6);
     evs[1]!.meta.time = Number.NaN;
     evs[4]!.meta.time = Number.NaN;
-    const out = await deliverThroughCore(driver, evs);
+    const out = await deliverThroughCore(sinkDriver, evs);
     expect(out.deadLetters.map((d) => d.index)).toEqual([1, 4]);
     expect(out.sent).toBe(4);
     expect(receiver.dataRequests.map((r) => r.status)).toEqual([400, 400, 200]);
@@ -310,11 +312,11 @@ describe('splunk_hec invalid-event-number', () => {
   });
 
   it('code 7 (incorrect index) rejects every event routed to that index at once', async () => {
-    const { receiver, driver } = await setup({ index: '{body.source_type}' }, { allowedIndexes: ['user', 'rule', 'ticket', 'organization', 'account_setting'] });
+    const { receiver, sinkDriver } = await setup({ index: '{body.source_type}' }, { allowedIndexes: ['user', 'rule', 'ticket', 'organization', 'account_setting'] });
     const evs = events(40);
     const bad = evs.map((e, i) => [e, i] as const).filter(([e]) => e.body.source_type === 'apitoken').map(([, i]) => i);
     expect(bad.length).toBeGreaterThan(1);
-    const out = await deliverThroughCore(driver, evs);
+    const out = await deliverThroughCore(sinkDriver, evs);
     expect(out.deadLetters.map((r) => r.index)).toEqual(bad);
     expect(out.deadLetters[0]!.reason).toMatch(/code 7: Incorrect index/);
     expect(out.sent).toBe(40 - bad.length);

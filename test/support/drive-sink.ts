@@ -8,7 +8,7 @@ import type { SinkConfig } from '../../src/config/schema.js';
 import { MemoryBuffer } from '../../src/core/buffers/memory.js';
 import { startSinkRunner } from '../../src/core/sink-runner.js';
 import { sleep } from '../../src/core/retry.js';
-import type { PipelineEvent, SinkDriver } from '../../src/core/types.js';
+import { toSinkEvent, type PipelineEvent, type SinkDriver } from '../../src/core/types.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 
 export interface Delivered {
@@ -53,7 +53,7 @@ export async function deliverThroughCore(driver: SinkDriver, events: PipelineEve
     },
   });
   buffer.setFlushMode(true);
-  await buffer.push(events.map((event) => ({ event, bytes: Buffer.byteLength(JSON.stringify(event.body)) })));
+  await buffer.push(events.map(toSinkEvent).map((event) => ({ event, bytes: event.bytes })));
   await buffer.whenEmpty();
   await runner.stop();
   if (failures.length) throw new Error(failures.join('; '));

@@ -3,16 +3,15 @@
 // `whenFull: block` a push waits for space, which is how backpressure reaches the sources.
 
 import type { Ack } from '../acks.js';
-import type { PipelineEvent } from '../types.js';
+import type { SinkEvent } from '../types.js';
 
 export interface BufferEntry {
-  event: PipelineEvent;
-  /** UTF-8 byte length of JSON.stringify(event.body): the unit of every byte bound (computed once, in fan-out). */
+  /** Meta and the body's JSON text (`event.json`); no body object is held until a sink reads `event.body`. */
+  event: SinkEvent;
+  /** UTF-8 byte length of `event.json` (= `event.bytes`): the unit of every byte bound (computed once, in fan-out). */
   bytes: number;
   /** Upstream batch to ack once this entry is accepted (memory: delivered; disk: fsynced). */
   ack?: Ack;
-  /** JSON.stringify(event.body), when already computed (the disk buffer reuses it). */
-  json?: string;
 }
 
 export interface ReadBatch {

@@ -1,6 +1,10 @@
 // Disk sink buffer: append-only segment files under dataDir/buffers/<sink>/.
 //
-// Frame:  u32 payloadLength | u32 crc32(bodyBytes|payload) | u32 bodyBytes | payload (JSON {m: meta, b: body})
+// Frame:  u32 payloadLength | u32 crc32(bodyBytes|payload) | u32 bodyBytes | payload
+// Payload (current): 0x02 | u32 metaLength | meta JSON | body JSON. Meta and body are separable,
+//   so a read hands the body's JSON text to the sinks without parsing it (only the small meta is).
+// Payload (written before 2026-12, still read): JSON {"m": meta, "b": body}; it always starts
+//   with "{", which the current format never does.
 // Files:  seg-000000000001.log ...   ack.json = {"segment": n, "offset": o} (first unacked frame)
 //
 // fsync policy: every push is written and fdatasync'ed before it is acknowledged upstream
@@ -16,10 +20,15 @@ import { crc32 } from 'node:zlib';
 import type { Metrics } from '../../observability/metrics.js';
 import type { DeadLetterInput } from '../dead-letter.js';
 import { ensurePrivateDir, fsyncDir, PRIVATE_FILE_MODE, removeStaleTempFiles, writeFileAtomic } from '../fs-atomic.js';
-import type { PipelineEvent } from '../types.js';
+import { sinkEvent, type EventMeta, type SinkEvent } from '../types.js';
 import { Signal, type BufferEntry, type EventBuffer, type ReadBatch, type ReadOptions } from './buffer.js';
 
 const HEADER = 12;
+/** First payload byte of the current frame format (meta and body separable). */
+const FORMAT_SPLIT = 0x02;
+/** First payload byte of the original format (one JSON object {"m":…,"b":…}). */
+const FORMAT_OBJECT = 0x7b; // "{"
+const SPLIT_PREFIX = 5; // format byte + u32 meta length
 const MAX_FRAME = 256 * 1024 * 1024;
 const READ_CHUNK = 1024 * 1024;
 
@@ -331,12 +340,11 @@ export class DiskBuffer implements EventBuffer {
       frames++;
       frameBytes += HEADER + len;
       const check = crc32(payload, crc32(header.subarray(8, 12)));
-      let event: PipelineEvent | null = null;
+      let event: SinkEvent | null = null;
       let problem = check === crc ? '' : 'checksum mismatch';
       if (!problem) {
         try {
-          const parsed = JSON.parse(payload.toString('utf8')) as { m: PipelineEvent['meta']; b: PipelineEvent['body'] };
-          event = { meta: parsed.m, body: parsed.b };
+          event = decodePayload(payload, bodyBytes);
         } catch (err) {
           problem = `undecodable record: ${(err as Error).message}`;
         }
@@ -457,13 +465,37 @@ export class DiskBuffer implements EventBuffer {
   }
 }
 
+/** One frame in the current format; the body's JSON text is copied in as it is (never re-serialised). */
 function encodeFrame(e: BufferEntry): Buffer {
-  const payload = `{"m":${JSON.stringify(e.event.meta)},"b":${e.json ?? JSON.stringify(e.event.body)}}`;
-  const len = Buffer.byteLength(payload);
+  const meta = JSON.stringify(e.event.meta);
+  const metaBytes = Buffer.byteLength(meta);
+  const len = SPLIT_PREFIX + metaBytes + e.event.bytes;
   const buf = Buffer.allocUnsafe(HEADER + len);
-  buf.write(payload, HEADER, 'utf8');
+  buf[HEADER] = FORMAT_SPLIT;
+  buf.writeUInt32LE(metaBytes, HEADER + 1);
+  buf.write(meta, HEADER + SPLIT_PREFIX, 'utf8');
+  const written = buf.write(e.event.json, HEADER + SPLIT_PREFIX + metaBytes, 'utf8');
+  // `bytes` is the UTF-8 length of `json` by construction; a mismatch would write a bad frame.
+  if (written !== e.event.bytes) throw new Error(`disk buffer: event ${e.event.meta.id} says ${e.event.bytes} bytes of JSON but has ${written}`);
   buf.writeUInt32LE(len, 0);
   buf.writeUInt32LE(e.bytes, 8);
   buf.writeUInt32LE(crc32(buf.subarray(HEADER), crc32(buf.subarray(8, 12))), 4);
   return buf;
+}
+
+/** The event of a checksummed payload; throws when it cannot be decoded. */
+function decodePayload(payload: Buffer, bodyBytes: number): SinkEvent {
+  if (payload[0] === FORMAT_SPLIT) {
+    const metaBytes = payload.length >= SPLIT_PREFIX ? payload.readUInt32LE(1) : -1;
+    if (metaBytes < 0 || SPLIT_PREFIX + metaBytes + bodyBytes !== payload.length) throw new Error('meta and body lengths do not add up to the record length');
+    const meta = JSON.parse(payload.toString('utf8', SPLIT_PREFIX, SPLIT_PREFIX + metaBytes)) as EventMeta;
+    return sinkEvent(meta, payload.toString('utf8', SPLIT_PREFIX + metaBytes), bodyBytes);
+  }
+  if (payload[0] === FORMAT_OBJECT) {
+    // Written by an earlier version: meta and body in one object, so this one is parsed whole.
+    const parsed = JSON.parse(payload.toString('utf8')) as { m: EventMeta; b: unknown };
+    const json = JSON.stringify(parsed.b);
+    return sinkEvent(parsed.m, json, Buffer.byteLength(json));
+  }
+  throw new Error(`unknown record format 0x${(payload[0] ?? 0).toString(16)}`);
 }

@@ -7,7 +7,7 @@ import type { BatchHandle } from '../acks.js';
 import type { BufferEntry } from '../buffers/buffer.js';
 import { checkRecordLimits, truncatedPreview, tryStringify, type RecordLimits } from '../record-limits.js';
 import { describeError } from '../retry.js';
-import { recordToEvent, type ComponentContext, type PipelineEvent, type SourceRecord } from '../types.js';
+import { recordToEvent, sinkEvent, toSinkEvent, type ComponentContext, type PipelineEvent, type SinkEvent, type SourceRecord } from '../types.js';
 import type { SinkInstance, TransformInstance } from './graph.js';
 import type { InjectFn, PipelineGraph } from './types.js';
 
@@ -51,19 +51,16 @@ export function createRouter({ graph, transforms, sinks, contexts, metrics, sour
   async function route(from: string, events: PipelineEvent[], handle: BatchHandle, signal: AbortSignal): Promise<void> {
     if (events.length === 0) return;
     const targets = graph.downstream.get(from) ?? [];
-    // Serialise each event once for every sink that reads it (sizes; frames of disk buffers).
+    // Serialise each event once for every sink that reads it: the JSON text is what buffers
+    // hold and encoders ship (SinkEvent), and its UTF-8 length is the byte unit of every bound.
     // An event without a JSON form is dead-lettered by the component that produced it.
-    let forSinks: { events: PipelineEvent[]; sizes: { json: string; bytes: number }[] } | undefined;
+    let forSinks: SinkEvent[] | undefined;
     if (targets.some((to) => graph.kind.get(to) === 'sink')) {
-      forSinks = { events: [], sizes: [] };
+      forSinks = [];
       for (const e of events) {
         const r = tryStringify(e.body);
-        if ('json' in r) {
-          forSinks.events.push(e);
-          forSinks.sizes.push({ json: r.json, bytes: Buffer.byteLength(r.json) });
-        } else {
-          await contexts.get(from)!.deadLetter({ reason: 'unserialisable_event', detail: r.error, kind: 'event', payload: { meta: e.meta, body: e.body } });
-        }
+        if ('json' in r) forSinks.push(sinkEvent(e.meta, r.json, Buffer.byteLength(r.json)));
+        else await contexts.get(from)!.deadLetter({ reason: 'unserialisable_event', detail: r.error, kind: 'event', payload: { meta: e.meta, body: e.body } });
       }
     }
     await Promise.all(
@@ -73,10 +70,8 @@ export function createRouter({ graph, transforms, sinks, contexts, metrics, sour
           return;
         }
         const sink = sinks.get(to)!;
-        const { events: ok, sizes } = forSinks!;
-        if (ok.length === 0) return;
-        const keepJson = sink.buffer.kind === 'disk'; // a memory buffer would only hold the string twice
-        const entries: BufferEntry[] = ok.map((event, i) => ({ event, bytes: sizes[i]!.bytes, ack: handle, ...(keepJson ? { json: sizes[i]!.json } : {}) }));
+        if (forSinks!.length === 0) return;
+        const entries: BufferEntry[] = forSinks!.map((event) => ({ event, bytes: event.bytes, ack: handle }));
         handle.add(entries.length);
         metrics.componentReceivedEvents.inc({ component: to, kind: 'sink' }, entries.length);
         metrics.componentReceivedBytes.inc({ component: to, kind: 'sink' }, entries.reduce((a, e) => a + e.bytes, 0));
@@ -92,7 +87,8 @@ export function createRouter({ graph, transforms, sinks, contexts, metrics, sour
     const sink = sinks.get(at);
     if (!sink) throw new Error(`no component "${at}" in the config`);
     handle.add(events.length);
-    await sink.buffer.push(events.map((event) => ({ event, bytes: Buffer.byteLength(JSON.stringify(event.body)), ack: handle })), sourceAbort.signal);
+    const entries = events.map(toSinkEvent).map((event) => ({ event, bytes: event.bytes, ack: handle }));
+    await sink.buffer.push(entries, sourceAbort.signal);
   };
 
   return { applyTransform, route, inject };

@@ -8,7 +8,7 @@ import { Counter } from 'prom-client';
 import type { client as ddClient, v1 as ddV1, v2 as ddV2 } from '@datadog/datadog-api-client';
 import type { BuildEnv } from '../../core/plugin.js';
 import { describeError } from '../../core/retry.js';
-import type { PipelineEvent, SinkDriver } from '../../core/types.js';
+import type { SinkDriver, SinkEvent } from '../../core/types.js';
 import { createHttpTransport } from '../shared/http.js';
 import { classifyDatadogResponse, describeDatadogError } from './classify.js';
 import { apiUrl, DATADOG_LIMITS, intakeUrl, type DatadogConfig } from './config.js';
@@ -97,7 +97,7 @@ export function createDatadogDriver(
     return api;
   }
 
-  function noteStale(events: PipelineEvent[]): void {
+  function noteStale(events: SinkEvent[]): void {
     const cutoff = now() - config.staleAfter;
     let n = 0;
     let oldest = Infinity;

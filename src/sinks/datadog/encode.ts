@@ -1,10 +1,10 @@
 // Events -> Datadog HTTP log items (POST /api/v2/logs body entries).
 //
 // Each log: ddsource, ddtags (account, stream, schema + configured tags), hostname, service,
-// message = the event JSON, and the reserved attributes `status` (from the event severity)
+// message = the event JSON (its text as serialised once in fan-out), and the reserved attributes `status` (from the event severity)
 // and `timestamp` (the event time, epoch ms; never the wall clock).
 
-import type { PipelineEvent } from '../../core/types.js';
+import type { SinkEvent } from '../../core/types.js';
 import { compileTemplate } from '../shared/template.js';
 import { DATADOG_LIMITS, type DatadogConfig } from './config.js';
 
@@ -53,7 +53,7 @@ export interface EncodedLog {
 export type EncodeResult = { ok: true; encoded: EncodedLog } | { ok: false; reason: string };
 
 export interface DatadogEncoder {
-  encode(event: PipelineEvent): EncodeResult;
+  encode(event: SinkEvent): EncodeResult;
 }
 
 export function createDatadogEncoder(
@@ -76,7 +76,7 @@ export function createDatadogEncoder(
         ddsource: source(e),
         ddtags,
         hostname: hostname(e),
-        message: JSON.stringify(e.body),
+        message: e.json, // the text serialised in fan-out; the client's serializer escapes it into the request
         service: service(e),
         status: datadogStatus(e.meta.severity),
         timestamp: e.meta.time,

@@ -7,58 +7,23 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { BuildEnv } from '../../core/plugin.js';
-import type { PipelineEvent, SendOutcome, SinkDriver } from '../../core/types.js';
+import type { SinkEvent, SendOutcome, SinkDriver } from '../../core/types.js';
 import type { S3Config } from './config.js';
 import { classifyS3Error } from './classify.js';
-import { compileKeyTemplate, type KeyTemplate } from './key-template.js';
-import { classUidOf, encodeObject, ocsfRow, type ObjectEncoding } from './encode.js';
-import { ZSTD_AVAILABLE } from './parquet.js';
+import { classUidOf, encodeObject, ocsfRow } from './encode.js';
+import { planFor } from './plan.js';
 import { createS3Client, headBucket, objectParams, uploadObject } from './upload.js';
 import { chainedObject, collectBytes, createSinkIntegrity, integrityChainOf } from '../../integrity/sink-hook.js';
 import { s3Store } from '../../integrity/s3-store.js';
 import { Readable } from 'node:stream';
 
-export const DEFAULT_KEY_TEMPLATE = '{prefix}/{account}/{stream}/dt=%Y-%m-%d/hour=%H/{host}-{timestamp}-{uuid}.{ext}';
-export const SECURITY_LAKE_KEY_TEMPLATE = 'ext/{source_name}/region={region}/accountId={accountId}/eventDay=%Y%m%d/{host}-{timestamp}-{uuid}.{ext}';
-const SECURITY_LAKE_VERSIONED_KEY_TEMPLATE = 'ext/{source_name}/{source_version}/region={region}/accountId={accountId}/eventDay=%Y%m%d/{host}-{timestamp}-{uuid}.{ext}';
+export { DEFAULT_KEY_TEMPLATE, SECURITY_LAKE_KEY_TEMPLATE, planFor } from './plan.js';
 
 /** Memory of objects already stored for a batch the core is retrying (bounded). */
 const MEMO_LIMIT = 2048;
 
-interface Plan extends ObjectEncoding {
-  template: KeyTemplate;
-  ext: string;
-  securityLake: S3Config['securityLake'];
-}
-
-export function planFor(config: S3Config): Plan {
-  const sl = config.securityLake;
-  if (config.encoding.codec === 'parquet' && config.encoding.compression === 'zstd' && !ZSTD_AVAILABLE) {
-    throw new Error(`sink ${config.id}: Parquet zstd compression needs Node.js >= 22.15 (node:zlib zstd); this is ${process.version}. Use snappy or gzip`);
-  }
-  if (sl) {
-    if (!config.region) throw new Error(`sink ${config.id}: securityLake needs "region" (it is part of the Security Lake path)`);
-    if (config.keyTemplate) throw new Error(`sink ${config.id}: keyTemplate cannot be combined with securityLake (the layout is fixed)`);
-    const parquet = config.encoding.codec === 'parquet' ? config.encoding : { compression: 'snappy' as const, rowGroupEvents: 10_000 };
-    return {
-      template: compileKeyTemplate(sl.sourceVersion ? SECURITY_LAKE_VERSIONED_KEY_TEMPLATE : SECURITY_LAKE_KEY_TEMPLATE),
-      parquet: { compression: parquet.compression, rowGroupEvents: parquet.rowGroupEvents },
-      ndjson: undefined,
-      ext: 'parquet',
-      securityLake: sl,
-    };
-  }
-  const template = compileKeyTemplate(config.keyTemplate ?? DEFAULT_KEY_TEMPLATE);
-  if (!template.uses('uuid')) throw new Error(`sink ${config.id}: keyTemplate must contain {uuid}, or objects would overwrite each other`);
-  if (config.encoding.codec === 'parquet') {
-    return { template, parquet: { compression: config.encoding.compression, rowGroupEvents: config.encoding.rowGroupEvents }, ndjson: undefined, ext: 'parquet', securityLake: undefined };
-  }
-  const nd = config.encoding;
-  return { template, parquet: undefined, ndjson: { compression: nd.compression, level: nd.level }, ext: nd.compression === 'gzip' ? 'ndjson.gz' : 'ndjson', securityLake: undefined };
-}
-
 /** Sorts a group's events (and their rows, in step) by event time. */
-function sortByTime(g: { events: PipelineEvent[]; rows: unknown[][] | undefined }): void {
+function sortByTime(g: { events: SinkEvent[]; rows: unknown[][] | undefined }): void {
   const order = g.events.map((_, i) => i).sort((a, b) => g.events[a]!.meta.time - g.events[b]!.meta.time);
   g.events = order.map((i) => g.events[i]!);
   if (g.rows) g.rows = order.map((i) => g.rows![i]!);
@@ -78,7 +43,7 @@ export function createS3Driver(config: S3Config, env: BuildEnv): SinkDriver {
   const log = env.logger;
   const integrity = createSinkIntegrity(config.integrity, env, () => s3Store(client, config.bucket, config.prefix, () => objectParams(config, Date.now())));
 
-  const sourceNameOf = (e: PipelineEvent): string | undefined => {
+  const sourceNameOf = (e: SinkEvent): string | undefined => {
     const sl = plan.securityLake;
     if (!sl) return undefined;
     const uid = classUidOf(e);
@@ -93,7 +58,7 @@ export function createS3Driver(config: S3Config, env: BuildEnv): SinkDriver {
 
     async send(events, signal) {
       const rejected: { index: number; reason: string }[] = [];
-      const groups = new Map<string, { events: PipelineEvent[]; rows: unknown[][] | undefined }>();
+      const groups = new Map<string, { events: SinkEvent[]; rows: unknown[][] | undefined }>();
       events.forEach((e, index) => {
         let extra: { source_name?: string } | undefined;
         let split = '';

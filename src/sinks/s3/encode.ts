@@ -1,7 +1,7 @@
 // Events -> the body of one S3 object: gzip (or plain) NDJSON, or Parquet (OCSF events in
 // their class's fixed schema, other events in a schema derived from the object).
 
-import type { PipelineEvent } from '../../core/types.js';
+import type { SinkEvent } from '../../core/types.js';
 import { ByteCounter, ndjsonStream, type EncodedStream } from './ndjson.js';
 import { OCSF_SCHEMA_VERSION, ocsfClassLayout, SchemaMismatch, servesOcsfVersion } from './ocsf-schema.js';
 import { deriveLayout, parquetStream, type ParquetCompression } from './parquet.js';
@@ -14,12 +14,12 @@ export interface ObjectEncoding {
 
 export type EncodedObject = EncodedStream & { contentType: string; contentEncoding?: string };
 
-export function classUidOf(e: PipelineEvent): number | undefined {
+export function classUidOf(e: SinkEvent): number | undefined {
   if (e.meta.classUid !== undefined) return e.meta.classUid;
   return typeof e.body.class_uid === 'number' ? e.body.class_uid : undefined;
 }
 
-export function encodeObject(plan: ObjectEncoding, events: PipelineEvent[], rows: unknown[][] | undefined): EncodedObject {
+export function encodeObject(plan: ObjectEncoding, events: SinkEvent[], rows: unknown[][] | undefined): EncodedObject {
   if (plan.parquet) {
     const raw = new ByteCounter();
     const first = events[0]!;
@@ -33,7 +33,7 @@ export function encodeObject(plan: ObjectEncoding, events: PipelineEvent[], rows
 }
 
 /** The row of an OCSF event in its class's fixed Parquet schema, or why it cannot have one. */
-export function ocsfRow(e: PipelineEvent): { row: unknown[] } | { reason: string } {
+export function ocsfRow(e: SinkEvent): { row: unknown[] } | { reason: string } {
   const uid = classUidOf(e);
   const layout = uid === undefined ? undefined : ocsfClassLayout(uid);
   if (!layout) return { reason: `no Parquet schema for OCSF class_uid ${uid ?? '(none)'}: the sink writes the classes of OCSF ${OCSF_SCHEMA_VERSION} that the forwarder maps to` };

@@ -1,9 +1,13 @@
 // S3 sink (`type: s3`): archive events to S3 or an S3-compatible store as gzip NDJSON or
 // Parquet objects, with an Amazon Security Lake preset. See docs/sinks-otlp-s3.md.
+// The AWS SDK and the Parquet writer load with the driver, on first use (lazyDriver).
 
 import { defineSink } from '../../core/plugin.js';
+import { lazyDriver } from '../shared/lazy-driver.js';
 import { s3Options } from './config.js';
-import { createS3Driver } from './driver.js';
+import { planFor } from './plan.js';
+
+export { DEFAULT_KEY_TEMPLATE, SECURITY_LAKE_KEY_TEMPLATE, planFor } from './plan.js';
 
 export const s3Sink = defineSink({
   type: 's3',
@@ -13,6 +17,7 @@ export const s3Sink = defineSink({
   // default memory buffer (10k events / 64 MiB); with a disk buffer, raise them for larger objects.
   defaults: { maxEvents: 10_000, maxBytes: 32 * 1024 * 1024, maxWaitMs: 300_000, concurrency: 2, requestTimeoutMs: 300_000 },
   create(config, env) {
-    return createS3Driver(config, env);
+    planFor(config); // config errors surface here, at start-up
+    return lazyDriver(config.id, async () => (await import('./driver.js')).createS3Driver(config, env));
   },
 });

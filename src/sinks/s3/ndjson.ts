@@ -4,14 +4,14 @@
 
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { createGzip } from 'node:zlib';
-import type { PipelineEvent } from '../../core/types.js';
+import type { SinkEvent } from '../../core/types.js';
 
 const CHUNK = 256 * 1024;
 
-function* lines(events: Iterable<PipelineEvent>): Generator<string> {
+function* lines(events: Iterable<SinkEvent>): Generator<string> {
   let buf = '';
   for (const e of events) {
-    buf += JSON.stringify(e.body) + '\n';
+    buf += e.json + '\n'; // the text serialised in fan-out
     if (buf.length >= CHUNK) {
       yield buf;
       buf = '';
@@ -38,7 +38,7 @@ export interface EncodedStream {
 }
 
 /** `events` may be any iterable: a lazy one is pulled only as fast as the upload consumes it. */
-export function ndjsonStream(events: Iterable<PipelineEvent>, opts: { compression: 'gzip' | 'none'; level: number }): EncodedStream {
+export function ndjsonStream(events: Iterable<SinkEvent>, opts: { compression: 'gzip' | 'none'; level: number }): EncodedStream {
   const raw = new ByteCounter();
   const wire = new ByteCounter();
   const source = Readable.from(lines(events), { objectMode: false });

@@ -14,12 +14,12 @@
 
 import { createHash } from 'node:crypto';
 import { PassThrough, type Readable } from 'node:stream';
-import * as zlib from 'node:zlib';
 import { gzipSync } from 'node:zlib';
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import type { SchemaElement } from 'hyparquet';
 import type { PipelineEvent } from '../../core/types.js';
 import type { ParquetLayout } from './ocsf-schema.js';
+import { zstdCompressSync } from './zstd.js';
 import { packageVersion } from '../../observability/build-info.js';
 
 type Shape =
@@ -179,10 +179,8 @@ function conform(v: unknown, s: Shape): unknown {
 
 export type ParquetCompression = 'snappy' | 'gzip' | 'zstd' | 'none';
 
-type ZstdCompress = (input: Uint8Array) => Uint8Array;
 /** node:zlib has zstd from Node.js 22.15 / 23.8; hyparquet-writer takes it as a compressor. */
-const zstdCompressSync = (zlib as unknown as { zstdCompressSync?: ZstdCompress }).zstdCompressSync;
-export const ZSTD_AVAILABLE = typeof zstdCompressSync === 'function';
+export { ZSTD_AVAILABLE } from './zstd.js';
 
 const CODECS = { snappy: 'SNAPPY', gzip: 'GZIP', zstd: 'ZSTD', none: 'UNCOMPRESSED' } as const;
 

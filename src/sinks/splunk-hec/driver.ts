@@ -11,13 +11,13 @@
 
 import { randomUUID } from 'node:crypto';
 import type { BuildEnv } from '../../core/plugin.js';
-import type { PipelineEvent, SendOutcome, SinkDriver } from '../../core/types.js';
+import type { SendOutcome, SinkDriver, SinkEvent } from '../../core/types.js';
 import { createHttpTransport } from '../shared/http.js';
 import type { HttpResponse } from '../shared/request.js';
 import { AckTracker, type AckPollResult, type AckWaitResult } from './acks.js';
 import { classifyAckReply, classifyHecResponse, describeHecReply, parseHecReply } from './classify.js';
 import type { HecConfig } from './config.js';
-import { createHecEncoder, type HecMeta } from './encode.js';
+import { createHecEncoder, isBlankEvent, type HecMeta } from './encode.js';
 
 const HEC_EVENT_PATH = '/services/collector/event';
 const HEC_RAW_PATH = '/services/collector/raw';
@@ -91,7 +91,7 @@ export function createHecDriver(config: HecConfig, env: Pick<BuildEnv, 'logger' 
     return classifyAckReply(res.status, res.text);
   }
 
-  async function post(body: string, path: string, query: Record<string, string> | undefined, contentType: string, signal: AbortSignal): Promise<HttpResponse> {
+  async function post(body: Buffer, path: string, query: Record<string, string> | undefined, contentType: string, signal: AbortSignal): Promise<HttpResponse> {
     return transport.send({ url: url(path, query), headers: baseHeaders(contentType), body, signal });
   }
 
@@ -130,19 +130,18 @@ export function createHecDriver(config: HecConfig, env: Pick<BuildEnv, 'logger' 
     return { kind: 'too_large', reason: `encoded request is ${bytes} bytes, above maxContentLength ${config.maxContentLength}` };
   }
 
-  async function sendEventMode(events: PipelineEvent[], signal: AbortSignal): Promise<SendOutcome> {
+  async function sendEventMode(events: SinkEvent[], signal: AbortSignal): Promise<SendOutcome> {
     const rejected: { index: number; reason: string }[] = [];
     const live: number[] = [];
     events.forEach((e, i) => {
       // HEC refuses a blank event (code 13) and everything after it in the request: settle it here.
-      if (Object.keys(e.body).length === 0) rejected.push({ index: i, reason: 'empty event body: HEC rejects it (code 13, Event field cannot be blank)' });
+      if (isBlankEvent(e)) rejected.push({ index: i, reason: 'empty event body: HEC rejects it (code 13, Event field cannot be blank)' });
       else live.push(i);
     });
     if (live.length === 0) return { kind: 'partial', rejected };
-    const body = live.map((i) => encoder.envelope(events[i]!)).join('\n');
-    const bytes = Buffer.byteLength(body);
-    if (bytes > config.maxContentLength) return tooLarge(bytes);
-    const res = await post(body, HEC_EVENT_PATH, undefined, 'application/json', signal);
+    const encoded = encoder.eventBody(live.length === events.length ? events : live.map((i) => events[i]!), config.maxContentLength);
+    if ('tooLarge' in encoded) return tooLarge(encoded.tooLarge);
+    const res = await post(encoded.body, HEC_EVENT_PATH, undefined, 'application/json', signal);
     const v = classifyHecResponse(res, now());
     if (v.kind === 'accepted') {
       const acked = await awaitAck(v.ackId, signal);
@@ -166,7 +165,7 @@ export function createHecDriver(config: HecConfig, env: Pick<BuildEnv, 'logger' 
     return { kind: 'partial', rejected, resendRest: true };
   }
 
-  async function sendRawMode(events: PipelineEvent[], signal: AbortSignal): Promise<SendOutcome> {
+  async function sendRawMode(events: SinkEvent[], signal: AbortSignal): Promise<SendOutcome> {
     // Raw requests carry their metadata in the query string: one request per distinct set.
     const groups = new Map<string, { meta: HecMeta; indices: number[] }>();
     events.forEach((e, i) => {
@@ -176,16 +175,14 @@ export function createHecDriver(config: HecConfig, env: Pick<BuildEnv, 'logger' 
       if (!g) groups.set(key, (g = { meta, indices: [] }));
       g.indices.push(i);
     });
-    const lines = events.map((e) => encoder.rawLine(e));
     const rejected: { index: number; reason: string }[] = [];
     const waits: Promise<SendOutcome>[] = [];
     for (const g of groups.values()) {
-      const body = g.indices.map((i) => lines[i]!).join('\n');
-      const bytes = Buffer.byteLength(body);
-      if (bytes > config.maxContentLength) return tooLarge(bytes);
+      const encoded = encoder.rawBody(g.indices.length === events.length ? events : g.indices.map((i) => events[i]!), config.maxContentLength);
+      if ('tooLarge' in encoded) return tooLarge(encoded.tooLarge);
       const query: Record<string, string> = { channel };
       for (const k of ['host', 'source', 'sourcetype', 'index'] as const) if (g.meta[k]) query[k] = g.meta[k];
-      const res = await post(body, HEC_RAW_PATH, query, 'text/plain', signal);
+      const res = await post(encoded.body, HEC_RAW_PATH, query, 'text/plain', signal);
       const v = classifyHecResponse(res, now());
       if (v.kind === 'accepted') waits.push(awaitAck(v.ackId, signal));
       else if (v.kind === 'permanent' || v.kind === 'invalid_event') for (const i of g.indices) rejected.push({ index: i, reason: scrub(v.reason) });

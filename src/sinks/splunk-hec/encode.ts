@@ -5,10 +5,15 @@
 // `time` is epoch seconds with milliseconds, from the event (never the wall clock).
 // Raw mode: one event body JSON per line; host/source/sourcetype/index go in the query string,
 // so a batch is split into groups that share them.
+//
+// The event's JSON text (serialised once, in fan-out) is written into the request as it is:
+// only the small envelope head is built per event, sizes come from the known byte lengths,
+// and the body is one Buffer filled chunk by chunk (no joined string, no whole-body measuring).
 
-import type { PipelineEvent } from '../../core/types.js';
+import type { PipelineEvent, SinkEvent } from '../../core/types.js';
 import { compileTemplate, type Template } from '../shared/template.js';
 import { sourcetypeOf } from '../../../transforms/zendesk/sourcetype.js';
+import { TextBuffer } from '../shared/text-buffer.js';
 import type { HecConfig } from './config.js';
 
 export interface HecMeta {
@@ -20,10 +25,18 @@ export interface HecMeta {
 
 export interface HecEncoder {
   meta(event: PipelineEvent): HecMeta;
-  /** One envelope (event mode) without the trailing newline. */
-  envelope(event: PipelineEvent): string;
-  /** One raw line (raw mode) without the trailing newline. */
-  rawLine(event: PipelineEvent): string;
+  /**
+   * The event-mode body (envelopes joined by newlines), or only its size when that is above
+   * `maxBytes` (nothing is built then).
+   */
+  eventBody(events: readonly SinkEvent[], maxBytes: number): { body: Buffer } | { tooLarge: number };
+  /** The raw-mode body (the events' JSON lines joined by newlines), or only its size when above `maxBytes`. */
+  rawBody(events: readonly SinkEvent[], maxBytes: number): { body: Buffer } | { tooLarge: number };
+}
+
+/** HEC refuses a blank event (code 13); an empty body serialises to one of these. */
+export function isBlankEvent(e: SinkEvent): boolean {
+  return e.json === '{}' || e.json === '[]';
 }
 
 /** Epoch ms -> HEC time: seconds with exactly three decimals, never in exponent form. */
@@ -44,7 +57,26 @@ export function createHecEncoder(config: Pick<HecConfig, 'sourcetype' | 'source'
   const source = compileTemplate(config.source);
   const host = compileTemplate(config.host);
   const index: Template | undefined = config.index ? compileTemplate(config.index) : undefined;
-  const fields = Object.entries(config.fields ?? {}).map(([k, v]) => [k, compileTemplate(v)] as const);
+  const fields = Object.entries(config.fields ?? {}).map(([k, v]) => [JSON.stringify(k), compileTemplate(v)] as const);
+
+  // Routing values repeat across events (a few hosts, sourcetypes, indexes): quote each once.
+  const quoted = new Map<string, string>();
+  const quote = (v: string): string => {
+    let q = quoted.get(v);
+    if (q === undefined) {
+      if (quoted.size >= 1024) quoted.clear(); // a per-event value (e.g. from the body) must not grow it forever
+      quoted.set(v, (q = JSON.stringify(v)));
+    }
+    return q;
+  };
+  const staticPart = (name: string, t: Template | undefined): string | undefined => {
+    if (!t?.isStatic) return undefined;
+    const v = t({} as PipelineEvent);
+    return v ? `,"${name}":${JSON.stringify(v)}` : '';
+  };
+  const hostPart = staticPart('host', host);
+  const sourcePart = staticPart('source', source);
+  const indexPart = index ? staticPart('index', index) : '';
 
   function meta(e: PipelineEvent): HecMeta {
     const m: HecMeta = {};
@@ -59,32 +91,64 @@ export function createHecEncoder(config: Pick<HecConfig, 'sourcetype' | 'source'
     return m;
   }
 
+  /** The envelope up to and including `"event":`; the event's JSON and "}" follow. */
+  function head(e: SinkEvent): string {
+    let out = `{"time":${hecTime(e.meta.time)}`;
+    if (hostPart !== undefined) out += hostPart;
+    else {
+      const h = host(e);
+      if (h) out += `,"host":${quote(h)}`;
+    }
+    if (sourcePart !== undefined) out += sourcePart;
+    else {
+      const s = source(e);
+      if (s) out += `,"source":${quote(s)}`;
+    }
+    const st = sourcetype(e);
+    if (st) out += `,"sourcetype":${quote(st)}`;
+    if (indexPart !== undefined) out += indexPart;
+    else {
+      const i = index!(e);
+      if (i) out += `,"index":${quote(i)}`;
+    }
+    if (fields.length) {
+      // Indexed fields must be flat: string values only (HEC answers code 15 otherwise).
+      let f = '';
+      for (const [k, t] of fields) {
+        const v = t(e);
+        if (v) f += `${f ? ',' : ''}${k}:${JSON.stringify(v)}`;
+      }
+      if (f) out += `,"fields":{${f}}`;
+    }
+    return `${out},"event":`;
+  }
+
   return {
     meta,
-    envelope(e) {
-      const m = meta(e);
-      let out = `{"time":${hecTime(e.meta.time)}`;
-      if (m.host !== undefined) out += `,"host":${JSON.stringify(m.host)}`;
-      if (m.source !== undefined) out += `,"source":${JSON.stringify(m.source)}`;
-      if (m.sourcetype !== undefined) out += `,"sourcetype":${JSON.stringify(m.sourcetype)}`;
-      if (m.index !== undefined) out += `,"index":${JSON.stringify(m.index)}`;
-      if (fields.length) {
-        // Indexed fields must be flat: string values only (HEC answers code 15 otherwise).
-        const f: Record<string, string> = {};
-        let any = false;
-        for (const [k, t] of fields) {
-          const v = t(e);
-          if (v) {
-            f[k] = v;
-            any = true;
-          }
-        }
-        if (any) out += `,"fields":${JSON.stringify(f)}`;
-      }
-      return `${out},"event":${JSON.stringify(e.body)}}`;
+    eventBody(events, maxBytes) {
+      const heads = events.map(head);
+      let bytes = Math.max(0, events.length - 1); // newlines
+      events.forEach((e, i) => (bytes += Buffer.byteLength(heads[i]!) + e.bytes + 1));
+      if (bytes > maxBytes) return { tooLarge: bytes };
+      const out = new TextBuffer(bytes);
+      events.forEach((e, i) => {
+        if (i) out.newline();
+        out.put(heads[i]!);
+        out.put(e.json);
+        out.put('}');
+      });
+      return { body: out.done() };
     },
-    rawLine(e) {
-      return JSON.stringify(e.body);
+    rawBody(events, maxBytes) {
+      let bytes = Math.max(0, events.length - 1); // newlines
+      for (const e of events) bytes += e.bytes;
+      if (bytes > maxBytes) return { tooLarge: bytes };
+      const out = new TextBuffer(bytes);
+      events.forEach((e, i) => {
+        if (i) out.newline();
+        out.put(e.json);
+      });
+      return { body: out.done() };
     },
   };
 }

@@ -1,0 +1,98 @@
+// Sink SDKs load only with a configured sink: the sink registry, config validation and
+// `--help` must not import the AWS, OpenTelemetry, Datadog or Parquet packages. Checked in a
+// child process whose ESM resolve hook records every module it loads.
+
+import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { toSinkEvent, type SinkDriver } from '../../src/core/types.js';
+import { lazyDriver } from '../../src/sinks/shared/lazy-driver.js';
+import { tempDir } from '../support/probe.js';
+
+const run = promisify(execFile);
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const SDKS = /\/node_modules\/(@aws-sdk\/|@smithy\/|@opentelemetry\/|@datadog\/|hyparquet-writer\/)/;
+
+/** Runs `node --import tsx <args>` with a resolve hook; returns the node_modules packages it loaded. */
+async function loadedPackages(args: string[]): Promise<{ sdk: string[]; all: number; stdout: string }> {
+  const dir = tempDir('zsf-lazy-');
+  const log = join(dir, 'loaded.txt');
+  writeFileSync(log, '');
+  writeFileSync(
+    join(dir, 'hooks.mjs'),
+    `import { appendFileSync } from 'node:fs';
+export async function resolve(specifier, context, next) {
+  const r = await next(specifier, context);
+  appendFileSync(${JSON.stringify(log)}, r.url + '\\n');
+  return r;
+}
+`,
+  );
+  writeFileSync(join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister(new URL('./hooks.mjs', import.meta.url));\n`);
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', '--import', join(dir, 'register.mjs'), ...args], { cwd: ROOT, timeout: 60_000 });
+  const urls = readFileSync(log, 'utf8').split('\n').filter(Boolean);
+  const sdk = [...new Set(urls.filter((u) => SDKS.test(u)).map((u) => SDKS.exec(u)![1]!))];
+  return { sdk, all: urls.length, stdout };
+}
+
+const importing = (path: string) => ['--input-type=module', '-e', `await import(${JSON.stringify(join(ROOT, path))})`];
+
+describe('lazy-loaded sink SDKs', () => {
+  it('the hook sees the SDKs when a driver module is imported (the check can fail)', async () => {
+    expect((await loadedPackages(importing('src/sinks/s3/driver.ts'))).sdk).toEqual(expect.arrayContaining(['@aws-sdk/', 'hyparquet-writer/']));
+    expect((await loadedPackages(importing('src/sinks/otlp/driver.ts'))).sdk).toContain('@opentelemetry/');
+  }, 120_000);
+
+  it('loading the sink registry loads no sink SDK', async () => {
+    const r = await loadedPackages(importing('src/sinks/index.ts'));
+    expect(r.all).toBeGreaterThan(50); // the registry and its config schemas did load
+    expect(r.sdk).toEqual([]);
+  }, 60_000);
+
+  it('zsf --help and zsf validate (of a config with S3, OTLP and Datadog sinks) load no sink SDK', async () => {
+    const dir = tempDir('zsf-lazy-cfg-');
+    const config = join(dir, 'zsf.yaml');
+    writeFileSync(
+      config,
+      [
+        `dataDir: ${JSON.stringify(join(dir, 'data'))}`,
+        'sources:',
+        '  - { id: gen, type: generator, count: 10 }',
+        'sinks:',
+        '  - { id: archive, type: s3, inputs: [gen], bucket: zsf-archive, region: eu-west-1 }',
+        '  - { id: otel, type: otlp, inputs: [gen], endpoint: "http://127.0.0.1:4318/v1/logs" }',
+        '  - { id: dd, type: datadog_logs, inputs: [gen], apiKey: k }',
+        '',
+      ].join('\n'),
+    );
+    const help = await loadedPackages([join(ROOT, 'src/cli/main.ts'), '--help']);
+    expect(help.stdout).toContain('zsf');
+    expect(help.sdk).toEqual([]);
+    const validate = await loadedPackages([join(ROOT, 'src/cli/main.ts'), 'validate', '-c', config]);
+    expect(validate.sdk).toEqual([]);
+  }, 120_000);
+});
+
+describe('lazyDriver', () => {
+  const events = [toSinkEvent({ meta: { id: 'a:s:1', account: 'a', stream: 's', time: 0, schema: 'raw' }, body: { n: 1 } })];
+
+  it('sends through the driver once its module has loaded', async () => {
+    let resolveLoad!: (d: SinkDriver) => void;
+    const sent: unknown[] = [];
+    const d = lazyDriver('s', () => new Promise((r) => (resolveLoad = r)));
+    const sending = d.send(events, new AbortController().signal);
+    resolveLoad({ send: async (evs) => (sent.push(...evs), { kind: 'ok' }) });
+    expect(await sending).toEqual({ kind: 'ok' });
+    expect(sent).toEqual(events);
+  });
+
+  it('names the sink and the cause when the module cannot be loaded, and closes cleanly', async () => {
+    const d = lazyDriver('archive', () => Promise.reject(new Error("Cannot find package '@aws-sdk/client-s3'")));
+    await expect(d.send(events, new AbortController().signal)).rejects.toThrow("sink archive: its driver module could not be loaded: Cannot find package '@aws-sdk/client-s3'");
+    await expect(d.healthcheck!(new AbortController().signal)).rejects.toThrow(/sink archive: its driver module could not be loaded/);
+    await expect(d.close!()).resolves.toBeUndefined();
+  });
+});
