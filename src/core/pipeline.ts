@@ -371,6 +371,7 @@ async function startLocked(input: unknown, opts: PipelineOptions, lock: DataDirL
             metrics.componentSentEvents.inc({ component: s.id, kind: 'source' }, events.length);
             handle.seal();
             progress.emitted = true;
+            return { durable: handle.durable, committed: handle.committed };
           },
         });
         if (components.get(s.id)!.state === 'running') setState(s.id, opts.once ? 'caught_up' : 'stopped');
@@ -391,6 +392,7 @@ async function startLocked(input: unknown, opts: PipelineOptions, lock: DataDirL
           const reason = await runOnce(progress);
           if (reason === undefined) return;
           if (progress.emitted) failures = 0;
+          committers.get(s.id)?.rejectReceipts(`source ${s.id} failed: ${secrets.scrub(reason)}`);
           ctx.fail(reason);
           if (opts.once || sourceAbort.signal.aborted) return;
           const delayMs = restartDelay(failures++, { initialMs: config.sourceRestart.initialBackoff, maxMs: config.sourceRestart.maxBackoff }, random);
@@ -479,6 +481,7 @@ async function startLocked(input: unknown, opts: PipelineOptions, lock: DataDirL
       } catch (err) {
         setState(id, 'failed', `checkpoint commit failed: ${describeError(err)}`);
       }
+      c.rejectReceipts('the pipeline stopped before the batch was safe');
     }
     await Promise.all([...sinks.values()].map((s) => s.buffer.close()));
     // Shared resources (e.g. one Zendesk connection pool per account) are closed last.
