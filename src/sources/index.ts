@@ -6,6 +6,7 @@ import { auditLogsSource } from './zendesk/audit-logs.js';
 import { ticketEventsSource } from './zendesk/ticket-events.js';
 import { accessLogsSource } from './zendesk/access-logs.js';
 import { deletedTicketsSource } from './zendesk/deleted-tickets.js';
+import { zendeskWebhookSource } from './zendesk-webhook/index.js';
 
 export const sourcePlugins: SourcePlugin[] = [
   generatorSource,
@@ -13,4 +14,5 @@ export const sourcePlugins: SourcePlugin[] = [
   ticketEventsSource,
   accessLogsSource,
   deletedTicketsSource,
+  zendeskWebhookSource,
 ];
