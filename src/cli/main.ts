@@ -19,6 +19,7 @@ import { registerDemoCommand } from './demo.js';
 import { registerSimulateCommand } from './simulate.js';
 import { formatSummary, summarise } from './summary.js';
 import { registerTopCommand } from './top.js';
+import { registerWebhookTestCommand } from './webhook-test.js';
 import { UsageError } from './usage-error.js';
 
 const program = new Command()
@@ -64,6 +65,7 @@ registerDeadLettersCommand(program);
 registerSimulateCommand(program);
 registerDemoCommand(program);
 registerTopCommand(program);
+registerWebhookTestCommand(program);
 registerContentCommand(program);
 
 try {
