@@ -63,30 +63,33 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
   });
 }
 
-/** Resolves true when `p` settles in time and fulfilled; false on timeout or rejection. */
-function within(p: Promise<unknown>, ms: number, signal: AbortSignal): Promise<boolean> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => finish(false), ms);
-    const onAbort = () => finish(false);
-    signal.addEventListener('abort', onAbort, { once: true });
-    function finish(ok: boolean) {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-      resolve(ok);
-    }
-    p.then(
-      () => finish(true),
-      () => finish(false),
-    );
-  });
-}
-
 export function webhookHandler(config: WebhookConfig, ctx: SourceContext): (req: IncomingMessage, res: ServerResponse) => void {
   const endpoints = new Map(config.endpoints.map((e) => [e.path, e]));
   const limiter = new AddressRateLimiter({ ratePerSecond: config.rateLimit.perSecond, burst: config.rateLimit.burst, maxAddresses: config.rateLimit.maxAddresses });
   const dedupe = new DedupeWindow(config.dedupeWindow);
   const retryAfterSeconds = String(Math.ceil(config.retryAfter / 1000));
   let inFlight = 0;
+  // One abort listener for all waiting requests (one per request would pile up on the signal).
+  const waiting = new Set<() => void>();
+  ctx.signal.addEventListener('abort', () => [...waiting].forEach((finish) => finish()), { once: true });
+
+  /** Resolves true when `p` is fulfilled within `ms`; false on timeout, rejection or stop. */
+  const within = (p: Promise<unknown>, ms: number): Promise<boolean> =>
+    new Promise((resolve) => {
+      const finish = (ok: boolean) => {
+        clearTimeout(timer);
+        waiting.delete(stop);
+        resolve(ok);
+      };
+      const stop = () => finish(false);
+      const timer = setTimeout(stop, ms);
+      if (ctx.signal.aborted) return stop();
+      waiting.add(stop);
+      p.then(
+        () => finish(true),
+        () => finish(false),
+      );
+    });
 
   const reject = (res: ServerResponse, reason: RejectReason, detail: Record<string, unknown>, headers: Record<string, string> = {}) => {
     ctx.metrics.webhookRejected.inc({ source: ctx.id, reason });
@@ -168,7 +171,7 @@ export function webhookHandler(config: WebhookConfig, ctx: SourceContext): (req:
         () => dedupe.done(env.id, true),
         () => dedupe.done(env.id, false),
       );
-      if (await within(durable, config.ackTimeout, ctx.signal)) {
+      if (await within(durable, config.ackTimeout)) {
         return ok(res, { id: env.id });
       }
       // Not safe yet. If it becomes durable later, Zendesk's retry is answered from the dedupe window.
