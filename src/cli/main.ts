@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Command-line entry: `zsf run | validate | config schema | checkpoints | dead-letters | simulate | demo`.
+// Command-line entry: `zsf run | validate | config schema | checkpoints | dead-letters | simulate | demo | webhook-test`.
 // Exit codes: 0 success, 1 runtime failure, 2 invalid configuration or usage, dataDir locked by
 // another instance, or API port taken (nothing was read or sent).
 

@@ -1,4 +1,4 @@
-// The request handler: path → rate limit → content type → size → signature → JSON envelope →
+// The request handler: rate limit → path → content type → size → signature → JSON envelope →
 // dedupe → emit → wait until durable → 200. Every refusal is a small JSON body, counted by
 // reason and logged without the secret. A 503 + Retry-After means "not safe yet, send again":
 // the buffer is full, a sink is blocked, or durability did not come within ackTimeout.
@@ -105,10 +105,11 @@ export function webhookHandler(config: WebhookConfig, ctx: SourceContext): (req:
     const path = (req.url ?? '/').split('?')[0]!;
     const remote = req.socket.remoteAddress ?? 'unknown';
     const log = { path, remote };
+    // The rate limit comes first: a flood of any kind from one address costs it tokens.
+    if (!limiter.take(remote, ctx.now())) return reject(res, 'rate_limited', log, { 'retry-after': String(limiter.retryAfterSeconds(remote)) });
     const endpoint = endpoints.get(path);
     if (!endpoint) return reject(res, 'not_found', log);
     if (req.method !== 'POST') return reject(res, 'method', { ...log, method: req.method }, { allow: 'POST' });
-    if (!limiter.take(remote, ctx.now())) return reject(res, 'rate_limited', log, { 'retry-after': String(limiter.retryAfterSeconds(remote)) });
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     if (type !== 'application/json') return reject(res, 'content_type', { ...log, contentType: type.slice(0, 100) });
     const declared = Number(req.headers['content-length']);
