@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Command-line entry: `zsf run | validate | config schema | checkpoints | dead-letters | simulate | demo | verify | keygen`.
+// Command-line entry: `zsf run | validate | config schema | checkpoints | dead-letters | simulate | demo | verify | keygen | webhook-test`.
 // Exit codes: 0 success, 1 runtime failure, 2 invalid configuration or usage, dataDir locked by
 // another instance, or API port taken (nothing was read or sent).
 
@@ -20,6 +20,7 @@ import { registerIntegrityCommands } from './integrity.js';
 import { registerSimulateCommand } from './simulate.js';
 import { formatSummary, summarise } from './summary.js';
 import { registerTopCommand } from './top.js';
+import { registerWebhookTestCommand } from './webhook-test.js';
 import { UsageError } from './usage-error.js';
 
 const program = new Command()
@@ -65,6 +66,7 @@ registerDeadLettersCommand(program);
 registerSimulateCommand(program);
 registerDemoCommand(program);
 registerTopCommand(program);
+registerWebhookTestCommand(program);
 registerContentCommand(program);
 registerIntegrityCommands(program);
 

@@ -2,6 +2,8 @@
 // forwarder, the demo or a client against a local, deterministic "Zendesk".
 
 import { InvalidArgumentError, type Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { startWebhookSender } from '../simulator/webhook-sender.js';
 import { DEMO_CREDENTIALS, DEMO_OAUTH_TOKEN, parseFaultSpec, startSimulator, type FaultRule, type LiveOptions, type StreamName } from '../simulator/index.js';
 
 function count(name: string) {
@@ -42,6 +44,20 @@ interface SimulateOptions {
   descendingOnly?: boolean;
   nextLinkDropsFilters?: boolean;
   cursorCycle?: boolean;
+  webhookUrl?: string;
+  webhookSecretFile?: string;
+  webhookRate: number;
+  webhookBadSignature: number;
+  webhookStale: number;
+  webhookOversized: number;
+}
+
+function fraction(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError(`${name} must be a fraction between 0 and 1`);
+    return n;
+  };
 }
 
 export function registerSimulateCommand(program: Command): void {
@@ -69,7 +85,14 @@ export function registerSimulateCommand(program: Command): void {
     .option('--descending-only', 'audit and access logs: newest first whatever sort asks for')
     .option('--next-link-drops-filters', "audit and access logs: links.next without the request's filters")
     .option('--cursor-cycle', 'audit logs: the third page points back to the second (A -> B -> A), forever')
+    .option('--webhook-url <url>', 'also send signed Zendesk event webhooks to this zendesk_webhook endpoint')
+    .option('--webhook-secret-file <path>', 'signing secret for --webhook-url')
+    .option('--webhook-rate <n>', 'webhooks per second', count('webhook-rate'), 5)
+    .option('--webhook-bad-signature <fraction>', 'fraction sent with a wrong signature', fraction('webhook-bad-signature'), 0)
+    .option('--webhook-stale <fraction>', 'fraction sent with an hour-old timestamp', fraction('webhook-stale'), 0)
+    .option('--webhook-oversized <fraction>', 'fraction sent with a 2 MiB body', fraction('webhook-oversized'), 0)
     .action(async (o: SimulateOptions) => {
+      if (o.webhookUrl && !o.webhookSecretFile) throw new InvalidArgumentError('--webhook-url needs --webhook-secret-file');
       const nowMs = Date.now();
       const sim = await startSimulator({
         seed: o.seed,
@@ -94,12 +117,18 @@ export function registerSimulateCommand(program: Command): void {
       if (odd.length) console.log(`  behaviour:   ${odd.join(', ')}`);
       if (o.fault.length) console.log(`  faults:      ${o.fault.map((f) => `${f.endpoint ?? '*'}:${f.kind}`).join(', ')}`);
       console.log(`try: curl -g -H 'Authorization: Basic ${basic}' '${sim.url}/api/v2/audit_logs?filter[created_at][]=2026-01-01T00:00:00Z&filter[created_at][]=2030-01-01T00:00:00Z&page[size]=2'`);
+      const sender = o.webhookUrl
+        ? startWebhookSender({ url: o.webhookUrl, secret: readFileSync(o.webhookSecretFile!, 'utf8').replace(/\r?\n$/, ''), ratePerSecond: Math.max(1, o.webhookRate), seed: o.seed, badSignature: o.webhookBadSignature, stale: o.webhookStale, oversized: o.webhookOversized })
+        : undefined;
+      if (sender) console.log(`  webhooks:    ${o.webhookRate}/s to ${o.webhookUrl} (bad signature ${o.webhookBadSignature}, stale ${o.webhookStale}, oversized ${o.webhookOversized})`);
       console.log('Ctrl-C to stop.');
       await new Promise<void>((resolve) => {
         process.once('SIGINT', () => resolve());
         process.once('SIGTERM', () => resolve());
       });
+      sender?.stop();
       await sim.close();
+      if (sender) console.log(`webhooks by answer: ${JSON.stringify(sender.counts)}`);
       const c = sim.counters;
       console.log(`stopped after ${c.total} requests (${c.tooManyRequests} answered 429, ${c.retryAfterViolations} before Retry-After elapsed)`);
     });

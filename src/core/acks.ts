@@ -16,6 +16,50 @@ interface Pending {
   sealed: boolean;
   checkpoint: unknown;
   checkpointTime: number | undefined;
+  durable: Deferred;
+  committed: Deferred;
+}
+
+/** A promise with its settle functions; settles once, and never reports an unhandled rejection. */
+interface Deferred {
+  promise: Promise<void>;
+  resolve(): void;
+  reject(err: unknown): void;
+  settled: boolean;
+}
+
+function deferred(): Deferred {
+  let res!: () => void;
+  let rej!: (err: unknown) => void;
+  const promise = new Promise<void>((resolve, reject) => {
+    res = resolve;
+    rej = reject;
+  });
+  // A source that ignores its receipt must not crash the process when it is rejected.
+  promise.catch(() => undefined);
+  const d: Deferred = {
+    promise,
+    settled: false,
+    resolve() {
+      if (d.settled) return;
+      d.settled = true;
+      res();
+    },
+    reject(err) {
+      if (d.settled) return;
+      d.settled = true;
+      rej(err);
+    },
+  };
+  return d;
+}
+
+/** Why a receipt was rejected: the pipeline stopped or the source's life ended first. */
+export class ReceiptAbandonedError extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'ReceiptAbandonedError';
+  }
 }
 
 export class BatchHandle implements Ack {
@@ -26,12 +70,27 @@ export class BatchHandle implements Ack {
   ack(n: number): void {
     this.pending.outstanding -= n;
     if (this.pending.outstanding < 0) throw new Error(`batch ${this.pending.seq} acked more than delivered`);
-    if (this.pending.sealed && this.pending.outstanding === 0) this.committer.advance();
+    if (this.pending.sealed && this.pending.outstanding === 0) this.done();
   }
   /** Fan-out for this batch has finished handing it to every sink. */
   seal(): void {
     this.pending.sealed = true;
-    if (this.pending.outstanding === 0) this.committer.advance();
+    if (this.pending.outstanding === 0) this.done();
+  }
+  /**
+   * Resolves when every delivery of the batch is accepted: fsynced into a disk buffer, or
+   * delivered, dead-lettered or dropped from a memory buffer (see docs/ARCHITECTURE.md).
+   */
+  get durable(): Promise<void> {
+    return this.pending.durable.promise;
+  }
+  /** Resolves when a checkpoint at or past this batch is written. */
+  get committed(): Promise<void> {
+    return this.pending.committed.promise;
+  }
+  private done(): void {
+    this.pending.durable.resolve();
+    this.committer.advance();
   }
 }
 
@@ -56,7 +115,7 @@ export class OrderedCommitter {
   private queue: Pending[] = [];
   private head = 0;
   private nextSeq = 0;
-  private latest: { checkpoint: unknown; time: number | undefined } | null = null;
+  private latest: { checkpoint: unknown; time: number | undefined; seq: number } | null = null;
   private saving: Promise<void> | null = null;
   private dirty = false;
   private error: unknown = null;
@@ -65,6 +124,8 @@ export class OrderedCommitter {
   /** Batches done since the state of the last write was taken, and the timer that writes them anyway. */
   private unwritten = 0;
   private timer: NodeJS.Timeout | undefined;
+  /** Batches done, in order, whose checkpoint is not written yet (their `committed` waits). */
+  private uncommitted: Pending[] = [];
   committedCount = 0;
 
   /** Without a policy every advance is written at once (one write in flight, newest state). */
@@ -74,7 +135,8 @@ export class OrderedCommitter {
   ) {}
 
   begin(checkpoint: unknown, checkpointTime?: number): BatchHandle {
-    const p: Pending = { seq: this.nextSeq++, outstanding: 0, sealed: false, checkpoint, checkpointTime };
+    const p: Pending = { seq: this.nextSeq++, outstanding: 0, sealed: false, checkpoint, checkpointTime, durable: deferred(), committed: deferred() };
+    if (this.abandoned) this.rejectPending(p, this.abandonReason);
     this.queue.push(p);
     return new BatchHandle(this, p);
   }
@@ -90,7 +152,8 @@ export class OrderedCommitter {
     while (this.head < this.queue.length) {
       const p = this.queue[this.head]!;
       if (!(p.sealed && p.outstanding === 0)) break;
-      this.latest = { checkpoint: p.checkpoint, time: p.checkpointTime };
+      this.latest = { checkpoint: p.checkpoint, time: p.checkpointTime, seq: p.seq };
+      this.uncommitted.push(p);
       this.head++;
       done++;
       moved = true;
@@ -130,13 +193,15 @@ export class OrderedCommitter {
     this.unwritten = 0;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    const { checkpoint, time } = this.latest;
+    const { checkpoint, time, seq } = this.latest;
     this.saving = this.commit(checkpoint, time)
       .then(() => {
         this.committedCount++;
+        for (const p of this.takeUncommitted(seq)) p.committed.resolve();
       })
       .catch((err) => {
         this.error = err;
+        for (const p of this.takeUncommitted(seq)) p.committed.reject(err);
       })
       .finally(() => {
         this.saving = null;
@@ -149,10 +214,35 @@ export class OrderedCommitter {
    * Commits nothing more (a source restarting gets a fresh committer and re-reads from the
    * last commit; a later commit of this one could move the checkpoint behind its back).
    */
-  abandon(): void {
+  abandon(reason = 'the source restarted before the batch was committed'): void {
     this.abandoned = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    this.abandonReason = reason;
+    this.rejectReceipts(reason);
+  }
+
+  private abandonReason = '';
+
+  /**
+   * Rejects every receipt not yet settled (the pipeline stops, or the source's life ended):
+   * whoever waits on one must not wait forever. Commits themselves go on.
+   */
+  rejectReceipts(reason: string): void {
+    for (let i = this.head; i < this.queue.length; i++) this.rejectPending(this.queue[i]!, reason);
+    for (const p of this.uncommitted.splice(0)) this.rejectPending(p, reason);
+  }
+
+  private rejectPending(p: Pending, reason: string): void {
+    const err = new ReceiptAbandonedError(reason);
+    p.durable.reject(err);
+    p.committed.reject(err);
+  }
+
+  private takeUncommitted(seq: number): Pending[] {
+    let n = 0;
+    while (n < this.uncommitted.length && this.uncommitted[n]!.seq <= seq) n++;
+    return this.uncommitted.splice(0, n);
   }
 
   /** Resolves when every handed-over batch is done. */

@@ -138,6 +138,18 @@ export interface ComponentContext {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
+/** What `emit` hands back: when the batch is safe, for a source that must answer someone (a webhook). */
+export interface EmitReceipt {
+  /**
+   * Every event of the batch survives a crash: fsynced in every disk buffer it went to, and
+   * delivered (or dead-lettered, or dropped) from every memory buffer; events a transform dropped
+   * count as settled. Rejects if the pipeline stops or the source's life ends before that.
+   */
+  durable: Promise<void>;
+  /** Every delivery of the batch accepted and a checkpoint at or past it committed (written). Rejects as `durable` does, or with the commit's error. */
+  committed: Promise<void>;
+}
+
 export interface SourceContext extends ComponentContext {
   /** The last committed checkpoint, or undefined on first start. */
   checkpoint: unknown;
@@ -148,8 +160,9 @@ export interface SourceContext extends ComponentContext {
   /**
    * Hand a batch to the pipeline. Resolves when the batch has entered every sink buffer
    * (this is where backpressure reaches the source: it blocks while buffers are full).
+   * Both promises of the receipt may be ignored: they never cause an unhandled rejection.
    */
-  emit(batch: SourceBatch): Promise<void>;
+  emit(batch: SourceBatch): Promise<EmitReceipt>;
   /**
    * A successful poll found everything upstream up to `timeMs` (epoch ms) and emitted it.
    * The lag metric measures from here once those batches are delivered, so a quiet stream

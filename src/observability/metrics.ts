@@ -40,6 +40,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     eventsDropped: new Counter({ name: 'zsf_events_dropped_total', help: 'Events dropped by a full buffer with whenFull: drop_newest', labelNames: ['sink'] as const, registers: r }),
     checkpointCommits: new Counter({ name: 'zsf_checkpoint_commits_total', help: 'Checkpoint commits', labelNames: ['source'] as const, registers: r }),
     componentUp: new Gauge({ name: 'zsf_component_up', help: '1 when the component is healthy, 0 when failed or unhealthy', labelNames: ['component', 'kind'] as const, registers: r }),
+    webhookRejected: new Counter({ name: 'zsf_webhook_rejected_total', help: 'Webhook requests refused (4xx, or 503 while the event could not be made durable in time) by reason', labelNames: ['source', 'reason'] as const, registers: r }),
     transformEvents: new Counter({ name: 'zsf_transform_events_total', help: 'Events out of a transform', labelNames: ['transform'] as const, registers: r }),
   };
 }

@@ -7,6 +7,7 @@ import { ticketEventsSource } from './zendesk/ticket-events.js';
 import { accessLogsSource } from './zendesk/access-logs.js';
 import { deletedTicketsSource } from './zendesk/deleted-tickets.js';
 import { integrityHeadsSource } from '../integrity/heads-source.js';
+import { zendeskWebhookSource } from './zendesk-webhook/index.js';
 
 export const sourcePlugins: SourcePlugin[] = [
   generatorSource,
@@ -15,4 +16,5 @@ export const sourcePlugins: SourcePlugin[] = [
   accessLogsSource,
   deletedTicketsSource,
   integrityHeadsSource,
+  zendeskWebhookSource,
 ];

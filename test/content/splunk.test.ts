@@ -76,7 +76,7 @@ function searchProblems(where: string, search: string): string[] {
 
 describe('props.conf', () => {
   it('has a stanza for every sourcetype the HEC sink emits, with JSON extraction and line breaking', () => {
-    expect(SOURCETYPES).toHaveLength(12);
+    expect(SOURCETYPES).toHaveLength(15);
     for (const st of SOURCETYPES) {
       const s = props.get(st);
       expect(s, st).toBeDefined();

@@ -154,7 +154,7 @@ describe('templates', () => {
   it('documents every key of values.yaml outside free-form maps with a `# --` comment', () => {
     const documented = new Set(valuesDocs(readFileSync(join(CHART_DIR, 'values.yaml'), 'utf8')).map((d) => d.path));
     // Mappings whose children are documented one by one; the rest are documented as a whole.
-    const sections = ['image', 'secrets', 'persistence', 'serviceAccount', 'service', 'serviceMonitor', 'prometheusRule', 'prometheusRule.alerts', 'grafanaDashboard', 'podDisruptionBudget', 'networkPolicy', 'networkPolicy.egress'];
+    const sections = ['image', 'secrets', 'persistence', 'serviceAccount', 'service', 'serviceMonitor', 'prometheusRule', 'prometheusRule.alerts', 'grafanaDashboard', 'podDisruptionBudget', 'networkPolicy', 'networkPolicy.egress', 'webhook', 'webhook.service', 'webhook.ingress'];
     const missing: string[] = [];
     const visit = (obj: Json, prefix: string) => {
       for (const [k, v] of Object.entries(obj)) {

@@ -273,4 +273,21 @@ describe('chart rendered by helm', () => {
     expect(c.livenessProbe.initialDelaySeconds).toBeUndefined(); // the startup probe holds it back
     expect(objs.filter((o) => o.kind === 'PodDisruptionBudget')).toEqual([]);
   });
+
+  it('webhook.enabled exposes the webhook port: container port, Service, Ingress (TLS at the controller) and a NetworkPolicy rule', () => {
+    const objs = render([
+      ...install(),
+      ...valuesFile({ webhook: { enabled: true, port: 8088, ingress: { enabled: true, className: 'nginx', hosts: ['zsf.example.com'], tls: [{ secretName: 'zsf-tls', hosts: ['zsf.example.com'] }] }, from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }] }, networkPolicy: { enabled: true } }),
+    ]);
+    const sts = one(objs, 'StatefulSet') as unknown as { spec: { template: { spec: { containers: { ports: { name: string; containerPort: number }[] }[] } } } };
+    expect(sts.spec.template.spec.containers[0]!.ports).toContainEqual({ name: 'webhook', containerPort: 8088, protocol: 'TCP' });
+    const svc = one(objs, 'Service', '-webhook');
+    expect(svc.spec).toMatchObject({ type: 'ClusterIP', ports: [{ name: 'webhook', port: 8088, targetPort: 'webhook' }] });
+    const ing = one(objs, 'Ingress', '-webhook');
+    expect(ing.spec).toMatchObject({ ingressClassName: 'nginx', tls: [{ secretName: 'zsf-tls' }], rules: [{ host: 'zsf.example.com', http: { paths: [{ path: '/zendesk', pathType: 'Prefix', backend: { service: { name: svc.metadata.name, port: { number: 8088 } } } }] } }] });
+    const np = one(objs, 'NetworkPolicy');
+    expect((np.spec as { ingress: unknown[] }).ingress).toContainEqual({ ports: [{ port: 'webhook', protocol: 'TCP' }], from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }] });
+    // Off by default: no webhook objects.
+    expect(render(install()).filter((o) => o.metadata.name.endsWith('-webhook'))).toEqual([]);
+  });
 });

@@ -10,6 +10,7 @@ import { zendeskSection } from '../../src/sources/zendesk/account-config.js';
 import { mapAccessLogEcs } from './access-log.js';
 import { mapAuditLogEcs } from './audit-log.js';
 import { mapDeletedTicketEcs } from './deleted-ticket.js';
+import { mapWebhookEcs } from './webhook.js';
 import { mapTicketAuditEcs } from './ticket-audit.js';
 
 export function mapEcs(event: PipelineEvent, p: Prepared, e: Enrichment, opts: Pick<MapperOptions, 'rawData' | 'ticketAudits' | 'enrich' | 'origins'>): Mapped[] {
@@ -24,6 +25,8 @@ export function mapEcs(event: PipelineEvent, p: Prepared, e: Enrichment, opts: P
       return [{ id, body: mapAccessLogEcs({ id, account, enrichment: e, enriched, rawData: opts.rawData, access: p.access, activity: p.activity, origin: opts.origins?.get(account) }) }];
     case 'deleted_ticket':
       return [{ id, body: mapDeletedTicketEcs({ id, account, enrichment: e, enriched, rawData: opts.rawData, deleted: p.deleted }) }];
+    case 'webhook':
+      return [{ id, body: mapWebhookEcs({ id, account, enrichment: e, enriched, rawData: opts.rawData, webhook: p.webhook }) }];
   }
 }
 

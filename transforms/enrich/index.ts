@@ -43,6 +43,8 @@ export function createEnricher(opts: EnrichOptions): Enricher {
       if (p.cls.kind === 'sign_in' && p.cls.outcome !== 'failure' && p.audit.ip && user) {
         input.ipSighting = memory.observe(`${account}:${user}`, p.audit.ip, p.audit.time);
       }
+    } else if (p.stream === 'webhook') {
+      input.changes = p.changes; // role_change, suspension: the audit log's rules apply as they are
     } else if (p.stream === 'access_log') {
       input.access = p.access;
     } else if (p.stream === 'deleted_ticket') {

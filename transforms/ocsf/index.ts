@@ -10,6 +10,7 @@ import { zendeskSection } from '../../src/sources/zendesk/account-config.js';
 import { mapAccessLogOcsf } from './access-log.js';
 import { mapAuditLogOcsf } from './audit-log.js';
 import { mapDeletedTicketOcsf } from './deleted-ticket.js';
+import { mapWebhookOcsf } from './webhook.js';
 import { mapTicketAuditOcsf } from './ticket-audit.js';
 
 export function mapOcsf(event: PipelineEvent, p: Prepared, e: Enrichment, opts: Pick<MapperOptions, 'rawData' | 'ticketAudits' | 'origins'>): Mapped[] {
@@ -23,6 +24,8 @@ export function mapOcsf(event: PipelineEvent, p: Prepared, e: Enrichment, opts: 
       return [{ id, body: mapAccessLogOcsf({ uid: id, account, enrichment: e, rawData: opts.rawData, access: p.access, activity: p.activity, origin: opts.origins?.get(account) }) }];
     case 'deleted_ticket':
       return [{ id, body: mapDeletedTicketOcsf({ uid: id, account, enrichment: e, rawData: opts.rawData, deleted: p.deleted }) }];
+    case 'webhook':
+      return [{ id, body: mapWebhookOcsf({ uid: id, account, enrichment: e, rawData: opts.rawData, webhook: p.webhook }) }];
   }
 }
 

@@ -8,14 +8,16 @@ import { classifyAuditLog, parseAuditChange, readAuditLog, type AuditClass, type
 import { readDeletedTicket, type DeletedTicket } from './deleted-ticket.js';
 import { MappingError } from './fields.js';
 import { readTicketAudit, type TicketAudit } from './ticket-audit.js';
+import { readWebhookEvent, webhookChanges, type WebhookEvent } from './webhook.js';
 
 export type Prepared =
   | { stream: 'audit_log'; audit: AuditLog; changes: ParsedChange[]; cls: AuditClass }
   | { stream: 'ticket_audit'; ticket: TicketAudit }
   | { stream: 'access_log'; access: AccessLog; activity: AccessActivity }
-  | { stream: 'deleted_ticket'; deleted: DeletedTicket };
+  | { stream: 'deleted_ticket'; deleted: DeletedTicket }
+  | { stream: 'webhook'; webhook: WebhookEvent; changes: ParsedChange[] };
 
-export const STREAMS = ['audit_log', 'ticket_audit', 'access_log', 'deleted_ticket'] as const;
+export const STREAMS = ['audit_log', 'ticket_audit', 'access_log', 'deleted_ticket', 'webhook'] as const;
 
 export function prepare(event: PipelineEvent): Prepared {
   switch (event.meta.stream) {
@@ -32,6 +34,10 @@ export function prepare(event: PipelineEvent): Prepared {
     }
     case 'deleted_ticket':
       return { stream: 'deleted_ticket', deleted: readDeletedTicket(event.body) };
+    case 'webhook': {
+      const webhook = readWebhookEvent(event.body);
+      return { stream: 'webhook', webhook, changes: webhookChanges(webhook) };
+    }
     default:
       throw new MappingError(`no mapping for stream "${event.meta.stream}" (known: ${STREAMS.join(', ')})`);
   }

@@ -104,6 +104,7 @@ export function startLifecycle({ state, sinks, sources, api, lock }: LifecyclePa
       } catch (err) {
         setState(id, 'failed', `checkpoint commit failed: ${describeError(err)}`);
       }
+      c.rejectReceipts('the pipeline stopped before the batch was safe');
     }
     await Promise.all([...sinks.values()].map((s) => s.buffer.close()));
     // Shared resources (e.g. one Zendesk connection pool per account) are closed last.

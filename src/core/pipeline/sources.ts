@@ -93,6 +93,7 @@ export async function superviseSources(state: RunState, registry: Registry, rout
             metrics.componentSentEvents.inc({ component: s.id, kind: 'source' }, events.length);
             handle.seal();
             progress.emitted = true;
+            return { durable: handle.durable, committed: handle.committed };
           },
         });
         if (components.get(s.id)!.state === 'running') setState(s.id, opts.once ? 'caught_up' : 'stopped');
@@ -103,7 +104,7 @@ export async function superviseSources(state: RunState, registry: Registry, rout
       }
     };
 
-    sourceRuns.push(superviseLives(state, s, runOnce));
+    sourceRuns.push(superviseLives(state, s, runOnce, (reason) => committers.get(s.id)?.rejectReceipts(reason)));
   }
 
   const lagTimer = setInterval(() => {
@@ -117,7 +118,13 @@ export async function superviseSources(state: RunState, registry: Registry, rout
  * A failed source restarts from its last checkpoint after a backoff (exponential, jittered,
  * capped); --once fails the run instead. The reason stays visible meanwhile.
  */
-async function superviseLives(state: RunState, s: ComponentSpec, runOnce: (progress: { emitted: boolean }) => Promise<string | undefined>): Promise<void> {
+async function superviseLives(
+  state: RunState,
+  s: ComponentSpec,
+  runOnce: (progress: { emitted: boolean }) => Promise<string | undefined>,
+  /** A life failed: whoever waits on its receipts must not wait for a restart. */
+  rejectReceipts: (reason: string) => void,
+): Promise<void> {
   const { config, opts, components, sourceAbort, now, random, sleep, secrets } = state;
   const ctx = state.contexts.get(s.id)!;
   let failures = 0;
@@ -126,6 +133,7 @@ async function superviseLives(state: RunState, s: ComponentSpec, runOnce: (progr
     const reason = await runOnce(progress);
     if (reason === undefined) return;
     if (progress.emitted) failures = 0;
+    rejectReceipts(`source ${s.id} failed: ${secrets.scrub(reason)}`);
     ctx.fail(reason);
     if (opts.once || sourceAbort.signal.aborted) return;
     const delayMs = restartDelay(failures++, { initialMs: config.sourceRestart.initialBackoff, maxMs: config.sourceRestart.maxBackoff }, random);
