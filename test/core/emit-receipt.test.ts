@@ -9,6 +9,7 @@ import { startPipeline } from '../../src/app/start.js';
 import { defineSource } from '../../src/core/plugin.js';
 import type { EmitReceipt, SourceBatch } from '../../src/core/types.js';
 import { sourcePlugins } from '../../src/sources/index.js';
+import { eventually } from '../support/eventually.js';
 import { captureLogs, probe, settle, tempDir } from '../support/probe.js';
 
 /** A source the test drives: `send(batch)` emits it and returns the receipt. */
@@ -53,9 +54,9 @@ function watch(p: Promise<void>): { state: 'pending' | 'resolved' | 'rejected'; 
   return w;
 }
 
+/** Waits on a receipt's state: `committed` can take the commit policy's delay (up to 1 s) to come. */
 async function until(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 20_000 && !cond(); i++) await settle(1);
-  if (!cond()) throw new Error(`timed out waiting for ${what}`);
+  await eventually(cond, what, 10_000, 1);
 }
 
 function stalled(name: string): { release(): void; called: Promise<void> } {
