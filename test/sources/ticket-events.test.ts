@@ -4,6 +4,7 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { pruneSeen, readTicketEventsState } from '../../src/sources/zendesk/ticket-events.js';
+import { eventually } from '../support/eventually.js';
 import { readDeadLetters, tempDir } from '../support/probe.js';
 import { account, acceptedIds, checkpointOf, logLines, lossAndDuplicates, runOn, startSim, until, virtualClock } from './ticket-harness.js';
 
@@ -101,7 +102,8 @@ describe('zendesk_ticket_audits at the live tail', () => {
     open.push({ close: async () => void (await h.p.stop()) });
     await until(() => clock.now() >= T0 + 10 * POLL, 'ten polls');
     expect(h.p.components.get('tickets')?.state).not.toBe('failed');
-    const first = checkpointOf(h.dataDir, 'tickets') as { startTime: number };
+    // Commits are coalesced (a write within 1 s of real time): wait for the first one.
+    const first = (await eventually(() => checkpointOf(h.dataDir, 'tickets'), 'the first checkpoint write')) as { startTime: number };
     expect(first.startTime).toBe(Math.floor((T0 - 3_660_000) / 1000));
     expect(logLines(h.logs, 'incremental export page without end_time; keeping start_time').map((l) => l.level).filter((l) => l === 'warn')).toHaveLength(1);
     // The page's events were delivered once, however often it was read.
