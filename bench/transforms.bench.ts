@@ -3,7 +3,7 @@
 // floor any transform pays to read and re-serialise an event). Enrichment on, as by default.
 
 import { z } from 'zod';
-import type { BuildEnv } from '../src/core/plugin.js';
+import { sectionDefault, type BuildEnv } from '../src/core/plugin.js';
 import { recordToEvent, type PipelineEvent, type Transform } from '../src/core/types.js';
 import { zendeskCorpus } from '../test/support/zendesk-corpus.js';
 import { transformPlugins } from '../transforms/index.js';
@@ -14,7 +14,7 @@ const MIN_MS = Number(process.env.ZSF_BENCH_TRANSFORM_MS ?? 1500);
 function transform(type: string, options: Record<string, unknown> = {}): Transform {
   const plugin = transformPlugins.find((p) => p.type === type)!;
   const config = z.strictObject(plugin.options).parse(options);
-  return plugin.create({ ...config, id: type, type, inputs: ['bench'] } as never, {} as BuildEnv);
+  return plugin.create({ ...config, id: type, type, inputs: ['bench'] } as never, { section: sectionDefault } as unknown as BuildEnv);
 }
 
 export default async function (): Promise<BenchRow[]> {

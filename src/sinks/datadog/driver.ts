@@ -29,8 +29,9 @@ interface DatadogModule {
 const DD = '@datadog/datadog-api-client/dist/packages';
 let clientModule: Promise<DatadogModule> | undefined;
 export function loadDatadogClient(): Promise<DatadogModule> {
-  // CommonJS modules: `default` is their module.exports.
-  const load = <T>(path: string) => import(`${DD}/${path}`).then((m: { default: T }) => m.default);
+  // CommonJS modules: Node gives their module.exports as `default`; tsx (benches) gives the
+  // named exports only.
+  const load = <T>(path: string) => import(`${DD}/${path}`).then((m: { default?: T } & T) => m.default ?? m);
   clientModule ??= Promise.all([
     load<typeof ddClient>('datadog-api-client-common/index.js'),
     load<{ AuthenticationApi: typeof ddV1.AuthenticationApi }>('datadog-api-client-v1/apis/AuthenticationApi.js'),
