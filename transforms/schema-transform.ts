@@ -7,6 +7,7 @@ import type { EventMeta, EventSchema, PipelineEvent, Transform } from '../src/co
 import { createEnricher, type Enrichment } from './enrich/index.js';
 import { MappingError, type Raw } from './zendesk/fields.js';
 import { prepare, sourcetypeOf, type Prepared } from './zendesk/prepare.js';
+import { auditChangeKey, webhookChangeKey, WebhookDuplicates } from './zendesk/webhook-duplicates.js';
 
 export const schemaOptions = {
   enrich: z
@@ -23,6 +24,13 @@ export const schemaOptions = {
     .enum(['per_audit', 'per_child'])
     .default('per_audit')
     .describe('per_audit: one event per ticket audit, child events summarised; per_child: one event per child event (id "<audit id>:<child id>")'),
+  dropAuditDuplicates: z
+    .boolean()
+    .default(false)
+    .describe('One copy: drop the audit-log record of a user role change, creation or deletion already shipped from a webhook (both sources must be inputs of this transform; docs/webhooks.md)'),
+  duplicateWindow: duration({ min: 60_000, max: 7 * 86_400_000 }).default(3_600_000).describe('How long (event time) a webhook waits for its audit-log twin, e.g. "1h"'),
+  duplicateTolerance: duration({ min: 0, max: 300_000 }).default(5_000).describe('Largest time difference between the webhook and the audit-log record of one change, e.g. "5s"'),
+  duplicateMaxSightings: z.number().int().min(1).max(10_000_000).default(100_000).describe('Webhook sightings kept for dropAuditDuplicates (oldest forgotten first)'),
   rawData: z.boolean().default(false).describe('Also ship the upstream JSON as a string (OCSF raw_data / ECS event.original); doubles event size'),
 };
 
@@ -40,12 +48,25 @@ export type SchemaMapper = (event: PipelineEvent, p: Prepared, e: Enrichment, op
 
 export function schemaTransform(schema: Exclude<EventSchema, 'zendesk' | 'raw'>, opts: MapperOptions, map: SchemaMapper): Transform {
   const enrich = createEnricher({ enabled: opts.enrich, newIpWindowMs: opts.newIpWindow, newIpMaxUsers: opts.newIpMaxUsers, massDeletionCount: opts.massDeletionCount, massDeletionWindowMs: opts.massDeletionWindow });
+  const duplicates = opts.dropAuditDuplicates
+    ? new WebhookDuplicates({ windowMs: opts.duplicateWindow, toleranceMs: opts.duplicateTolerance, maxSightings: opts.duplicateMaxSightings })
+    : undefined;
   return (event) => {
     if (event.meta.schema === schema) return event; // already mapped (e.g. replayed dead letters)
     if (event.meta.schema !== 'zendesk') throw new MappingError(`${schema} transform expects Zendesk records, got a "${event.meta.schema}" event`);
     const p = prepare(event);
-    const e = enrich(p, event.meta.account);
+    const account = event.meta.account;
+    if (duplicates && p.stream === 'audit_log') {
+      const key = auditChangeKey(account, p.audit, p.changes);
+      if (key !== undefined && duplicates.takeAuditDuplicate(key, p.audit.time)) return null;
+    }
+    const e = enrich(p, account);
     const mapped = map(event, p, e, opts);
+    if (duplicates && p.stream === 'webhook') {
+      // Remembered only once mapped: a webhook that failed to map must not hide its audit twin.
+      const key = webhookChangeKey(account, p.webhook);
+      if (key !== undefined) duplicates.rememberWebhook(key, p.webhook.time);
+    }
     const sourcetype = sourcetypeOf(event.meta.stream, schema);
     const out = mapped.map((m): PipelineEvent => {
       // Built field by field: object spread is measurably slower on this hot path.

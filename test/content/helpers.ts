@@ -66,17 +66,28 @@ export function deletedTicketCorpus(account = 'acme'): SourceRecord[] {
   return out;
 }
 
+/**
+ * Webhook records: Zendesk's documented user, organization and ticket webhook examples
+ * (test/reference/zendesk/webhooks/events.assembled.json), among them a role raised to admin, an
+ * identity change, a suspension and a user deletion, so that the webhook alerts have events.
+ */
+export function webhookCorpus(account = 'acme'): SourceRecord[] {
+  const file = fileURLToPath(new URL('../reference/zendesk/webhooks/events.assembled.json', import.meta.url));
+  const examples = JSON.parse(readFileSync(file, 'utf8')) as Json[];
+  return examples.map((raw) => ({ account, stream: 'webhook', id: String(raw.id), time: Date.parse(String(raw.time)), raw }));
+}
+
 let cached: Promise<Corpus> | undefined;
 
 /**
  * The seeded corpus (seed 42, as in test/transforms/corpus.test.ts) plus the deleted-tickets
- * records above, mapped with the ocsf, ecs and raw transforms (default options).
+ * and webhook records above, mapped with the ocsf, ecs and raw transforms (default options).
  */
 export function mappedCorpus(): Promise<Corpus> {
   cached ??= (async () => {
     const bySourcetype = new Map<string, Json[]>();
     const out: Corpus = { bySourcetype, ocsf: [], ecs: [], raw: [] };
-    const records = [...zendeskCorpus(42), ...deletedTicketCorpus()];
+    const records = [...zendeskCorpus(42), ...deletedTicketCorpus(), ...webhookCorpus()];
     for (const schema of ['ocsf', 'ecs', 'raw'] as const) {
       const t = makeTransform(schema);
       for (const rec of records) {

@@ -185,6 +185,22 @@ const ruleCases: Record<string, RuleCase> = {
     positive: [{ source_type: 'user_setting', source_label: 'Suspension state: Bob', change_description: 'Suspended' }],
     negative: [{ source_type: 'user', change_description: 'Name changed from Bob to Rob' }],
   },
+  user_deleted: {
+    positive: [{ source_type: 'user', action: 'destroy', change_description: 'Deleted' }],
+    negative: [{ source_type: 'user', action: 'create', change_description: 'Created' }, { source_type: 'group', action: 'destroy', change_description: 'Deleted' }],
+  },
+  user_identity_changed: {
+    positive: [
+      { source_type: 'user', change_description: 'Password changed' },
+      { source_type: 'user', change_description: 'Password reset' },
+      { source_type: 'user', change_description: 'Email changed from a@example.com to b@example.com' },
+    ],
+    negative: [
+      { source_type: 'user', change_description: 'Name changed from Bob to Rob' },
+      { source_type: 'security_settings', source_label: 'Password policy', change_description: 'Value changed from Low to High' },
+      { source_type: 'group', change_description: 'Email changed from a@example.com to b@example.com' },
+    ],
+  },
   access_denied: {
     access: true,
     positive: [{ status: 401 }, { status: 403 }],

@@ -21,7 +21,7 @@ describe('transformPlugins', () => {
 
   it('has the documented defaults for ocsf/ecs', () => {
     const ocsf = transformPlugins.find((p) => p.type === 'ocsf')!;
-    expect(z.strictObject(ocsf.options).parse({})).toEqual({ enrich: true, newIpWindow: 30 * 86_400_000, newIpMaxUsers: 100_000, massDeletionCount: 10, massDeletionWindow: 600_000, ticketAudits: 'per_audit', rawData: false });
+    expect(z.strictObject(ocsf.options).parse({})).toEqual({ enrich: true, newIpWindow: 30 * 86_400_000, newIpMaxUsers: 100_000, massDeletionCount: 10, massDeletionWindow: 600_000, ticketAudits: 'per_audit', dropAuditDuplicates: false, duplicateWindow: 3_600_000, duplicateTolerance: 5_000, duplicateMaxSightings: 100_000, rawData: false });
     expect(z.strictObject(ocsf.options).parse({ newIpWindow: '7d' }).newIpWindow).toBe(7 * 86_400_000);
   });
 });

@@ -76,19 +76,31 @@ describe('webhook mapping', () => {
     expect(labels(o.body)).toEqual([]);
   });
 
-  it('suspension carries the audit log\'s risk:user_suspension_changed; identity, password and deletion events are classified (OCSF 3001) but not labelled', async () => {
-    // The audit log has no label for identity changes or user deletion; new labels need SOC content (Splunk, Datadog, Sigma) first.
-    const cases: [string, number, number, string[]][] = [
-      ['user.identity_created', 3001, 99, []],
-      ['user.identity_changed', 3001, 99, []],
-      ['user.password_changed', 3001, 3, []],
-      ['user.suspended_changed', 3001, 5, ['risk:user_suspension_changed']],
-      ['user.deleted', 3001, 6, []],
-      ['user.active_changed', 3001, 5, []],
+  it('suspension, identity, password and deletion events carry the audit log\'s labels (OCSF 3001)', async () => {
+    // The same labels as the audit log: user_suspension_changed, user_identity_changed (identity or
+    // password, like the audit log's "Password changed" / "Email changed"), user_deleted (like a
+    // user destroy). Zendesk documents no webhook for a user's 2FA; the audit log's mfa_sso_disabled covers it.
+    const cases: [string, number, number, string[], number][] = [
+      ['user.identity_created', 3001, 99, ['risk:user_identity_changed'], 2],
+      ['user.identity_changed', 3001, 99, ['risk:user_identity_changed'], 2],
+      ['user.password_changed', 3001, 3, ['risk:user_identity_changed'], 2],
+      ['user.suspended_changed', 3001, 5, ['risk:user_suspension_changed'], 2],
+      ['user.deleted', 3001, 6, ['risk:user_deleted'], 3],
+      ['user.active_changed', 3001, 5, [], 1],
     ];
-    for (const [type, cls, activity, expected] of cases) {
+    for (const [type, cls, activity, expected, severity] of cases) {
       const o = await one(ocsf, record(byType(type)));
-      expect({ type, cls: o.body.class_uid, activity: o.body.activity_id, labels: labels(o.body) }).toEqual({ type, cls, activity, labels: expected });
+      expect({ type, cls: o.body.class_uid, activity: o.body.activity_id, labels: labels(o.body), severity: o.body.severity_id }).toEqual({ type, cls, activity, labels: expected, severity });
+      expect(validateOcsf(o.body)).toEqual([]);
+      const e = await one(ecs, record(byType(type)));
+      expect({ type, tags: e.body.tags ?? [] }).toEqual({ type, tags: expected });
+      expect(validateEcs(e.body)).toEqual([]);
+    }
+    const deleted = await one(ecs, record({ ...byType('user.identity_created'), type: 'zen:event-type:user.identity_deleted', event: { identity: { id: '9900001', type: 'phone_number', value: '+15555550100' } } }));
+    expect(deleted.body.tags).toEqual(['risk:user_identity_changed']);
+    // Other user changes are not identity changes, even when they touch the e-mail-like detail.
+    for (const type of ['user.name_changed', 'user.details_changed', 'user.merged', 'user.created']) {
+      expect({ type, labels: labels((await one(ocsf, record(payloadFor(type, 1)))).body) }).toEqual({ type, labels: [] });
     }
     const identity = await one(ocsf, record(byType('user.identity_created')));
     expect(identity.body.activity_name).toBe('identity_created');

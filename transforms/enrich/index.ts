@@ -44,7 +44,7 @@ export function createEnricher(opts: EnrichOptions): Enricher {
         input.ipSighting = memory.observe(`${account}:${user}`, p.audit.ip, p.audit.time);
       }
     } else if (p.stream === 'webhook') {
-      input.changes = p.changes; // role_change, suspension: the audit log's rules apply as they are
+      input.changes = p.changes; // role_change, suspension, identity, password, user_deleted: the audit log's rules apply as they are
     } else if (p.stream === 'access_log') {
       input.access = p.access;
     } else if (p.stream === 'deleted_ticket') {

@@ -30,6 +30,9 @@ export interface RiskRule {
 
 const SECURITY_SETTING = /two[- ]?factor|\b2fa\b|\bmfa\b|single sign[- ]?on|\bsso\b|\bsaml\b|\bjwt\b|sign[- ]?in|password|ip restriction|ip range|allowed ip|allowlist|blocklist|whitelist|blacklist|api access|access for the api|token access|session|security|mobile app access|authenticat|remote auth|assum|access log|audit log/i;
 
+/** An audit-log "Email changed from a to b" on a user: the primary identity. */
+const EMAIL_FIELD = /^(primary )?e-?mail( address)?$/i;
+
 const has = (i: RuleInput, pattern: string) => i.changes.some((c) => c.pattern === pattern);
 const family = (i: RuleInput) => (i.audit ? SOURCE_TYPES[i.audit.sourceType]?.family : undefined);
 
@@ -124,6 +127,27 @@ export const RISK_RULES: readonly RiskRule[] = [
     riskScore: 21,
     mitre: 'T1531',
     test: (i) => has(i, 'suspension'),
+  },
+  {
+    id: 'user_deleted',
+    title: 'User deleted',
+    severityId: 3,
+    riskScore: 47,
+    mitre: 'T1531',
+    // Audit log: a user record destroyed; webhook: user.deleted (its changes carry `user_deleted`).
+    test: (i) => has(i, 'user_deleted') || (i.cls?.kind === 'account' && i.cls.activity === 'delete'),
+  },
+  {
+    id: 'user_identity_changed',
+    title: "A user's sign-in identity (email, phone, social account) or password added, changed or removed",
+    severityId: 2,
+    riskScore: 21,
+    mitre: 'T1098',
+    // Whoever controls a user's email or password can reset and take over the account.
+    test: (i) =>
+      has(i, 'identity') ||
+      has(i, 'password') ||
+      (/^user/.test(i.audit?.sourceType ?? '') && i.changes.some((c) => c.pattern === 'field_change' && EMAIL_FIELD.test(c.field))),
   },
   {
     id: 'mass_ticket_deletion',

@@ -3,7 +3,7 @@
 //   role and custom-role changes -> User Access Management 3005; group and organization
 //   memberships -> Group Management 3006; every other user, organization or ticket change ->
 //   Entity Management 3004. The audit log's risk rules apply to the parsed changes
-//   (role_elevated_admin, user_suspension_changed).
+//   (role_elevated_admin, user_suspension_changed, user_deleted, user_identity_changed).
 
 import type { Enrichment } from '../enrich/index.js';
 import { isAdminRole } from '../zendesk/audit-log.js';

@@ -161,6 +161,8 @@ export function webhookChanges(w: WebhookEvent): ParsedChange[] {
       return [{ pattern: 'identity', field: 'identity', after: w.name.replace('identity_', '') }];
     case 'user.password_changed':
       return [{ pattern: 'password', field: 'password', after: 'changed' }];
+    case 'user.deleted':
+      return [{ pattern: 'user_deleted', field: 'user', after: 'deleted' }];
     default:
       return before !== undefined || after !== undefined ? [{ pattern: 'field_change', field: w.name.replace(/_changed$/, ''), before: before ?? undefined, after: after ?? undefined }] : [];
   }
