@@ -153,6 +153,10 @@ export class OrderedCommitter {
       const p = this.queue[this.head]!;
       if (!(p.sealed && p.outstanding === 0)) break;
       this.latest = { checkpoint: p.checkpoint, time: p.checkpointTime, seq: p.seq };
+      // Only `latest` is ever written from now on. Done batches stay in `queue` (up to ~1024,
+      // until it is sliced) and in `uncommitted`: without this their checkpoints (a source's
+      // dedupe map each) would stay reachable with them.
+      p.checkpoint = undefined;
       this.uncommitted.push(p);
       this.head++;
       done++;

@@ -1,7 +1,9 @@
 import { readFileSync, writeFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { OrderedCommitter } from '../../src/core/acks.js';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { COALESCED_COMMITS, OrderedCommitter } from '../../src/core/acks.js';
 import { CheckpointError, checkpointPath, listCheckpoints, loadCheckpoint, resetCheckpoint, saveCheckpoint } from '../../src/core/checkpoints.js';
 import { tempDir } from '../support/probe.js';
 
@@ -118,6 +120,37 @@ describe('OrderedCommitter', () => {
       await c.flush();
       expect(commits).toEqual([]);
     });
+  });
+
+  it('keeps no checkpoint of a done batch but the newest: a long run of pages does not pile up dedupe maps', async () => {
+    // A real collection, so the test sees what the heap keeps, not what the code intends to keep.
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const commits: unknown[] = [];
+    const c = new OrderedCommitter(async (cp) => void commits.push(cp), COALESCED_COMMITS);
+    const refs: WeakRef<object>[] = [];
+    const pages = 1000; // under the 1024 done batches the queue keeps before it is sliced
+    for (let i = 0; i < pages; i++) {
+      // What a windowed source hands over per page: a checkpoint with its own dedupe map.
+      const checkpoint = { page: i, seen: Object.fromEntries(Array.from({ length: 50 }, (_, k) => [`${i}-${k}`, i])) };
+      refs.push(new WeakRef(checkpoint));
+      const b = c.begin(checkpoint);
+      b.add(1);
+      b.seal();
+      b.ack(1);
+    }
+    await c.flush();
+    const open = c.begin({ page: pages }); // one batch still in flight: the queue is not emptied
+    open.add(1);
+    open.seal();
+    commits.length = 0; // the test's own record of what was written holds checkpoints too
+    await new Promise((r) => setImmediate(r)); // WeakRefs hold their targets until the current job ends
+    gc();
+    const alive = refs.flatMap((r, i) => (r.deref() ? [i] : []));
+    expect(alive).toEqual([pages - 1]); // the newest, which the committer still writes from
+    open.ack(1);
+    await c.flush();
+    expect(commits).toEqual([{ page: pages }]);
   });
 
   it('rejects acking more than was delivered', () => {
