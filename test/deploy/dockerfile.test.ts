@@ -128,8 +128,8 @@ describe('Dockerfile', () => {
 
   it('caps the V8 heap at 75 % of the chart\'s default memory limit, as the chart does', () => {
     const env = all(runtime, 'ENV').map((e) => e.args).join(' ');
-    const heap = /NODE_OPTIONS=--max-old-space-size=(\d+)(\s|$)/.exec(env);
-    expect(heap, 'ENV NODE_OPTIONS=--max-old-space-size=<MiB> in the runtime stage').not.toBeNull();
+    const heap = /NODE_OPTIONS="?--max-old-space-size=(\d+) --max-semi-space-size=4"?(\s|$)/.exec(env);
+    expect(heap, 'ENV NODE_OPTIONS="--max-old-space-size=<MiB> --max-semi-space-size=4" in the runtime stage').not.toBeNull();
     const limit = /^(\d+)(Mi|Gi)$/.exec(String(((chartValues().resources as Json).limits as Json).memory));
     expect(limit, 'resources.limits.memory in Mi or Gi').not.toBeNull();
     const limitMib = Number(limit![1]) * (limit![2] === 'Gi' ? 1024 : 1);

@@ -244,12 +244,12 @@ describe('chart rendered by helm', () => {
       const sts = one(render([...install(), ...args]), 'StatefulSet').spec as { template: { spec: { containers: { env?: { name: string; value?: string }[] }[] } } };
       return (sts.template.spec.containers[0]!.env ?? []).filter((e) => e.name === 'NODE_OPTIONS').map((e) => e.value);
     };
-    expect(nodeOptions([])).toEqual(['--max-old-space-size=384']); // the default limit, 512Mi
-    expect(nodeOptions(['--set', 'resources.limits.memory=1Gi'])).toEqual(['--max-old-space-size=768']);
-    expect(nodeOptions(['--set', 'resources.limits.memory=1G'])).toEqual(['--max-old-space-size=715']); // decimal: 10^9 bytes
-    expect(nodeOptions(['--set', 'resources.limits.memory=300Mi'])).toEqual(['--max-old-space-size=225']);
-    expect(nodeOptions(['--set-json', 'resources.limits.memory=536870912'])).toEqual(['--max-old-space-size=384']); // plain bytes
-    expect(nodeOptions(['--set', 'heapLimitMb=200'])).toEqual(['--max-old-space-size=200']);
+    expect(nodeOptions([])).toEqual(['--max-old-space-size=384 --max-semi-space-size=4']); // the default limit, 512Mi
+    expect(nodeOptions(['--set', 'resources.limits.memory=1Gi'])).toEqual(['--max-old-space-size=768 --max-semi-space-size=4']);
+    expect(nodeOptions(['--set', 'resources.limits.memory=1G'])).toEqual(['--max-old-space-size=715 --max-semi-space-size=4']); // decimal: 10^9 bytes
+    expect(nodeOptions(['--set', 'resources.limits.memory=300Mi'])).toEqual(['--max-old-space-size=225 --max-semi-space-size=4']);
+    expect(nodeOptions(['--set-json', 'resources.limits.memory=536870912'])).toEqual(['--max-old-space-size=384 --max-semi-space-size=4']); // plain bytes
+    expect(nodeOptions(['--set', 'heapLimitMb=200'])).toEqual(['--max-old-space-size=200 --max-semi-space-size=4']);
     expect(nodeOptions(['--set', 'resources.limits=null'])).toEqual([]); // no limit: nothing to size it from
     // the user's own NODE_OPTIONS is the only one
     const own = structuredClone(installValues(chartValues()));
