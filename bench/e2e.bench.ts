@@ -28,7 +28,7 @@ import { recordToEvent, type PipelineEvent } from '../src/core/types.js';
 import { DEMO_CREDENTIALS, startSimulator, type LimitOptions, type Simulator } from '../src/simulator/index.js';
 import { startHecReceiver } from '../test/receivers/hec.js';
 import { transformPlugins } from '../transforms/index.js';
-import { ensureBuilt, goalLine, median, QUICK, rawJsonRate, reportGoals, spawnProduct, type BenchRow, type GoalLine } from './lib.js';
+import { ensureBuilt, goalLine, median, productNodeFlags, QUICK, rawJsonRate, reportGoals, spawnProduct, type BenchRow, type GoalLine } from './lib.js';
 
 const SIZES = (process.env.ZSF_BENCH_E2E_SIZES ?? (QUICK ? '100000' : '10000,100000,1000000')).split(',').map(Number);
 /** Runs of each case up to 100k records; the 1M cases run once (each takes minutes). */
@@ -37,8 +37,7 @@ const BUDGET_WINDOW_MS = Number(process.env.ZSF_BENCH_BUDGET_WINDOW_MS ?? 10_000
 const STARTUP_RUNS = Number(process.env.ZSF_BENCH_STARTUP_RUNS ?? 5);
 const CPU_PROF = process.env.ZSF_BENCH_CPU_PROF;
 const BUFFERS = (process.env.ZSF_BENCH_E2E_BUFFERS ?? 'memory,disk').split(',') as ('memory' | 'disk')[];
-const NODE_FLAGS = (process.env.ZSF_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
-const HEAP_NOTE = NODE_FLAGS.length ? `node ${NODE_FLAGS.join(' ')}` : 'no heap limit (the image sets 384 MB)';
+const { flags: NODE_FLAGS, note: HEAP_NOTE } = productNodeFlags();
 
 /** 40 % audit logs, 50 % access logs, 10 % ticket events: roughly what an Enterprise account logs. */
 const mix = (n: number) => ({ auditLogs: Math.round(n * 0.4), accessLogs: Math.round(n * 0.5), ticketEvents: Math.round(n * 0.1) });

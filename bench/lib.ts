@@ -152,3 +152,23 @@ export function spawnProduct(args: string[], o: { nodeArgs?: string[]; env?: Nod
   });
   return { child, peakRssMb: () => peakKb / 1024, exited };
 }
+
+/**
+ * Node flags for the product's process in the memory and e2e benches: `ZSF_BENCH_NODE_FLAGS`
+ * when set (an empty value measures without any), otherwise the image's own `NODE_OPTIONS`
+ * read from the Dockerfile, so the goal lines measure the product as it ships.
+ */
+export function productNodeFlags(): { flags: string[]; note: string } {
+  const set = process.env.ZSF_BENCH_NODE_FLAGS;
+  if (set !== undefined) {
+    const flags = set.split(' ').filter(Boolean);
+    return { flags, note: flags.length ? `node ${flags.join(' ')}` : 'no heap limit (ZSF_BENCH_NODE_FLAGS empty)' };
+  }
+  const dockerfile = readFileSync(fileURLToPath(new URL('../Dockerfile', import.meta.url)), 'utf8')
+    .split('\n')
+    .filter((line) => !line.trimStart().startsWith('#'))
+    .join('\n');
+  const m = /NODE_OPTIONS="?([^"\n]+?)"?\s*$/m.exec(dockerfile);
+  const flags = m ? m[1]!.split(' ').filter(Boolean) : [];
+  return { flags, note: flags.length ? `the image's NODE_OPTIONS (${flags.join(' ')})` : 'no heap limit' };
+}

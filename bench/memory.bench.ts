@@ -29,11 +29,11 @@ import { startHecReceiver, type InjectedResponse, type ReceiverBase } from '../t
 import { startOtlpReceiver } from '../test/receivers/otlp.js';
 import { startS3Server, TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY } from '../test/support/s3-server.js';
 import { mulberry32 } from '../src/simulator/prng.js';
-import { ensureBuilt, goalLine, QUICK, reportGoals, spawnProduct, type BenchRow, type GoalLine, type ProductProcess } from './lib.js';
+import { ensureBuilt, goalLine, productNodeFlags, QUICK, reportGoals, spawnProduct, type BenchRow, type GoalLine, type ProductProcess } from './lib.js';
 
 const STORM_SECONDS = Number(process.env.ZSF_BENCH_STORM_SECONDS ?? (QUICK ? 20 : 60));
 const STALL_SECONDS = Number(process.env.ZSF_BENCH_STALL_SECONDS ?? (QUICK ? 10 : 20));
-const NODE_FLAGS = (process.env.ZSF_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+const { flags: NODE_FLAGS, note: HEAP_NOTE } = productNodeFlags();
 
 /** Written into the child with --import: samples its own memory (the harness cannot see inside). */
 const SAMPLER = `
@@ -218,7 +218,7 @@ export default async function (): Promise<BenchRow[]> {
   const only = process.env.ZSF_BENCH_MEMORY_CASES?.split(',');
   const rows: BenchRow[] = [];
   const goals: GoalLine[] = [];
-  const flags = NODE_FLAGS.length ? `, node ${NODE_FLAGS.join(' ')}` : ', no heap limit';
+  const flags = `, ${HEAP_NOTE}`;
   if (!only || only.includes('quiet')) rows.push(await faultStorm(true));
   if (!only || only.includes('storm')) {
     const r = await faultStorm();
