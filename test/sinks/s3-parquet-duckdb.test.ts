@@ -18,7 +18,7 @@ import { createMetrics } from '../../src/observability/metrics.js';
 import { Secrets } from '../../src/observability/secrets.js';
 import { s3Sink } from '../../src/sinks/s3/index.js';
 import { OCSF_PARQUET_DEPTH, ocsfClassLayout } from '../../src/sinks/s3/ocsf-schema.js';
-import { ZSTD_AVAILABLE } from '../../src/sinks/s3/parquet.js';
+import { ZSTD_AVAILABLE } from '../../src/sinks/s3/zstd.js';
 import { makeTransform, run } from '../transforms/helpers.js';
 import { mulberry32 } from '../support/random.js';
 import { tempDir } from '../support/temp-dir.js';

@@ -11,7 +11,7 @@ import type { PipelineEvent, SinkDriver } from '../../src/core/types.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { Secrets } from '../../src/observability/secrets.js';
 import { s3Sink } from '../../src/sinks/s3/index.js';
-import { planFor } from '../../src/sinks/s3/driver.js';
+import { planFor } from '../../src/sinks/s3/plan.js';
 import type { S3Config } from '../../src/sinks/s3/config.js';
 import { loadConfigFile } from '../../src/app/config.js';
 import { compileKeyTemplate } from '../../src/sinks/s3/key-template.js';

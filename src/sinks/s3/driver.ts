@@ -11,13 +11,11 @@ import type { SinkEvent, SendOutcome, SinkDriver } from '../../core/types.js';
 import type { S3Config } from './config.js';
 import { classifyS3Error } from './classify.js';
 import { classUidOf, encodeObject, ocsfRow } from './encode.js';
-import { planFor } from './plan.js';
+import type { Plan } from './plan.js';
 import { createS3Client, headBucket, objectParams, uploadObject } from './upload.js';
 import { chainedObject, collectBytes, createSinkIntegrity, integrityChainOf } from '../../integrity/sink-hook.js';
 import { s3Store } from '../../integrity/s3-store.js';
 import { Readable } from 'node:stream';
-
-export { DEFAULT_KEY_TEMPLATE, SECURITY_LAKE_KEY_TEMPLATE, planFor } from './plan.js';
 
 /** Memory of objects already stored for a batch the core is retrying (bounded). */
 const MEMO_LIMIT = 2048;
@@ -34,8 +32,8 @@ function compactTime(ms: number): string {
   return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
 }
 
-export function createS3Driver(config: S3Config, env: BuildEnv): SinkDriver {
-  const plan = planFor(config);
+/** `plan` is the layout index.ts worked out (and checked) from the config at start-up. */
+export function createS3Driver(config: S3Config, env: BuildEnv, plan: Plan): SinkDriver {
   const client = createS3Client(config);
   const labels = { sink: config.id };
   const host = hostname();

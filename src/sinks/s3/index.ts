@@ -7,8 +7,6 @@ import { lazyDriver } from '../shared/lazy-driver.js';
 import { s3Options } from './config.js';
 import { planFor } from './plan.js';
 
-export { DEFAULT_KEY_TEMPLATE, SECURITY_LAKE_KEY_TEMPLATE, planFor } from './plan.js';
-
 export const s3Sink = defineSink({
   type: 's3',
   description: 'Archive events to S3 (or an S3-compatible store) as gzip NDJSON or Parquet objects; Amazon Security Lake preset',
@@ -17,7 +15,7 @@ export const s3Sink = defineSink({
   // default memory buffer (10k events / 64 MiB); with a disk buffer, raise them for larger objects.
   defaults: { maxEvents: 10_000, maxBytes: 32 * 1024 * 1024, maxWaitMs: 300_000, concurrency: 2, requestTimeoutMs: 300_000 },
   create(config, env) {
-    planFor(config); // config errors surface here, at start-up
-    return lazyDriver(config.id, async () => (await import('./driver.js')).createS3Driver(config, env));
+    const plan = planFor(config); // config errors surface here, at start-up
+    return lazyDriver(config.id, async () => (await import('./driver.js')).createS3Driver(config, env, plan));
   },
 });

@@ -179,8 +179,6 @@ function conform(v: unknown, s: Shape): unknown {
 
 export type ParquetCompression = 'snappy' | 'gzip' | 'zstd' | 'none';
 
-/** node:zlib has zstd from Node.js 22.15 / 23.8; hyparquet-writer takes it as a compressor. */
-export { ZSTD_AVAILABLE } from './zstd.js';
 
 const CODECS = { snappy: 'SNAPPY', gzip: 'GZIP', zstd: 'ZSTD', none: 'UNCOMPRESSED' } as const;
 
