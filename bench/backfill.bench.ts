@@ -11,18 +11,12 @@
 //      first request, as Zendesk counts them, divided by the account budget; 429s; Retry-After
 //      violations.
 
-import { Writable } from 'node:stream';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startPipeline } from '../src/app/start.js';
-import { DEMO_CREDENTIALS, startSimulator } from '../src/simulator/index.js';
-import { withPeakRss, type BenchRow } from './lib.js';
+import { startSimulator } from '../src/simulator/index.js';
+import { backfillInProcess } from './in-process-backfill.js';
+import type { BenchRow } from './lib.js';
 
 const SIZES = (process.env.ZSF_BENCH_BACKFILL_SIZES ?? '10000,100000').split(',').map(Number).filter((n) => n > 0);
 const SCALE = Number(process.env.ZSF_BENCH_BUDGET_SCALE ?? 10);
-
-const quiet = () => new Writable({ write: (_c, _e, cb) => cb() });
 
 interface Run {
   audit: number;
@@ -40,7 +34,6 @@ async function backfill(o: Run) {
     data: { auditLogs: o.audit, accessLogs: o.access, ticketEvents: o.tickets, endTime: Date.now() - 600_000 },
     limits: o.limits ? { enabled: true, windowMs, accountPerMinute: budget.account, accessLogsPerMinute: budget.access, incrementalPerMinute: budget.incremental } : { enabled: false },
   });
-  const dataDir = mkdtempSync(join(tmpdir(), 'zsf-bench-backfill-'));
   const start = new Date(sim.timeRange.start * 1000 - 60_000).toISOString();
   const sources = [
     o.audit && { id: 'audit', type: 'zendesk_audit_logs', account: 'sim', startTime: start },
@@ -48,35 +41,7 @@ async function backfill(o: Run) {
     o.tickets && { id: 'tickets', type: 'zendesk_ticket_audits', account: 'sim', startTime: start, ...(o.limits ? { requestsPerMinute: budget.incremental } : { requestsPerMinute: 1000 }) },
   ].filter(Boolean) as Record<string, unknown>[];
   try {
-    const t0 = performance.now();
-    const { result, peakRssMb } = await withPeakRss(async () => {
-      const p = await startPipeline(
-        {
-          dataDir,
-          api: { enabled: false },
-          log: { level: 'warn' },
-          zendesk: {
-            accounts: [
-              {
-                name: 'sim',
-                baseUrl: sim.url,
-                auth: { type: 'token', email: DEMO_CREDENTIALS.email, token: DEMO_CREDENTIALS.token },
-                requestsPerMinute: o.limits ? budget.account : 100_000,
-                ...(o.limits ? { rateWindow: windowMs } : {}),
-              },
-            ],
-          },
-          sources,
-          sinks: [{ id: 'null', type: 'null', inputs: sources.map((s) => s.id as string), buffer: { type: 'memory', maxEvents: 20_000, maxBytes: '256MiB' } }],
-        },
-        { once: true, logDestination: quiet() },
-      );
-      const r = await p.done;
-      if (!r.ok) throw new Error(JSON.stringify(r.failures));
-      return p;
-    });
-    const secs = (performance.now() - t0) / 1000;
-    const records = (await result.metrics.sourceRecords.get()).values.reduce((a, v) => a + v.value, 0);
+    const { secs, records, peakRssMb } = await backfillInProcess(sim.url, sources, { requestsPerMinute: o.limits ? budget.account : 100_000, ...(o.limits ? { rateWindow: windowMs } : {}) });
     const c = sim.counters;
     // Account requests (the access log has a budget of its own) in the first window after the first request.
     const first = sim.requests[0]?.time ?? 0;
@@ -102,7 +67,6 @@ async function backfill(o: Run) {
     };
   } finally {
     await sim.close();
-    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 

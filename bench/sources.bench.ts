@@ -5,20 +5,14 @@
 //      The rate window is scaled down from Zendesk's 60 s to ZSF_BENCH_WINDOW_MS (default 3 s)
 //      on both sides (default 3 s), so the run takes seconds instead of many minutes.
 
-import { Writable } from 'node:stream';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startPipeline } from '../src/app/start.js';
-import { DEMO_CREDENTIALS, startSimulator } from '../src/simulator/index.js';
-import { withPeakRss, type BenchRow } from './lib.js';
+import { startSimulator } from '../src/simulator/index.js';
+import { backfillInProcess } from './in-process-backfill.js';
+import type { BenchRow } from './lib.js';
 
 const AUDIT = Number(process.env.ZSF_BENCH_AUDIT ?? 100_000);
 const ACCESS = Number(process.env.ZSF_BENCH_ACCESS ?? 100_000);
 const TICKETS = Number(process.env.ZSF_BENCH_TICKETS ?? 20_000);
 const WINDOW_MS = Number(process.env.ZSF_BENCH_WINDOW_MS ?? 3000);
-
-const quiet = () => new Writable({ write: (_c, _e, cb) => cb() });
 
 async function backfill(o: { audit: number; access: number; tickets: number; limits: boolean; budget: number; endpointLimit?: number }) {
   const endpointLimit = o.endpointLimit ?? 1_000_000;
@@ -27,7 +21,6 @@ async function backfill(o: { audit: number; access: number; tickets: number; lim
     data: { auditLogs: o.audit, accessLogs: o.access, ticketEvents: o.tickets },
     limits: o.limits ? { enabled: true, windowMs: WINDOW_MS, accountPerMinute: o.budget, accessLogsPerMinute: endpointLimit, incrementalPerMinute: endpointLimit } : { enabled: false },
   });
-  const dataDir = mkdtempSync(join(tmpdir(), 'zsf-bench-src-'));
   const start = new Date(sim.timeRange.start * 1000 - 60_000).toISOString();
   const sources = [
     o.audit && { id: 'audit', type: 'zendesk_audit_logs', account: 'sim', startTime: start, initialWindow: '1d' },
@@ -35,25 +28,7 @@ async function backfill(o: { audit: number; access: number; tickets: number; lim
     o.tickets && { id: 'tickets', type: 'zendesk_ticket_audits', account: 'sim', startTime: start, requestsPerMinute: Math.min(100, endpointLimit) },
   ].filter(Boolean) as Record<string, unknown>[];
   try {
-    const t0 = performance.now();
-    const { result, peakRssMb } = await withPeakRss(async () => {
-      const p = await startPipeline(
-        {
-          dataDir,
-          api: { enabled: false },
-          log: { level: 'warn' },
-          zendesk: { accounts: [{ name: 'sim', baseUrl: sim.url, auth: { type: 'token', email: DEMO_CREDENTIALS.email, token: DEMO_CREDENTIALS.token }, requestsPerMinute: o.budget, ...(o.limits ? { rateWindow: WINDOW_MS } : {}) }] },
-          sources,
-          sinks: [{ id: 'null', type: 'null', inputs: sources.map((s) => s.id as string), buffer: { type: 'memory', maxEvents: 20_000, maxBytes: '256MiB' } }],
-        },
-        { once: true, logDestination: quiet() },
-      );
-      const r = await p.done;
-      if (!r.ok) throw new Error(JSON.stringify(r.failures));
-      return p;
-    });
-    const secs = (performance.now() - t0) / 1000;
-    const records = (await result.metrics.sourceRecords.get()).values.reduce((a, v) => a + v.value, 0);
+    const { secs, records, peakRssMb } = await backfillInProcess(sim.url, sources, { requestsPerMinute: o.budget, ...(o.limits ? { rateWindow: WINDOW_MS } : {}) });
     const requests = sim.counters.total;
     const minPages = Math.ceil(o.audit / 100) + Math.ceil(o.access / 2500) + Math.ceil(o.tickets / 1000);
     // Steady state: requests per complete window between the first and the last request.
@@ -68,7 +43,6 @@ async function backfill(o: { audit: number; access: number; tickets: number; lim
     return { secs, records, requests, minPages, tooMany: sim.counters.tooManyRequests, peakRssMb, steadyUse, firstUse, firstUseClient, full };
   } finally {
     await sim.close();
-    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
