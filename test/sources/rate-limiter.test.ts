@@ -384,6 +384,31 @@ describe('AccountRateLimiter following Zendesk’s own count (ratelimit-remainin
     expect(await budgetAfter(17)).toBe(17 - 1 - 1);
   });
 
+  it('takes no evidence from a refused access-log request, and no window from a reset longer than one', async () => {
+    const clock = virtualClock();
+    const l = new AccountRateLimiter(20, clock, { ownBudgetFamilies: new Set(['access_logs']) });
+    const a = await clock.run(l.acquire(undefined, undefined));
+    clock.advance(1);
+    l.complete(a);
+    l.observe(19, 10_000, { grant: a, limit: 20 });
+    const x = await clock.run(l.acquire('access_logs', 50));
+    clock.advance(1);
+    l.complete(x, false); // a 429: perhaps not counted anywhere
+    clock.advance(1);
+    const b = await clock.run(l.acquire(undefined, undefined));
+    clock.advance(1);
+    l.complete(b);
+    l.observe(18, 10_000, { grant: b, limit: 20 });
+    await clock.run(l.acquire('access_logs', 50)); // in flight: still subtracted, nothing was proven
+    expect(l.headerBudget(clock.now())?.available).toBe(18 - 1 - 1);
+
+    const fresh = new AccountRateLimiter(20, clock);
+    const g = await clock.run(fresh.acquire(undefined, undefined));
+    fresh.complete(g);
+    fresh.observe(19, 3_600_000, { grant: g, limit: 20 });
+    expect(fresh.headerBudget(clock.now())).toBeUndefined();
+  });
+
   it('never sends more than requestsPerMinute of its own in one window, however much the account has left', async () => {
     const clock = virtualClock();
     const l = new AccountRateLimiter(10, clock);

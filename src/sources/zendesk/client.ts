@@ -187,7 +187,7 @@ export class ZendeskClient {
           headers: { authorization: this.auth, accept: 'application/json', 'user-agent': this.opts.userAgent ?? 'zendesk-siem-forwarder' },
           signal: AbortSignal.any([o.signal, AbortSignal.timeout(o.timeoutMs ?? this.opts.requestTimeoutMs ?? 60_000)]),
         });
-        this.limiter.complete(grant);
+        this.limiter.complete(grant, res.statusCode >= 200 && res.statusCode < 300);
         const bytes = Buffer.from(await res.body.arrayBuffer());
         size = bytes.length;
         const text = bytes.toString('utf8');

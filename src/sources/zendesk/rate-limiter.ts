@@ -78,8 +78,8 @@ export interface Grant {
   completedAt: number;
   /** Of a family with a budget of its own, which Zendesk may or may not count against the account. */
   readonly ownBudget?: boolean;
-  /** Sent by an earlier process (from the state file): perhaps never sent at all. */
-  readonly restored?: boolean;
+  /** Answered with success: Zendesk counted it (a 429 or an error may not have been). */
+  ok?: boolean;
   /** The account's remaining count its response reported, and in which of our numbered windows. */
   report?: { window: number; remaining: number };
 }
@@ -285,9 +285,10 @@ export class AccountRateLimiter {
     this.changed();
   }
 
-  /** The response to `grant` arrived: the server has counted it. */
-  complete(grant: Grant): void {
+  /** The response to `grant` arrived (`ok`: a success, which Zendesk surely counted). */
+  complete(grant: Grant, ok = true): void {
     grant.completedAt = Math.min(grant.completedAt, this.clock.now());
+    grant.ok = ok;
   }
 
   /**
@@ -298,7 +299,8 @@ export class AccountRateLimiter {
   observe(remaining: number | undefined, resetMs: number | undefined, o: { grant?: Grant; limit?: number | undefined } = {}): void {
     if (remaining === undefined) return;
     const g = o.grant;
-    if (resetMs === undefined || !g || !Number.isFinite(g.completedAt)) {
+    // A reset beyond one window does not describe the fixed windows this budget assumes.
+    if (resetMs === undefined || resetMs > this.windowMs || !g || !Number.isFinite(g.completedAt)) {
       if (remaining <= this.reserve) this.pauseFor(resetMs ?? this.windowMs / 6);
       return;
     }
@@ -379,17 +381,19 @@ export class AccountRateLimiter {
   /**
    * Evidence about the own-budget families (access logs): the account's used count (limit −
    * remaining) covers at least every request of ours that surely arrived in the same window
-   * before the reporting one. When it is smaller than those plus our access-log requests among
+   * before the reporting one and succeeded (a 429 may not count). When it is smaller than those plus our access-log requests among
    * them, Zendesk did not count the latter; other integrations can only make it larger.
    */
   private learnOwnBudget(a: Anchor): void {
     if (this.ownBudgetApart || a.limit === undefined) return;
-    // Sent after the window began at the latest: they arrived in it, and before A if answered before A left.
-    const since = a.beganBy;
+    // Sent after the window began at the latest, or after a request reported in it was
+    // answered: they arrived in it, and before A if answered before A left.
+    let since = a.beganBy;
+    for (const g of this.ledger) if (g.report?.window === a.window) since = Math.min(since, g.completedAt);
     let account = 0;
     let own = 0;
     for (const g of this.ledger) {
-      if (g.restored || !(g === a.grant || countedBefore(g, a) || (g.sentAt >= since && g.completedAt < a.grant.sentAt))) continue;
+      if (!g.ok || !(g === a.grant || countedBefore(g, a) || (g.sentAt >= since && g.completedAt < a.grant.sentAt))) continue;
       if (g.ownBudget) own++;
       else account++;
     }
@@ -520,7 +524,8 @@ export class AccountRateLimiter {
    */
   private rememberRestored(times: number[]): void {
     const margin = this.account.spanMs - this.windowMs;
-    for (const t of times) this.ledger.push({ sentAt: t, completedAt: t + margin, restored: true });
+    // Not `ok`: perhaps never sent at all, so no evidence about what Zendesk counts.
+    for (const t of times) this.ledger.push({ sentAt: t, completedAt: t + margin });
     this.ledger.sort((a, b) => a.sentAt - b.sentAt);
   }
 
