@@ -17,6 +17,11 @@ export interface LimitOptions {
   incrementalPerMinute?: number;
   /** GET /api/v2/access_logs budget per window. Default 50. */
   accessLogsPerMinute?: number;
+  /**
+   * Whether access-log requests also spend the account budget. Zendesk's docs do not say;
+   * default false (their own budget only). Clients must keep 0 × 429 either way.
+   */
+  accessLogsCountAgainstAccount?: boolean;
 }
 
 export type BucketName = 'account' | 'incremental' | 'access_logs';
@@ -24,11 +29,12 @@ export type BucketName = 'account' | 'incremental' | 'access_logs';
 /**
  * Which budgets a request spends. Incremental exports count against the account limit too
  * (endpoint limits are in addition to it). The access-log API "doesn't follow the same rate
- * limiting conventions as other Zendesk APIs"; we assume it has a budget of its own only.
+ * limiting conventions as other Zendesk APIs"; by default it has a budget of its own only,
+ * with `accessLogsCountAgainstAccount` the account's as well (neither is documented).
  */
-export function bucketsFor(endpoint: EndpointName): BucketName[] {
+export function bucketsFor(endpoint: EndpointName, accessLogsCountAgainstAccount = false): BucketName[] {
   if (endpoint === 'ticket_events') return ['account', 'incremental'];
-  if (endpoint === 'access_logs') return ['access_logs'];
+  if (endpoint === 'access_logs') return accessLogsCountAgainstAccount ? ['access_logs', 'account'] : ['access_logs'];
   return ['account'];
 }
 
@@ -74,6 +80,7 @@ export class RateLimiter {
       accountPerMinute: o.accountPerMinute ?? 700,
       incrementalPerMinute: o.incrementalPerMinute ?? 10,
       accessLogsPerMinute: o.accessLogsPerMinute ?? 50,
+      accessLogsCountAgainstAccount: o.accessLogsCountAgainstAccount ?? false,
     };
   }
 

@@ -271,7 +271,7 @@ export class SimulatorServer {
     const access = endpoint === 'access_logs';
     this.counters.requests[endpoint]++;
     this.materializeLive(now);
-    const buckets = bucketsFor(endpoint);
+    const buckets = bucketsFor(endpoint, this.limiter.options.accessLogsCountAgainstAccount);
     const v = this.limiter.violation(buckets, endpoint, now);
     if (v) {
       this.violations.push(v);

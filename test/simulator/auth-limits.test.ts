@@ -116,6 +116,29 @@ describe('account rate limit', () => {
     expect((await get(url)).status).toBe(200);
   });
 
+  it('counts access-log requests against the account only in the mode that says so', async () => {
+    const clock = testClock(Date.parse('2026-03-02T12:00:00Z'));
+    const s = await start({ now: clock.now, limits: { accountPerMinute: 2, accessLogsPerMinute: 50 } });
+    const access = `${s.url}/api/v2/access_logs?page[size]=1`;
+    const audit = `${s.url}/api/v2/audit_logs?page[size]=1`;
+    for (let i = 0; i < 3; i++) expect((await get(access)).status).toBe(200);
+    // Own budget (the default): the account still has both of its requests.
+    expect((await get(audit)).headers['x-rate-limit-remaining']).toBe('1');
+    s.setLimits({ accessLogsCountAgainstAccount: true });
+    clock.advance(60_000);
+    const first = await get(access);
+    expect(first.status).toBe(200);
+    expect(first.headers['x-rate-limit-remaining']).toBeUndefined(); // no account headers on the access log, as documented
+    expect((await get(audit)).headers['x-rate-limit-remaining']).toBe('0');
+    // Both budgets spent: the next access-log request is refused the access log's way (no Retry-After, a reset date-time).
+    const refused = await get(access);
+    expect(refused.status).toBe(429);
+    expect(refused.headers['retry-after']).toBeUndefined();
+    expect(refused.headers['ratelimit-reset']).toBe('2026-03-02T12:02:00Z');
+    expect((await get(audit)).status).toBe(429);
+    expect(s.retryAfterViolations.map((v) => v.bucket)).toEqual(['account']);
+  });
+
   it('can be switched off (benchmarks), and changed at runtime', async () => {
     const s = await start({ now: testClock().now, limits: { enabled: false, accountPerMinute: 1 } });
     for (let i = 0; i < 20; i++) {

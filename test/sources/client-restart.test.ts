@@ -63,7 +63,12 @@ describe('Zendesk request budget across restarts', () => {
     // maxUnwritten requests, so not every window is used in full). Without the state file the
     // same run gets 429s (3 in the run recorded in docs/ARCHITECTURE.md).
     expect(requests.length).toBeGreaterThanOrEqual(CLIENT_BUDGET);
-    expect(requests.length).toBeLessThanOrEqual(CLIENT_BUDGET * Math.ceil(windows + 1));
+    // The client's budget bounds its account requests; access-log requests have their own
+    // (2 per window in the child), which the client stops counting against the account once a
+    // header shows that the simulator does not.
+    const account = requests.filter((r) => r.endpoint !== 'access_logs');
+    expect(account.length).toBeLessThanOrEqual(CLIENT_BUDGET * Math.ceil(windows + 1));
+    expect(requests.length - account.length).toBeLessThanOrEqual(2 * Math.ceil(windows + 1));
     expect(sim.counters.tooManyRequests).toBe(0);
     expect(sim.retryAfterViolations).toEqual([]);
   }, 480_000);

@@ -275,3 +275,161 @@ describe('AccountRateLimiter across restarts', () => {
     expect(clock.now() - start).toBe(20_000);
   });
 });
+
+describe('AccountRateLimiter following Zendesk’s own count (ratelimit-remaining / ratelimit-reset)', () => {
+  /** `n` requests one after the other, each answered at once (the virtual clock stands still meanwhile). */
+  async function answered(l: AccountRateLimiter, clock: { now(): number }, n: number, times: number[], family?: string, limit?: number) {
+    for (let i = 0; i < n; i++) {
+      const g = await l.acquire(family, limit);
+      l.complete(g);
+      times.push(clock.now());
+    }
+  }
+  const counts = (times: number[], start: number) => {
+    const out: Record<number, number> = {};
+    for (const t of times) out[t - start] = (out[t - start] ?? 0) + 1;
+    return out;
+  };
+
+  it('grants the reported remaining minus the reserve at once, and a fresh window right after the reset', async () => {
+    const clock = virtualClock();
+    const l = new AccountRateLimiter(20, clock);
+    const start = clock.now();
+    const g = await clock.run(l.acquire(undefined, undefined));
+    l.complete(g);
+    // The window Zendesk counts in ends in 10 s; 19 of its 20 requests are left.
+    l.observe(19, 10_000, { grant: g, limit: 20 });
+    const times: number[] = [];
+    await clock.run(answered(l, clock, 37, times));
+    // 18 now (19 − a reserve of 1), 19 as the next window begins; the sliding window alone
+    // would have granted 19 now and the rest only after 61 s.
+    expect(l.reserve).toBe(1);
+    expect(counts(times, start)).toEqual({ 0: 18, 10_000: 19 });
+  });
+
+  it('falls back to the sliding window once the reported window and the next are over without a new report', async () => {
+    const clock = virtualClock();
+    const l = new AccountRateLimiter(20, clock);
+    const start = clock.now();
+    const g = await clock.run(l.acquire(undefined, undefined));
+    l.complete(g);
+    l.observe(19, 10_000, { grant: g, limit: 20 });
+    const times: number[] = [];
+    await clock.run(answered(l, clock, 40, times));
+    // The next window certainly ends 69 s after the start (reset − 1 s + 60 s): from then on
+    // the sliding window decides, and it still holds the 19 requests of 10 s (they leave at 71 s).
+    expect(counts(times, start)).toEqual({ 0: 18, 10_000: 19, 69_000: 1, 71_000: 2 });
+    expect(maxInAnyWindow([start, ...times].filter((t) => t >= start + 10_000), 61_000)).toBeLessThanOrEqual(20);
+  });
+
+  it('subtracts requests the count may not include: those sent after, or still in flight when, the reporting request left, unless their own report places them before it', async () => {
+    const clock = virtualClock();
+    const l = new AccountRateLimiter(100, clock);
+    expect(l.reserve).toBe(2);
+    const a = await clock.run(l.acquire(undefined, undefined));
+    clock.advance(10);
+    const b = await clock.run(l.acquire(undefined, undefined));
+    clock.advance(100);
+    // B's answer comes first: 40 left after B, but A was in flight when B left and may arrive later.
+    l.complete(b);
+    l.observe(40, 30_000, { grant: b, limit: 100 });
+    expect(l.headerBudget(clock.now())?.available).toBe(40 - 1 - 2);
+    // A's answer reports more left than B's: in one window the count only falls, so A arrived
+    // before B and is in B's count. A report with less left would have become the anchor.
+    l.complete(a);
+    l.observe(45, 30_000, { grant: a, limit: 100 });
+    expect(l.headerBudget(clock.now())?.available).toBe(40 - 2);
+    // A request sent after B left (here an access-log one, which Zendesk may count against the
+    // account) is subtracted until an account response reports again.
+    const c = await clock.run(l.acquire('access_logs', 50));
+    l.complete(c);
+    expect(l.headerBudget(clock.now())?.available).toBe(37);
+    clock.advance(5);
+    const d = await clock.run(l.acquire(undefined, undefined));
+    clock.advance(5);
+    l.complete(d);
+    // Zendesk did not count the access-log request: after D, 39 remain.
+    l.observe(39, 29_000, { grant: d, limit: 100 });
+    expect(l.headerBudget(clock.now())?.available).toBe(37);
+    const times: number[] = [];
+    const start = clock.now();
+    await clock.run(answered(l, clock, 38, times));
+    expect(times.filter((t) => t === start)).toHaveLength(37);
+  });
+
+  it('counts access-log requests against the account until a header proves Zendesk does not', async () => {
+    const budgetAfter = async (remainingAfterB: number) => {
+      const clock = virtualClock();
+      const l = new AccountRateLimiter(20, clock, { ownBudgetFamilies: new Set(['access_logs']) });
+      const step = () => clock.advance(1);
+      const a = await clock.run(l.acquire(undefined, undefined));
+      step();
+      l.complete(a);
+      l.observe(19, 10_000, { grant: a, limit: 20 });
+      step();
+      const x = await clock.run(l.acquire('access_logs', 50));
+      step();
+      l.complete(x);
+      step();
+      const b = await clock.run(l.acquire(undefined, undefined));
+      step();
+      l.complete(b);
+      l.observe(remainingAfterB, 10_000, { grant: b, limit: 20 });
+      await clock.run(l.acquire('access_logs', 50)); // in flight from now on
+      return l.headerBudget(clock.now())?.available;
+    };
+    // 18 left after A, X and B: Zendesk counted only A and B, so X's kind costs the account nothing.
+    expect(await budgetAfter(18)).toBe(18 - 1);
+    // 17 left: it may have counted X (or another integration spent one); the access-log request in flight is subtracted.
+    expect(await budgetAfter(17)).toBe(17 - 1 - 1);
+  });
+
+  it('takes no evidence from a refused access-log request, and no window from a reset longer than one', async () => {
+    const clock = virtualClock();
+    const l = new AccountRateLimiter(20, clock, { ownBudgetFamilies: new Set(['access_logs']) });
+    const a = await clock.run(l.acquire(undefined, undefined));
+    clock.advance(1);
+    l.complete(a);
+    l.observe(19, 10_000, { grant: a, limit: 20 });
+    const x = await clock.run(l.acquire('access_logs', 50));
+    clock.advance(1);
+    l.complete(x, false); // a 429: perhaps not counted anywhere
+    clock.advance(1);
+    const b = await clock.run(l.acquire(undefined, undefined));
+    clock.advance(1);
+    l.complete(b);
+    l.observe(18, 10_000, { grant: b, limit: 20 });
+    await clock.run(l.acquire('access_logs', 50)); // in flight: still subtracted, nothing was proven
+    expect(l.headerBudget(clock.now())?.available).toBe(18 - 1 - 1);
+
+    const fresh = new AccountRateLimiter(20, clock);
+    const g = await clock.run(fresh.acquire(undefined, undefined));
+    fresh.complete(g);
+    fresh.observe(19, 3_600_000, { grant: g, limit: 20 });
+    expect(fresh.headerBudget(clock.now())).toBeUndefined();
+  });
+
+  it('never sends more than requestsPerMinute of its own in one window, however much the account has left', async () => {
+    const clock = virtualClock();
+    const l = new AccountRateLimiter(10, clock);
+    const start = clock.now();
+    const g = await clock.run(l.acquire(undefined, undefined));
+    l.complete(g);
+    l.observe(600, 30_000, { grant: g, limit: 700 });
+    const times: number[] = [];
+    await clock.run(answered(l, clock, 19, times));
+    expect(counts(times, start)).toEqual({ 0: 9, 30_000: 10 });
+  });
+
+  it('a request that failed without an answer keeps counting as possibly on its way', async () => {
+    const clock = virtualClock();
+    const l = new AccountRateLimiter(20, clock);
+    const g = await clock.run(l.acquire(undefined, undefined));
+    l.complete(g);
+    l.observe(19, 10_000, { grant: g, limit: 20 });
+    await clock.run(l.acquire(undefined, undefined)); // never answered (a reset connection)
+    clock.advance(10_000);
+    // The next window: 20 − reserve, minus the unanswered request, which may land in it.
+    expect(l.headerBudget(clock.now())?.available).toBe(18);
+  });
+});

@@ -14,7 +14,7 @@ import { parseRetryAfter } from '../../http/retry-after.js';
 import type { ComponentContext } from '../../core/types.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { ZendeskAccountConfig } from './account-config.js';
-import { AccountRateLimiter, DEFAULT_FAMILY, type RateStateStore } from './rate-limiter.js';
+import { AccountRateLimiter, DEFAULT_FAMILY, type Grant, type RateStateStore } from './rate-limiter.js';
 
 export class ZendeskAuthError extends Error {
   constructor(
@@ -76,8 +76,12 @@ export interface ZendeskClientOptions {
 
 const MALFORMED_ATTEMPTS = 3;
 const AUTH_BACKOFF_MAX_MS = 600_000;
-/** Endpoint families that have a budget of their own and send no account headers (the access-log API). */
-const OWN_BUDGET = new Set(['access_logs']);
+/**
+ * Endpoint families that have a budget of their own and send no account headers (the access-log
+ * API). Zendesk does not say whether they count against the account too; the limiter assumes
+ * they do until an account header proves otherwise.
+ */
+const OWN_BUDGET: ReadonlySet<string> = new Set(['access_logs']);
 
 type AttemptResult = Awaited<ReturnType<typeof retry<Record<string, unknown>>>>;
 
@@ -103,6 +107,7 @@ export class ZendeskClient {
       windowMs: opts.windowMs ?? account.rateWindow ?? 60_000,
       ...(opts.rateState ? { store: opts.rateState } : {}),
       ...(opts.warn ? { warn: opts.warn } : {}),
+      ownBudgetFamilies: OWN_BUDGET,
     });
   }
 
@@ -174,19 +179,21 @@ export class ZendeskClient {
     let size = 0;
     const result = await retry<Record<string, unknown>>(
       async (): Promise<AttemptOutcome<Record<string, unknown>>> => {
-        await this.limiter.acquire(family, o.endpointLimit, o.signal);
+        const grant = await this.limiter.acquire(family, o.endpointLimit, o.signal);
+        // A request that fails stays "in flight" for the limiter: it may still reach Zendesk.
         const res = await this.pool.request({
           method: 'GET',
           path,
           headers: { authorization: this.auth, accept: 'application/json', 'user-agent': this.opts.userAgent ?? 'zendesk-siem-forwarder' },
           signal: AbortSignal.any([o.signal, AbortSignal.timeout(o.timeoutMs ?? this.opts.requestTimeoutMs ?? 60_000)]),
         });
+        this.limiter.complete(grant, res.statusCode >= 200 && res.statusCode < 300);
         const bytes = Buffer.from(await res.body.arrayBuffer());
         size = bytes.length;
         const text = bytes.toString('utf8');
         this.metrics.componentReceivedBytes.inc({ component: o.ctx.id, kind: 'source' }, bytes.length);
         this.metrics.sourceRequests.inc({ source: o.ctx.id, code: String(res.statusCode) });
-        this.readRateHeaders(res.headers, family);
+        this.readRateHeaders(res.headers, family, grant);
         const status = res.statusCode;
         if (status === 200) {
           // Decoding replaces invalid bytes with U+FFFD; the data still flows, but it is counted and said once.
@@ -254,7 +261,7 @@ export class ZendeskClient {
    * Account headers slow the account; `Zendesk-RateLimit-<name>` headers slow the endpoint of
    * the request that got them (a response reports the limits that request was counted in).
    */
-  private readRateHeaders(h: Record<string, string | string[] | undefined>, family: string): void {
+  private readRateHeaders(h: Record<string, string | string[] | undefined>, family: string, grant: Grant): void {
     const now = this.clock.now();
     for (const l of endpointLimitHeaders(h)) this.limiter.observeEndpoint(family, { total: l.total, remaining: l.remaining, resetMs: l.resetSec !== undefined ? l.resetSec * 1000 : undefined });
     const remaining = numberHeader(h['ratelimit-remaining']) ?? numberHeader(h['x-rate-limit-remaining']);
@@ -264,7 +271,8 @@ export class ZendeskClient {
       return;
     }
     if (remaining !== undefined) this.metrics.rateLimitRemaining.set({ account: this.account.name }, remaining);
-    this.limiter.observe(remaining, resetMs);
+    const limit = numberHeader(h['ratelimit-limit']) ?? numberHeader(h['x-rate-limit']);
+    this.limiter.observe(remaining, resetMs, { grant, limit });
   }
 
   async close(): Promise<void> {

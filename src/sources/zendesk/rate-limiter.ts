@@ -1,9 +1,14 @@
 // Request pacing for one Zendesk account. Four things slow us down before Zendesk has to:
-//  1. a sliding-window budget per account (config `requestsPerMinute`) and per endpoint
-//     family (incremental exports 10/min, access logs 50/min): never more than N requests
-//     in any window, which also guarantees ≤ N in any fixed minute Zendesk may count in;
-//  2. Zendesk's own headers: the account's `X-Rate-Limit-Remaining` / `ratelimit-remaining`
-//     slows the account; an endpoint's `Zendesk-RateLimit-<name>` slows that endpoint only;
+//  1. the account's budget. While a recent response reported the account's remaining count
+//     for Zendesk's current fixed minute (`ratelimit-remaining` + `ratelimit-reset`), the
+//     server's own account decides (see HeaderBudget): up to that count, minus our requests it
+//     may not have counted yet, minus a reserve; at most `requestsPerMinute` of ours in one
+//     fixed minute; and after the reset a fresh minute. Without such a report (before the
+//     first response, or once it is stale) a sliding window of `requestsPerMinute`: never more
+//     than N requests in any window, which also guarantees ≤ N in any fixed minute. Endpoint
+//     families (incremental exports 10/min, access logs 50/min) keep sliding windows of their own;
+//  2. Zendesk's own headers beyond that: an endpoint's `Zendesk-RateLimit-<name>` slows that
+//     endpoint only;
 //  3. a 429 pauses what it names (the account, or one endpoint) until Retry-After;
 //  4. the budget a previous process spent: request times are persisted (see RateStateStore),
 //     so a restart never spends the same minute twice.
@@ -66,6 +71,40 @@ export class SlidingWindow {
   }
 }
 
+/** One granted request, handed back to the limiter with its response (see `complete`, `observe`). */
+export interface Grant {
+  readonly sentAt: number;
+  /** When its response arrived (Infinity while in flight or when it failed: it may still arrive). */
+  completedAt: number;
+  /** Of a family with a budget of its own, which Zendesk may or may not count against the account. */
+  readonly ownBudget?: boolean;
+  /** Answered with success: Zendesk counted it (a 429 or an error may not have been). */
+  ok?: boolean;
+  /** The account's remaining count its response reported, and in which of our numbered windows. */
+  report?: { window: number; remaining: number };
+}
+
+/**
+ * The account's remaining budget in Zendesk's current fixed window, as a response reported it.
+ * Zendesk counts a request when it arrives; the response to request A says how many remain
+ * after A. Our requests that may not be in that count are those not yet answered when A left:
+ * a request answered before A left arrived before A. `ratelimit-reset` is in whole seconds,
+ * so the window ends in (A left + (reset−1) s, A answered + reset s].
+ */
+interface Anchor {
+  grant: Grant;
+  remaining: number;
+  /** The account's limit per window (`ratelimit-limit` / `X-Rate-Limit`), when sent. */
+  limit: number | undefined;
+  /** Earliest and latest moment the reported window can end. */
+  resetLo: number;
+  resetHi: number;
+  /** Latest moment the reported window can have begun: a request sent from then on is counted in it (or later). */
+  beganBy: number;
+  /** Our number for the window (reports in the same one share it). */
+  window: number;
+}
+
 export interface LimiterClock {
   now(): number;
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
@@ -125,6 +164,12 @@ export interface RateLimiterOptions {
   store?: RateStateStore;
   /** Reports a state file that could not be read or written (the limiter stays conservative). */
   warn?: (message: string, err: unknown) => void;
+  /**
+   * Families with a budget of their own (the access log) that send no account headers and that
+   * Zendesk may or may not count against the account: counted as account requests until an
+   * account header proves they are not (see `observe`).
+   */
+  ownBudgetFamilies?: ReadonlySet<string>;
 }
 
 interface Family {
@@ -137,10 +182,15 @@ interface Family {
 
 interface Waiter {
   family: string;
-  resolve(): void;
+  resolve(g: Grant): void;
   reject(err: unknown): void;
   signal?: AbortSignal;
   onAbort?: () => void;
+}
+
+/** A report in the anchor's window with a higher count than the anchor's: that request arrived before it. */
+function countedBefore(g: Grant, a: Anchor): boolean {
+  return g.report !== undefined && g.report.window === a.window && g.report.remaining > a.remaining;
 }
 
 /** Family of requests that have no endpoint limit of their own (e.g. the audit log). */
@@ -148,6 +198,13 @@ export const DEFAULT_FAMILY = 'default';
 
 export class AccountRateLimiter {
   private account: SlidingWindow;
+  /** Requests of the last two windows with their answer times, for the header budget. */
+  private ledger: Grant[] = [];
+  private anchor: Anchor | undefined;
+  /** An account header proved that Zendesk does not count the own-budget families' requests. */
+  private ownBudgetApart = false;
+  private windowSeq = 0;
+  private readonly configuredPerWindow: number;
   private families = new Map<string, Family>();
   private accountPausedUntil = 0;
   private waiters: Waiter[] = [];
@@ -180,6 +237,7 @@ export class AccountRateLimiter {
   ) {
     this.windowMs = opts.windowMs ?? 60_000;
     this.account = new SlidingWindow(requestsPerMinute, this.windowMs);
+    this.configuredPerWindow = requestsPerMinute;
     this.reserve = Math.max(1, Math.floor(requestsPerMinute * 0.02));
     this.store = opts.store;
     this.leaseMs = Math.min(2000, Math.max(100, Math.round(this.windowMs / 30)));
@@ -189,13 +247,16 @@ export class AccountRateLimiter {
     this.ready = this.store ? this.restore(this.store) : Promise.resolve();
   }
 
-  /** Waits for a slot for one request of `family` (with its own per-window limit, if any). */
-  async acquire(family: string | undefined, familyLimit: number | undefined, signal?: AbortSignal): Promise<void> {
+  /**
+   * Waits for a slot for one request of `family` (with its own per-window limit, if any). Hand
+   * the grant back with `complete` when the response arrives (not when the request fails).
+   */
+  async acquire(family: string | undefined, familyLimit: number | undefined, signal?: AbortSignal): Promise<Grant> {
     await this.ready;
     if (signal?.aborted) throw new AbortedError();
     const name = family ?? DEFAULT_FAMILY;
     this.configure(name, familyLimit);
-    await new Promise<void>((resolve, reject) => {
+    return new Promise<Grant>((resolve, reject) => {
       const w: Waiter = { family: name, resolve, reject, ...(signal ? { signal } : {}) };
       if (signal) {
         w.onAbort = () => {
@@ -224,10 +285,125 @@ export class AccountRateLimiter {
     this.changed();
   }
 
-  /** The account's remaining count: slow down before a 429 when Zendesk reports few requests left. */
-  observe(remaining: number | undefined, resetMs: number | undefined): void {
+  /** The response to `grant` arrived (`ok`: a success, which Zendesk surely counted). */
+  complete(grant: Grant, ok = true): void {
+    grant.completedAt = Math.min(grant.completedAt, this.clock.now());
+    grant.ok = ok;
+  }
+
+  /**
+   * The account's remaining count from the response to `grant` (call `complete` first). With
+   * the window's reset it becomes the account's budget until then (newest request wins);
+   * without one, few requests left pause the account for a while.
+   */
+  observe(remaining: number | undefined, resetMs: number | undefined, o: { grant?: Grant; limit?: number | undefined } = {}): void {
     if (remaining === undefined) return;
-    if (remaining <= this.reserve) this.pauseFor(resetMs ?? this.windowMs / 6);
+    const g = o.grant;
+    // A reset beyond one window does not describe the fixed windows this budget assumes.
+    if (resetMs === undefined || resetMs > this.windowMs || !g || !Number.isFinite(g.completedAt)) {
+      if (remaining <= this.reserve) this.pauseFor(resetMs ?? this.windowMs / 6);
+      return;
+    }
+    // Whole seconds, rounded up: the window ends at most resetMs after the answer, and more
+    // than resetMs − 1 s after the request left (Zendesk counted it in between).
+    const resetHi = g.completedAt + resetMs;
+    const resetLo = Math.min(resetHi, g.sentAt + Math.max(0, resetMs - 1000));
+    const limit = o.limit !== undefined && o.limit > 0 ? o.limit : undefined;
+    const p = this.anchor;
+    const own = { resetLo, resetHi, beganBy: resetHi - this.windowMs };
+    // Zendesk's windows follow each other every windowMs: a report in the anchor's window or
+    // the next narrows the bounds (a second of rounding becomes a few ms). Bounds that
+    // disagree (windows not as periodic as assumed) leave this report on its own.
+    const shift = !p ? undefined : g.sentAt >= p.beganBy && g.completedAt < p.resetLo ? 0 : g.sentAt >= p.resetHi && g.completedAt < p.resetLo + this.windowMs ? this.windowMs : undefined;
+    const lo = p && shift !== undefined ? Math.max(resetLo, p.resetLo + shift) : resetLo;
+    const hi = p && shift !== undefined ? Math.min(resetHi, p.resetHi + shift) : resetHi;
+    if (p && shift === 0 && lo < hi) {
+      // The same window: the lower count arrived later and becomes the anchor.
+      g.report = { window: p.window, remaining };
+      const bounds = { resetLo: lo, resetHi: hi, beganBy: Math.min(hi - this.windowMs, p.beganBy) };
+      this.anchor = remaining < p.remaining ? { ...bounds, grant: g, remaining, limit: limit ?? p.limit, window: p.window } : { ...p, ...bounds };
+    } else if (p && shift === this.windowMs && lo < hi) {
+      const window = ++this.windowSeq;
+      g.report = { window, remaining };
+      this.anchor = { grant: g, remaining, limit: limit ?? p.limit, resetLo: lo, resetHi: hi, beganBy: Math.min(hi - this.windowMs, p.resetHi), window };
+    } else if (!p || g.sentAt > p.grant.sentAt) {
+      // A window we cannot place against the anchor's: the newer request's report wins.
+      const window = ++this.windowSeq;
+      g.report = { window, remaining };
+      this.anchor = { grant: g, remaining, limit, ...own, window };
+    } else return;
+    this.learnOwnBudget(this.anchor);
+    this.pump();
+  }
+
+  /**
+   * The account's budget by the last header (requests that may go now, and until when that
+   * figure holds), or undefined when there is no usable header: then the sliding window decides.
+   */
+  headerBudget(now: number): { available: number; untilMs: number } | undefined {
+    const a = this.anchor;
+    if (!a) return undefined;
+    if (now < a.resetHi) {
+      // The window the response was counted in. Ours in it: at most those unanswered when it
+      // can have begun; not yet in `remaining`: those granted after the anchor's request, and
+      // those unanswered when it left.
+      const ours = this.unansweredAt(a.resetLo - this.windowMs);
+      const uncounted = this.unansweredAt(a.grant.sentAt, a);
+      return { available: Math.min(a.remaining - uncounted - this.reserveOf(a), this.configuredPerWindow - ours), untilMs: a.resetHi };
+    }
+    // The next window: it begins by resetHi and ends after resetLo + window. Every request not
+    // answered by resetLo may count in it.
+    if (a.limit === undefined || now >= a.resetLo + this.windowMs) return undefined;
+    const ours = this.unansweredAt(a.resetLo);
+    return { available: Math.min(a.limit - this.reserveOf(a), this.configuredPerWindow) - ours, untilMs: a.resetLo + this.windowMs };
+  }
+
+  /** 2 % of the account's budget as Zendesk reports it (at least 1), for other integrations. */
+  private reserveOf(a: Anchor): number {
+    return a.limit === undefined ? this.reserve : Math.max(1, Math.floor(Math.min(a.limit, this.configuredPerWindow) * 0.02));
+  }
+
+  /**
+   * Our requests that may not have reached Zendesk by `t`: unanswered then (answered at `t`
+   * counts as unanswered: one clock tick cannot order them) and, with `after`, every request
+   * granted after its request, except those whose own report shows they arrived before it.
+   */
+  private unansweredAt(t: number, after?: Anchor): number {
+    let n = 0;
+    let later = false;
+    for (const g of this.ledger) {
+      if (g === after?.grant) later = true;
+      else if ((later || g.completedAt >= t) && !(g.ownBudget && this.ownBudgetApart) && !(after && countedBefore(g, after))) n++;
+    }
+    return n;
+  }
+
+  /**
+   * Evidence about the own-budget families (access logs): the account's used count (limit −
+   * remaining) covers at least every request of ours that surely arrived in the same window
+   * before the reporting one and succeeded (a 429 may not count). When it is smaller than those plus our access-log requests among
+   * them, Zendesk did not count the latter; other integrations can only make it larger.
+   */
+  private learnOwnBudget(a: Anchor): void {
+    if (this.ownBudgetApart || a.limit === undefined) return;
+    // Sent after the window began at the latest, or after a request reported in it was
+    // answered: they arrived in it, and before A if answered before A left.
+    let since = a.beganBy;
+    for (const g of this.ledger) if (g.report?.window === a.window) since = Math.min(since, g.completedAt);
+    let account = 0;
+    let own = 0;
+    for (const g of this.ledger) {
+      if (!g.ok || !(g === a.grant || countedBefore(g, a) || (g.sentAt >= since && g.completedAt < a.grant.sentAt))) continue;
+      if (g.ownBudget) own++;
+      else account++;
+    }
+    if (own > 0 && a.limit - a.remaining < account + own) this.ownBudgetApart = true;
+  }
+
+  private accountWaitMs(now: number): number {
+    const h = this.headerBudget(now);
+    if (!h) return this.account.waitMs(now);
+    return h.available > 0 ? 0 : Math.max(1, h.untilMs - now);
   }
 
   /**
@@ -249,7 +425,7 @@ export class AccountRateLimiter {
   waitMs(family: string = DEFAULT_FAMILY): number {
     const now = this.clock.now();
     const f = this.families.get(family);
-    return Math.max(0, this.accountPausedUntil - now, this.account.waitMs(now), (f?.pausedUntil ?? 0) - now, f?.window?.waitMs(now) ?? 0);
+    return Math.max(0, this.accountPausedUntil - now, this.accountWaitMs(now), (f?.pausedUntil ?? 0) - now, f?.window?.waitMs(now) ?? 0);
   }
 
   /** Writes the final state (marked clean: nothing follows it) and stops timers. */
@@ -310,10 +486,13 @@ export class AccountRateLimiter {
       this.opts.warn?.('cannot read the rate-limit state; assuming the budgets were just spent', err);
       this.restored = { endpoints: {}, phantomAt: now, phantoms: Infinity };
       this.fillToLimit(this.account, now, Infinity);
+      // Unknown requests may still be on their way: a whole window's worth, as in the sliding window.
+      this.rememberRestored(Array.from({ length: this.configuredPerWindow }, () => now));
       return;
     }
     if (!s) return;
     this.account.seed(s.account);
+    this.rememberRestored(s.account.filter((t) => t > now - 2 * this.windowMs));
     for (const [k, until] of Object.entries(s.pausedUntil ?? {})) {
       if (k === 'account') this.accountPausedUntil = Math.max(this.accountPausedUntil, until);
       else this.family(k).pausedUntil = until;
@@ -327,7 +506,27 @@ export class AccountRateLimiter {
       this.restored.phantomAt = phantomAt;
       this.restored.phantoms = s.maxUnwritten;
       this.fillToLimit(this.account, phantomAt, s.maxUnwritten);
+      this.rememberRestored(Array.from({ length: s.maxUnwritten }, () => phantomAt));
     }
+  }
+
+  /** Adds a request to the ledger; forgets those too old to matter to any window (two back). */
+  private remember(g: Grant, now: number): void {
+    this.ledger.push(g);
+    let drop = 0;
+    while (drop < this.ledger.length && this.ledger[drop]!.sentAt < now - 2 * this.windowMs) drop++;
+    if (drop) this.ledger.splice(0, drop);
+  }
+
+  /**
+   * Requests of a previous process: answered, as far as we know, within the travel margin the
+   * sliding window assumes, so a header's count may not include the last few of them yet.
+   */
+  private rememberRestored(times: number[]): void {
+    const margin = this.account.spanMs - this.windowMs;
+    // Not `ok`: perhaps never sent at all, so no evidence about what Zendesk counts.
+    for (const t of times) this.ledger.push({ sentAt: t, completedAt: t + margin });
+    this.ledger.sort((a, b) => a.sentAt - b.sentAt);
   }
 
   private fillToLimit(w: SlidingWindow, at: number, atMost: number): void {
@@ -380,7 +579,7 @@ export class AccountRateLimiter {
         continue;
       }
       const f = this.family(w.family);
-      const wait = Math.max(this.accountPausedUntil - now, this.account.waitMs(now), f.pausedUntil - now, f.window?.waitMs(now) ?? 0);
+      const wait = Math.max(this.accountPausedUntil - now, this.accountWaitMs(now), f.pausedUntil - now, f.window?.waitMs(now) ?? 0);
       if (wait > 0) {
         blocked.add(w.family);
         nextWake = Math.min(nextWake, wait);
@@ -394,10 +593,12 @@ export class AccountRateLimiter {
       }
       this.account.record(now);
       f.window?.record(now);
+      const grant: Grant = { sentAt: now, completedAt: Infinity, ...(this.opts.ownBudgetFamilies?.has(w.family) ? { ownBudget: true } : {}) };
+      this.remember(grant, now);
       this.granted++;
       this.waiters.splice(i, 1);
       if (w.onAbort) w.signal?.removeEventListener('abort', w.onAbort);
-      w.resolve();
+      w.resolve(grant);
       this.scheduleFlush();
     }
     if (needWrite) {
