@@ -9,6 +9,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { checkRecordLimits } from '../../src/core/record-limits.js';
+import { mulberry32 } from '../support/random.js';
 
 const limits = (maxBytes: number, maxDepth = 64) => ({ maxBytes, maxDepth });
 const MIB = 1024 * 1024;
@@ -79,5 +80,19 @@ describe('checkRecordLimits depth', () => {
     // With the big string walked first, the size is met first.
     const s = { deep: nested(70), big: 'x'.repeat(2000) };
     expect(checkRecordLimits(s, limits(1000))?.reason).toBe('record_too_large');
+  });
+});
+
+describe('checkRecordLimits counts numbers as their text', () => {
+  it('every integer of a seeded sample counts as String(n).length', () => {
+    // One-key records {"n":<n>}: count 2 + 5 + String(n).length, so the limit at that count passes and one below fails.
+    const next = mulberry32(13);
+    const samples = [0, -0, 9, 10, -10, 99, 100, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER];
+    for (let i = 0; i < 500; i++) samples.push(Math.floor((next() - 0.5) * 2 * 10 ** Math.floor(next() * 16)));
+    for (const n of samples) {
+      const count = 7 + String(n).length;
+      expect(checkRecordLimits({ n }, limits(count)), `n = ${n}`).toBeUndefined();
+      expect(checkRecordLimits({ n }, limits(count - 1))?.reason, `n = ${n}`).toBe('record_too_large');
+    }
   });
 });
