@@ -108,6 +108,12 @@ interface Run {
   secs: number;
   events: number;
   requestsRatio: number;
+  /** The child's CPU seconds (user + sys) per 1,000 events: the product's cost, whatever the machine's load. */
+  childCpuMsPerKEvents: number;
+  /** The child's CPU seconds ÷ its wall seconds: near 1 (or above, with zlib's thread pool) when it is busy, lower when it waits. */
+  childBusy: number;
+  /** This process's (simulator + HEC receiver) CPU seconds ÷ wall seconds during the run: near 1 means it may be what the child waits on. */
+  benchBusy: number;
 }
 
 /** One `zsf run --once` backfill with the yardstick measured right before and right after it. */
@@ -119,15 +125,28 @@ async function backfillRun(sim: Simulator, m: Mix, yardstickInput: string[], buf
     sim.resetStats();
     const before = rawJsonRate(yardstickInput, 1500);
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     const p = spawnProduct(['run', '--once', '-c', config], { nodeArgs: [...NODE_FLAGS, ...(CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF] : [])] });
     const { code, stderr } = await p.exited;
     const secs = (performance.now() - t0) / 1000;
+    const benchCpu = process.cpuUsage(cpu0);
     const after = rawJsonRate(yardstickInput, 1500);
     if (code !== 0) throw new Error(`zsf run --once exited ${code}:\n${stderr}`);
     const yardstick = (before + after) / 2;
     const events = hec.indexedCount;
     const eps = events / secs;
-    return { eps, ratio: eps / yardstick, yardstick, peakRssMb: p.peakRssMb(), secs, events, requestsRatio: sim.counters.total / minimumRequests(m) };
+    return {
+      eps,
+      ratio: eps / yardstick,
+      yardstick,
+      peakRssMb: p.peakRssMb(),
+      secs,
+      events,
+      requestsRatio: sim.counters.total / minimumRequests(m),
+      childCpuMsPerKEvents: (p.cpuSeconds() * 1e6) / events,
+      childBusy: p.cpuSeconds() / secs,
+      benchBusy: (benchCpu.user + benchCpu.system) / 1e6 / secs,
+    };
   } finally {
     await hec.close();
     rmSync(dir, { recursive: true, force: true });
@@ -155,13 +174,14 @@ async function backfills(rows: BenchRow[], goals: GoalLine[]): Promise<void> {
         peaks[buffer]![size] = peak;
         const what = `${thousands(size)} records, ${buffer} buffer`;
         const runsText = rs.length > 1 ? `median of ${rs.length} runs (ratios ${rs.map((r) => r.ratio.toFixed(3)).join(', ')})` : '1 run';
+        const cpuText = `child CPU ${rs.map((r) => r.childCpuMsPerKEvents.toFixed(0)).join(', ')} ms per 1k events (busy ${rs.map((r) => r.childBusy.toFixed(2)).join(', ')}); simulator + receiver busy ${rs.map((r) => r.benchBusy.toFixed(2)).join(', ')}`;
         rows.push({
           name: `simulator → OCSF → HEC (gzip), ${what}`,
           eventsPerSec: eps,
           peakRssMb: peak,
           ratio,
           ratioTo: `yardstick ${int(yardstick)}/s`,
-          note: `${rs[0]!.events} events in ${median(rs.map((r) => r.secs)).toFixed(1)} s (process start included), ${runsText}; requests ÷ minimum ${reqRatio.toFixed(2)} (minimum ${minimumRequests(m)})`,
+          note: `${rs[0]!.events} events in ${median(rs.map((r) => r.secs)).toFixed(1)} s (process start included), ${runsText}; ${cpuText}; requests ÷ minimum ${reqRatio.toFixed(2)} (minimum ${minimumRequests(m)})`,
         });
         const beside = `${int(eps)} events/s beside the yardstick's ${int(yardstick)}/s, ${runsText}`;
         if (size >= 100_000) {

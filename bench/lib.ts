@@ -126,6 +126,8 @@ export interface ProductProcess {
   child: ChildProcess;
   /** High-water RSS of the child so far (VmHWM, sampled every 50 ms), MiB. */
   peakRssMb(): number;
+  /** The child's CPU time (user + sys from /proc/<pid>/stat, sampled every 50 ms, so up to 50 ms short), seconds. */
+  cpuSeconds(): number;
   exited: Promise<{ code: number | null; stderr: string }>;
 }
 
@@ -135,10 +137,15 @@ export function spawnProduct(args: string[], o: { nodeArgs?: string[]; env?: Nod
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-20_000)));
   let peakKb = 0;
+  let cpuTicks = 0;
   const timer = setInterval(() => {
     try {
       const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
       if (m) peakKb = Math.max(peakKb, Number(m[1]));
+      // Fields after the ")" of the command name: utime and stime are the 12th and 13th.
+      const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      cpuTicks = Math.max(cpuTicks, Number(f[11]) + Number(f[12]));
     } catch {
       // exited between two samples
     }
@@ -150,7 +157,8 @@ export function spawnProduct(args: string[], o: { nodeArgs?: string[]; env?: Nod
       resolve({ code, stderr });
     });
   });
-  return { child, peakRssMb: () => peakKb / 1024, exited };
+  // Linux clock ticks are 100 per second on every common kernel configuration (USER_HZ).
+  return { child, peakRssMb: () => peakKb / 1024, cpuSeconds: () => cpuTicks / 100, exited };
 }
 
 /**

@@ -7,7 +7,7 @@
 import type { Enrichment } from '../enrich/index.js';
 import { defined, rest, withoutNulls, type Raw } from '../zendesk/fields.js';
 import { ACCESS_LOG_MAPPED_KEYS, accessOperation, accessResource, type AccessActivity, type AccessLog } from '../zendesk/access-log.js';
-import { absoluteUrl } from '../zendesk/origin.js';
+import { absoluteUrl, hostAndScheme } from '../zendesk/origin.js';
 import { ecsBase, ecsUser, Related, zendeskEnrichment, type Outcome } from './common.js';
 
 export interface EcsAccessInput {
@@ -58,10 +58,10 @@ export function mapAccessLogEcs(i: EcsAccessInput): Raw {
     if (a.query) url.query = a.query;
     const full = absoluteUrl(a.url, i.origin);
     if (full) {
-      const u = new URL(full);
+      const u = hostAndScheme(full, i.origin);
       url.full = full;
       url.domain = u.hostname;
-      url.scheme = u.protocol.slice(0, -1);
+      url.scheme = u.scheme;
     }
     out.url = url;
   }

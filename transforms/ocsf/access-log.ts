@@ -5,7 +5,7 @@
 import type { Enrichment } from '../enrich/index.js';
 import { rest, withoutNulls, type Raw } from '../zendesk/fields.js';
 import { ACCESS_LOG_MAPPED_KEYS, HTTP_METHODS, accessOperation, accessResource, type AccessActivity, type AccessLog } from '../zendesk/access-log.js';
-import { absoluteUrl } from '../zendesk/origin.js';
+import { absoluteUrl, hostAndScheme } from '../zendesk/origin.js';
 import { API_ACTIVITY, baseEvent, enrichments, observable, userObject } from './common.js';
 
 export interface OcsfAccessInput {
@@ -59,9 +59,9 @@ export function mapAccessLogOcsf(i: OcsfAccessInput): Raw {
     const full = a.url ? absoluteUrl(a.url, i.origin) : undefined;
     if (full) {
       url.url_string = full;
-      const u = new URL(full);
+      const u = hostAndScheme(full, i.origin);
       url.hostname = u.hostname;
-      url.scheme = u.protocol.slice(0, -1);
+      url.scheme = u.scheme;
     }
     req.url = url;
   }

@@ -27,51 +27,98 @@ export interface RouterParts {
 }
 
 export function createRouter({ graph, transforms, sinks, contexts, metrics, sourceAbort }: RouterParts): Router {
-  async function applyTransform(id: string, events: PipelineEvent[]): Promise<PipelineEvent[]> {
+  const feeds = (from: string, kind: 'transform' | 'sink') => (graph.downstream.get(from) ?? []).some((to) => graph.kind.get(to) === kind);
+
+  /**
+   * Serialises one event for the sinks downstream of `from` (the JSON text buffers hold and
+   * encoders ship, its UTF-8 length the byte unit of every bound). Returns the error when its
+   * body has no JSON form; the caller dead-letters it (`unserialisable`) in `from`'s name.
+   * Synchronous, so that the common case costs no promise per event.
+   */
+  function serialise(e: PipelineEvent, out: SinkEvent[]): string | undefined {
+    const r = tryStringify(e.body);
+    if (!('json' in r)) return r.error;
+    out.push(sinkEvent(e.meta, r.json, Buffer.byteLength(r.json)));
+    return undefined;
+  }
+
+  const unserialisable = (from: string, e: PipelineEvent, error: string) =>
+    contexts.get(from)!.deadLetter({ reason: 'unserialisable_event', detail: error, kind: 'event', payload: { meta: e.meta, body: e.body } });
+
+  /**
+   * Runs a batch through one transform. Each output is serialised as soon as it is made when
+   * the transform feeds sinks, and kept as an object only when it feeds other transforms: a
+   * mapped body is then garbage before the next record is mapped, instead of the whole page's
+   * bodies living until fan-out (and being promoted to the old generation on the way).
+   */
+  async function transformBatch(id: string, events: PipelineEvent[], keep: { events: boolean; sinks: boolean }): Promise<{ events: PipelineEvent[]; forSinks: SinkEvent[] }> {
     const { fn, ctx } = transforms.get(id)!;
     const out: PipelineEvent[] = [];
+    const forSinks: SinkEvent[] = [];
+    let sent = 0;
+    /** Returns the serialisation error of `x` (to dead-letter), if any. */
+    const emitted = (x: PipelineEvent): string | undefined => {
+      sent++;
+      if (keep.events) out.push(x);
+      return keep.sinks ? serialise(x, forSinks) : undefined;
+    };
     for (const e of events) {
+      let r: PipelineEvent | PipelineEvent[] | null | undefined;
       let failure: string | undefined;
       try {
-        let r = fn(e);
-        if (r && typeof (r as Promise<unknown>).then === 'function') r = await r;
-        if (Array.isArray(r)) for (const x of r) out.push(x);
-        else if (r) out.push(r as PipelineEvent);
+        const v = fn(e);
+        r = v && typeof (v as Promise<unknown>).then === 'function' ? await v : (v as PipelineEvent | PipelineEvent[] | null | undefined);
       } catch (err) {
         failure = describeError(err); // e.g. RangeError from a mapper; never escapes the transform
       }
       if (failure !== undefined) await ctx.deadLetter({ reason: 'transform_failed', detail: failure, kind: 'event', payload: { meta: e.meta, body: e.body } });
+      else if (Array.isArray(r)) {
+        for (const x of r) {
+          const error = emitted(x);
+          if (error !== undefined) await unserialisable(id, x, error);
+        }
+      } else if (r) {
+        const error = emitted(r);
+        if (error !== undefined) await unserialisable(id, r, error);
+      }
     }
-    metrics.transformEvents.inc({ transform: id }, out.length);
+    metrics.transformEvents.inc({ transform: id }, sent);
     metrics.componentReceivedEvents.inc({ component: id, kind: 'transform' }, events.length);
-    metrics.componentSentEvents.inc({ component: id, kind: 'transform' }, out.length);
-    return out;
+    metrics.componentSentEvents.inc({ component: id, kind: 'transform' }, sent);
+    return { events: out, forSinks };
+  }
+
+  async function applyTransform(id: string, events: PipelineEvent[]): Promise<PipelineEvent[]> {
+    return (await transformBatch(id, events, { events: true, sinks: false })).events;
   }
 
   async function route(from: string, events: PipelineEvent[], handle: BatchHandle, signal: AbortSignal): Promise<void> {
     if (events.length === 0) return;
-    const targets = graph.downstream.get(from) ?? [];
-    // Serialise each event once for every sink that reads it: the JSON text is what buffers
-    // hold and encoders ship (SinkEvent), and its UTF-8 length is the byte unit of every bound.
-    // An event without a JSON form is dead-lettered by the component that produced it.
-    let forSinks: SinkEvent[] | undefined;
-    if (targets.some((to) => graph.kind.get(to) === 'sink')) {
-      forSinks = [];
+    // Serialise each event once for every sink that reads it; one SinkEvent is shared by all of them.
+    const forSinks: SinkEvent[] = [];
+    if (feeds(from, 'sink')) {
       for (const e of events) {
-        const r = tryStringify(e.body);
-        if ('json' in r) forSinks.push(sinkEvent(e.meta, r.json, Buffer.byteLength(r.json)));
-        else await contexts.get(from)!.deadLetter({ reason: 'unserialisable_event', detail: r.error, kind: 'event', payload: { meta: e.meta, body: e.body } });
+        const error = serialise(e, forSinks);
+        if (error !== undefined) await unserialisable(from, e, error);
       }
     }
+    await fanOut(from, events, forSinks, handle, signal);
+  }
+
+  /** Hands `from`'s output to every downstream transform and sink buffer at once. */
+  async function fanOut(from: string, events: PipelineEvent[], forSinks: SinkEvent[], handle: BatchHandle, signal: AbortSignal): Promise<void> {
+    const targets = graph.downstream.get(from) ?? [];
     await Promise.all(
       targets.map(async (to) => {
         if (graph.kind.get(to) === 'transform') {
-          await route(to, await applyTransform(to, events), handle, signal);
+          if (events.length === 0) return;
+          const next = await transformBatch(to, events, { events: feeds(to, 'transform'), sinks: feeds(to, 'sink') });
+          await fanOut(to, next.events, next.forSinks, handle, signal);
           return;
         }
         const sink = sinks.get(to)!;
-        if (forSinks!.length === 0) return;
-        const entries: BufferEntry[] = forSinks!.map((event) => ({ event, bytes: event.bytes, ack: handle }));
+        if (forSinks.length === 0) return;
+        const entries: BufferEntry[] = forSinks.map((event) => ({ event, bytes: event.bytes, ack: handle }));
         handle.add(entries.length);
         metrics.componentReceivedEvents.inc({ component: to, kind: 'sink' }, entries.length);
         metrics.componentReceivedBytes.inc({ component: to, kind: 'sink' }, entries.reduce((a, e) => a + e.bytes, 0));
