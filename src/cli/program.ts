@@ -30,7 +30,7 @@ const COMMANDS: { names: string[]; load: () => Promise<Register> }[] = [
 ];
 
 /** The commands `argv` can reach: the one it names, or all of them when it names none (help, a global option, a typo). */
-export function commandsFor(argv: readonly string[]): typeof COMMANDS {
+function commandsFor(argv: readonly string[]): typeof COMMANDS {
   const named = argv[2];
   const one = COMMANDS.filter((c) => named !== undefined && c.names.includes(named));
   return one.length ? one : COMMANDS;
