@@ -1,6 +1,7 @@
 // Sink SDKs load only with a configured sink: the sink registry, config validation and
-// `--help` must not import the AWS, OpenTelemetry, Datadog or Parquet packages. Checked in a
-// child process whose ESM resolve hook records every module it loads.
+// `--help` must not import the AWS, OpenTelemetry, Datadog or Parquet packages; and `zsf run`
+// loads only its own command's code (not the simulator, the integrity verifier or the other
+// commands'). Checked in a child process whose ESM resolve hook records every module it loads.
 
 import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -17,7 +18,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SDKS = /\/node_modules\/(@aws-sdk\/|@smithy\/|@opentelemetry\/|@datadog\/|hyparquet-writer\/)/;
 
 /** Runs `node --import tsx <args>` with a resolve hook; returns the node_modules packages it loaded. */
-async function loadedPackages(args: string[]): Promise<{ sdk: string[]; all: number; stdout: string }> {
+async function loadedPackages(args: string[]): Promise<{ sdk: string[]; all: number; stdout: string; ours: string[] }> {
   const dir = tempDir('zsf-lazy-');
   const log = join(dir, 'loaded.txt');
   writeFileSync(log, '');
@@ -35,7 +36,9 @@ export async function resolve(specifier, context, next) {
   const { stdout } = await run(process.execPath, ['--import', 'tsx', '--import', join(dir, 'register.mjs'), ...args], { cwd: ROOT, timeout: 60_000 });
   const urls = readFileSync(log, 'utf8').split('\n').filter(Boolean);
   const sdk = [...new Set(urls.filter((u) => SDKS.test(u)).map((u) => SDKS.exec(u)![1]!))];
-  return { sdk, all: urls.length, stdout };
+  // Our own modules, as paths from the repository root (src/..., transforms/...).
+  const ours = [...new Set(urls.filter((u) => u.startsWith('file://') && !u.includes('/node_modules/')).map((u) => fileURLToPath(u).slice(ROOT.length)))];
+  return { sdk, all: urls.length, stdout, ours };
 }
 
 const importing = (path: string) => ['--input-type=module', '-e', `await import(${JSON.stringify(join(ROOT, path))})`];
@@ -74,6 +77,39 @@ describe('lazy-loaded sink SDKs', () => {
     const validate = await loadedPackages([join(ROOT, 'src/cli/main.ts'), 'validate', '-c', config]);
     expect(validate.sdk).toEqual([]);
   }, 120_000);
+});
+
+describe('zsf run loads only what running needs', () => {
+  // Modules of other commands: the simulator (simulate, demo, webhook-test), the archive
+  // verifier and key tools (verify, keygen), top's screen, content packaging, dead-letter tools.
+  const OTHER_COMMANDS = /^(src\/simulator\/|src\/integrity\/(verify|report|s3-store)\.|src\/cli\/(simulate|demo|webhook-test|integrity|top|content|dead-letters|checkpoints)\.|src\/cli\/top\/)/;
+
+  it('the hook sees those modules when their command runs (the check can fail)', async () => {
+    const r = await loadedPackages([join(ROOT, 'src/cli/main.ts'), 'simulate', '--help']);
+    expect(r.stdout).toContain('simulator');
+    expect(r.ours.filter((m) => OTHER_COMMANDS.test(m))).toEqual(expect.arrayContaining(['src/cli/simulate.ts', 'src/simulator/index.ts']));
+  }, 60_000);
+
+  it('zsf run --once of a generator into a null sink loads no other command and no sink SDK', async () => {
+    const dir = tempDir('zsf-lazy-run-');
+    const config = join(dir, 'zsf.yaml');
+    writeFileSync(
+      config,
+      [
+        `dataDir: ${JSON.stringify(join(dir, 'data'))}`,
+        'api: { enabled: false }',
+        'sources:',
+        '  - { id: gen, type: generator, count: 10 }',
+        'sinks:',
+        '  - { id: sink, type: "null", inputs: [gen] }',
+        '',
+      ].join('\n'),
+    );
+    const r = await loadedPackages([join(ROOT, 'src/cli/main.ts'), 'run', '--once', '-c', config]);
+    expect(r.ours).toContain('src/core/pipeline.ts'); // the run did load the pipeline
+    expect(r.ours.filter((m) => OTHER_COMMANDS.test(m))).toEqual([]);
+    expect(r.sdk).toEqual([]);
+  }, 60_000);
 });
 
 describe('lazyDriver', () => {
