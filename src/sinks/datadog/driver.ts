@@ -8,12 +8,12 @@ import { Counter } from 'prom-client';
 import type { client as ddClient, v1 as ddV1, v2 as ddV2 } from '@datadog/datadog-api-client';
 import type { BuildEnv } from '../../core/plugin.js';
 import { describeError } from '../../core/retry.js';
-import type { SinkDriver, SinkEvent } from '../../core/types.js';
+import type { SendOutcome, SinkDriver, SinkEvent } from '../../core/types.js';
 import { createHttpTransport } from '../shared/http.js';
 import { classifyDatadogResponse, describeDatadogError } from './classify.js';
 import { apiUrl, DATADOG_LIMITS, intakeUrl, type DatadogConfig } from './config.js';
 import { createDatadogEncoder, type DatadogLog } from './encode.js';
-import { callScope, createUndiciHttpLibrary, type CallScope } from './http-api.js';
+import { callScope, createUndiciHttpLibrary, flatHeaders, type CallScope, type SentRequest } from './http-api.js';
 
 /** The parts of the client the driver uses. */
 interface DatadogModule {
@@ -52,6 +52,12 @@ function staleCounter(env: Pick<BuildEnv, 'metrics'>): Counter<'sink'> {
       registers: [env.metrics.registry],
     })
   );
+}
+
+/** A batch's request as the client built it, and the logs refused before sending: what its retries reuse. */
+interface Built {
+  request: SentRequest;
+  rejected: { index: number; reason: string }[];
 }
 
 interface Api {
@@ -133,6 +139,30 @@ export function createDatadogDriver(
     }
   }
 
+  function answered(events: SinkEvent[], rejected: Built['rejected'], status: number, headers: Record<string, string>, text: string): SendOutcome {
+    const outcome = classifyDatadogResponse(status, headers, text, now());
+    if (outcome.kind !== 'ok') return 'reason' in outcome ? { ...outcome, reason: scrub(outcome.reason) } : outcome;
+    const rejectedSet = new Set(rejected.map((r) => r.index));
+    noteStale(rejected.length ? events.filter((_, i) => !rejectedSet.has(i)) : events); // counted once, when delivered
+    return rejected.length ? { kind: 'partial', rejected } : { kind: 'ok' };
+  }
+
+  /**
+   * A retry of a batch the client already serialised: the same request bytes (compressed once)
+   * go out again through the transport, without the client's serialiser building them anew.
+   */
+  async function resend(events: SinkEvent[], built: Built, signal: AbortSignal): Promise<SendOutcome> {
+    const { url, method, headers, body } = built.request;
+    let res;
+    try {
+      res = await transport.send({ url, method, headers, body, signal });
+    } catch (error) {
+      if (signal.aborted) throw error;
+      return { kind: 'retry', reason: scrub(`Datadog request failed: ${describeError(error)}`) };
+    }
+    return answered(events, built.rejected, res.status, flatHeaders(res.headers), res.text);
+  }
+
   return {
     async healthcheck(signal) {
       const { scope, error } = await call(signal, (a) => a.auth.validate());
@@ -141,8 +171,10 @@ export function createDatadogDriver(
       throw new Error(scrub(`Datadog API key check (GET /api/v1/validate) failed: ${describeDatadogError(scope.status, scope.text ?? '')}`));
     },
 
-    async send(events, signal) {
+    async send(events, signal, memo) {
       if (events.length === 0) return { kind: 'ok' };
+      const earlier = memo?.encoded as Built | undefined;
+      if (earlier) return resend(events, earlier, signal);
       if (events.length > DATADOG_LIMITS.maxEntries) {
         return { kind: 'too_large', reason: `${events.length} logs in one request, above Datadog's ${DATADOG_LIMITS.maxEntries}-entry limit` };
       }
@@ -169,6 +201,7 @@ export function createDatadogDriver(
         (a) => a.logs.submitLog(gzipOn ? { body, contentEncoding: 'gzip' } : { body }),
         DATADOG_LIMITS.maxPayloadBytes,
       );
+      if (memo && scope.sent) memo.encoded = { request: scope.sent, rejected } satisfies Built;
       if (scope.tooLarge !== undefined) {
         return { kind: 'too_large', reason: `payload is ${scope.tooLarge} bytes uncompressed, above Datadog's ${DATADOG_LIMITS.maxPayloadBytes}-byte limit` };
       }
@@ -177,11 +210,7 @@ export function createDatadogDriver(
         if (signal.aborted) throw error;
         return { kind: 'retry', reason: scrub(`Datadog request failed: ${describeError(error)}`) };
       }
-      const outcome = classifyDatadogResponse(scope.status, scope.headers ?? {}, scope.text ?? '', now());
-      if (outcome.kind !== 'ok') return 'reason' in outcome ? { ...outcome, reason: scrub(outcome.reason) } : outcome;
-      const rejectedSet = new Set(rejected.map((r) => r.index));
-      noteStale(rejected.length ? events.filter((_, i) => !rejectedSet.has(i)) : events); // counted once, when delivered
-      return rejected.length ? { kind: 'partial', rejected } : { kind: 'ok' };
+      return answered(events, rejected, scope.status, scope.headers ?? {}, scope.text ?? '');
     },
 
     async close() {

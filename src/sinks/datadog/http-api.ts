@@ -13,7 +13,7 @@
 
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { client as ddClient } from '@datadog/datadog-api-client';
-import type { HttpTransport } from '../shared/http.js';
+import type { HttpTransport, PreparedBody } from '../shared/http.js';
 import type { CompressionOptions } from '../shared/http-options.js';
 import type { HttpResponse } from '../shared/request.js';
 
@@ -24,13 +24,29 @@ export interface CallScope {
   maxBodyBytes?: number;
   /** Set when the body was refused for its size: its uncompressed bytes. */
   tooLarge?: number;
+  /** The request as it went out (body compressed): a retry of the same batch sends it again without the client. */
+  sent?: SentRequest;
   /** Set once the response arrived. */
   status?: number;
   headers?: Record<string, string>;
   text?: string;
 }
 
+export interface SentRequest {
+  url: string;
+  method: 'GET' | 'POST';
+  headers: Record<string, string>;
+  body: PreparedBody;
+}
+
 export const callScope = new AsyncLocalStorage<CallScope>();
+
+/** Flat string headers, as the client's ResponseContext and the classifier take them. */
+export function flatHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const flat: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) if (v !== undefined) flat[k] = Array.isArray(v) ? v.join(', ') : v;
+  return flat;
+}
 
 type ClientModule = typeof ddClient;
 
@@ -55,11 +71,13 @@ export function createUndiciHttpLibrary(client: ClientModule, transport: HttpTra
       if (encoding && encoding !== 'gzip' && encoding !== 'identity') throw new Error(`unsupported Content-Encoding ${encoding}`);
       const signal = scope?.signal ?? (request.getHttpConfig().signal as AbortSignal | undefined);
       const common = { url: request.getUrl(), method: request.getHttpMethod() as 'GET' | 'POST', headers: rest, ...(signal ? { signal } : {}) };
-      const res: HttpResponse = payload
-        ? await transport.send({ ...common, body: payload, compression: encoding === 'gzip' ? compression : { type: 'none', level: compression.level } })
-        : await transport.request(common);
-      const flat: Record<string, string> = {};
-      for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) flat[k] = Array.isArray(v) ? v.join(', ') : v;
+      let res: HttpResponse;
+      if (payload) {
+        const body = await transport.prepare(payload, encoding === 'gzip' ? compression : { type: 'none', level: compression.level });
+        if (scope) scope.sent = { url: common.url, method: common.method, headers: rest, body };
+        res = await transport.send({ ...common, body });
+      } else res = await transport.request(common);
+      const flat = flatHeaders(res.headers);
       if (scope) {
         scope.status = res.status;
         scope.headers = flat;
