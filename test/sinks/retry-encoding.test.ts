@@ -2,7 +2,7 @@
 // sink runner, against a real receiver that fails the first attempts. The encoders, the
 // Datadog request body, the OTLP serializer and gzip are counted; the receivers see every
 // attempt. A batch split by a 413 is encoded once per half. A destination that holds requests
-// never has more open than `concurrency`: a timed-out request frees its connection.
+// does not collect them: a timed-out request's connection is closed by the client.
 
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -189,7 +189,7 @@ describe('s3: a retried object is encoded once', () => {
 });
 
 describe('hung requests do not pile up', () => {
-  it('a destination that never answers has at most `concurrency` requests open, however many time out', async () => {
+  it('a destination that never answers sees its timed-out requests closed: open connections stay near `concurrency`, not the number of requests', async () => {
     // A HEC that reads every request and never answers; it counts what is open at once.
     let open = 0;
     let maxOpen = 0;
@@ -247,7 +247,11 @@ describe('hung requests do not pile up', () => {
     await eventually(() => seen >= 12, '12 requests at the holding destination');
     await runner.stop();
     expect(seen).toBeGreaterThanOrEqual(12);
-    expect(maxOpen).toBeLessThanOrEqual(2);
+    // A socket the client just destroyed can still be open on the server side while its
+    // replacement arrives: at most one such overlap per worker. Without the timeout freeing
+    // the request, every one of the 12 would still be open.
+    expect(maxOpen).toBeLessThanOrEqual(4);
+    await eventually(() => open === 0, 'every held request closed by the client after stop');
     expect(counts.hecBodies).toBe(2); // two batches in flight, each encoded once for all its attempts
   });
 });

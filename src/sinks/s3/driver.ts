@@ -157,7 +157,7 @@ export function createS3Driver(config: S3Config, env: BuildEnv, plan: Plan): Sin
           enc = { ...e, body: e.body, raw: () => e.raw.bytes, wire: () => e.wire.bytes };
         }
         try {
-          const upload = (body: Readable) => uploadObject(
+          const upload = (body: Readable | Buffer) => uploadObject(
             client,
             config,
             {
@@ -177,8 +177,8 @@ export function createS3Driver(config: S3Config, env: BuildEnv, plan: Plan): Sin
           const body = enc.body;
           if (integrity) {
             const bytes = Buffer.isBuffer(body) ? body : await collectBytes(body);
-            await integrity.store(chainedObject(group, objectKey, bytes), () => upload(Readable.from([bytes])));
-          } else await upload(Buffer.isBuffer(body) ? Readable.from([body]) : body);
+            await integrity.store(chainedObject(group, objectKey, bytes), () => upload(bytes));
+          } else await upload(body);
         } catch (err) {
           if (signal.aborted) throw err;
           const outcome: SendOutcome = classifyS3Error(err, Date.now());
