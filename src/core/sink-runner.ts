@@ -207,22 +207,29 @@ export function startSinkRunner({ config, driver, buffer, ctx }: SinkRunnerOptio
     await buffer.ack(batch);
   }
 
-  async function worker(): Promise<void> {
-    for (;;) {
-      const batch = await buffer.read({
-        maxEvents: config.batch.maxEvents,
-        maxBytes: config.batch.maxBytes,
-        maxWaitMs: config.batch.maxWait,
-        signal: stopReading.signal,
-      });
-      if (!batch) return;
-      try {
-        await deliver(batch);
-      } catch (err) {
-        if (err instanceof AbortedError) return; // shutdown: the batch stays unacked (disk: replayed; memory: the source re-fetches)
-        throw err;
-      }
+  /** Reads one batch and delivers it; false when the sink stops. */
+  async function deliverNext(): Promise<boolean> {
+    const batch = await buffer.read({
+      maxEvents: config.batch.maxEvents,
+      maxBytes: config.batch.maxBytes,
+      maxWaitMs: config.batch.maxWait,
+      signal: stopReading.signal,
+    });
+    if (!batch) return false;
+    try {
+      await deliver(batch);
+    } catch (err) {
+      if (err instanceof AbortedError) return false; // shutdown: the batch stays unacked (disk: replayed; memory: the source re-fetches)
+      throw err;
     }
+    return true;
+  }
+
+  async function worker(): Promise<void> {
+    // One call per batch, so that a delivered batch is garbage at once: a loop variable would
+    // keep it (its events' texts, up to batch.maxEvents) alive while the worker waits for the
+    // next one, up to batch.maxWait (S3: 10,000 events for minutes).
+    while (await deliverNext());
   }
 
   const workers = Array.from({ length: config.concurrency }, () =>

@@ -1,9 +1,17 @@
-// The sink runner's EncodingMemo: one per (sub-)batch, the same object on every retry of the
-// same events, a fresh one for each half of a split and for a partial resend, and emptied as
-// soon as the batch is settled, so a driver's encoded body never outlives its batch.
+// What the sink runner keeps of a batch, and for how long. The EncodingMemo: one per
+// (sub-)batch, the same object on every retry of the same events, a fresh one for each half
+// of a split and for a partial resend, and emptied as soon as the batch is settled, so a
+// driver's encoded body never outlives its batch. The batch itself: garbage once delivered,
+// not kept by a worker waiting for the next one.
 
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { recordToEvent, type EncodingMemo, type PipelineEvent, type SendOutcome, type SinkDriver, type SinkEvent } from '../../src/core/types.js';
+import { MemoryBuffer } from '../../src/core/buffers/memory.js';
+import { startSinkRunner } from '../../src/core/sink-runner.js';
+import { createMetrics } from '../../src/observability/metrics.js';
+import { captureLogs } from '../support/capture-logs.js';
+import { recordToEvent, toSinkEvent, type EncodingMemo, type PipelineEvent, type SendOutcome, type SinkDriver, type SinkEvent } from '../../src/core/types.js';
 import { generateRecord } from '../../src/sources/generator.js';
 import { deliverThroughCore } from '../support/drive-sink.js';
 
@@ -74,5 +82,52 @@ describe('EncodingMemo across attempts', () => {
     expect(calls[1]!.ids).toEqual([calls[0]!.ids[0], calls[0]!.ids[2]]);
     expect(calls[1]!.memo).not.toBe(calls[0]!.memo);
     expect(calls[1]!.found).toBeUndefined();
+  });
+});
+
+describe('a delivered batch', () => {
+  it('is garbage once acked: a worker waiting for the next batch does not keep the last one (its events) alive', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const metrics = createMetrics();
+    const buffer = new MemoryBuffer({ sink: 's', maxEvents: 1000, maxBytes: 1 << 30, whenFull: 'block', metrics });
+    const runner = startSinkRunner({
+      config: {
+        id: 's',
+        batch: { maxEvents: 100, maxBytes: 1 << 20, maxWait: 0 },
+        concurrency: 2,
+        requestTimeout: 10_000,
+        retry: { initialBackoff: 1, maxBackoff: 2, authBackoff: 1 },
+        unhealthyAfter: 3_600_000,
+        healthcheck: { enabled: false },
+        buffer: { type: 'memory', maxEvents: 1000, maxBytes: 1 << 30, whenFull: 'block' },
+      },
+      driver: { send: async () => ({ kind: 'ok' }) },
+      buffer,
+      ctx: {
+        id: 's',
+        logger: captureLogs().logger,
+        metrics,
+        deadLetter: async () => undefined,
+        fail: () => undefined,
+        setHealthy: () => undefined,
+        now: Date.now,
+        random: Math.random,
+        sleep: async () => undefined,
+      },
+    });
+    // Only weak references stay here: whatever still holds an event after delivery is the runner's.
+    const pushed = async (): Promise<WeakRef<object>[]> => {
+      const sinkEvents = events(150).map(toSinkEvent);
+      await buffer.push(sinkEvents.map((event) => ({ event, bytes: event.bytes })));
+      return sinkEvents.map((e) => new WeakRef(e));
+    };
+    const refs = await pushed();
+    await buffer.whenEmpty(); // both batches delivered and acked; the workers wait in read()
+    await new Promise((r) => setImmediate(r)); // WeakRef targets are held until the job that made them ends
+    gc();
+    const alive = refs.filter((r) => r.deref() !== undefined).length;
+    await runner.stop();
+    expect(alive).toBe(0);
   });
 });
