@@ -11,7 +11,7 @@ import type { EncodingMemo, SinkEvent, SendOutcome, SinkDriver } from '../../cor
 import { reuseEncoding } from '../shared/encoding-memo.js';
 import type { S3Config } from './config.js';
 import { classifyS3Error } from './classify.js';
-import { classUidOf, encodeObject, ocsfRow } from './encode.js';
+import { classUidOf, encodeObject, ocsfRow, type EncodedObject } from './encode.js';
 import type { Plan } from './plan.js';
 import { createS3Client, headBucket, objectParams, uploadObject } from './upload.js';
 import { chainedObject, collectBytes, createSinkIntegrity, integrityChainOf } from '../../integrity/sink-hook.js';
@@ -34,6 +34,19 @@ interface ObjectBytes {
   raw: number;
   contentType: string;
   contentEncoding?: string;
+}
+
+/** What one attempt uploads: bytes kept for the batch, or a stream; sizes known once it is sent. */
+interface ObjectToUpload {
+  body: Readable | Buffer;
+  contentType: string;
+  contentEncoding?: string;
+  raw: () => number;
+  wire: () => number;
+}
+
+function streamedObject(e: EncodedObject): ObjectToUpload {
+  return { ...e, body: e.body, raw: () => e.raw.bytes, wire: () => e.wire.bytes };
 }
 
 /**
@@ -140,22 +153,17 @@ export function createS3Driver(config: S3Config, env: BuildEnv, plan: Plan): Sin
         const times = group.map((e) => e.meta.time);
         // Encoded (NDJSON + gzip, or Parquet) on the first attempt; a retry uploads the same
         // bytes. An object larger than one part is streamed, and encoded again if retried.
-        let enc: { contentType: string; contentEncoding?: string; body: Readable | Buffer; raw: () => number; wire: () => number };
+        let streamed: ObjectToUpload | undefined;
         const kept = await reuseEncoding<ObjectBytes | undefined>(memo, key, async () => {
           const e = encodeObject(plan, group, g.rows);
           const r = await bytesUpTo(e.body, config.partSize);
           if ('stream' in r) {
-            enc = { ...e, body: r.stream, raw: () => e.raw.bytes, wire: () => e.wire.bytes };
-            return undefined;
+            streamed = { ...e, body: r.stream, raw: () => e.raw.bytes, wire: () => e.wire.bytes };
+            return undefined; // too large to keep: this attempt streams it, a retry encodes again
           }
           return { bytes: r.bytes, raw: e.raw.bytes, contentType: e.contentType, ...(e.contentEncoding ? { contentEncoding: e.contentEncoding } : {}) };
         });
-        if (kept) enc = { ...kept, body: kept.bytes, raw: () => kept.raw, wire: () => kept.bytes.length };
-        else if (!enc!) {
-          // Kept as a stream by an earlier attempt (larger than a part): encode again.
-          const e = encodeObject(plan, group, g.rows);
-          enc = { ...e, body: e.body, raw: () => e.raw.bytes, wire: () => e.wire.bytes };
-        }
+        const enc: ObjectToUpload = kept ? { ...kept, body: kept.bytes, raw: () => kept.raw, wire: () => kept.bytes.length } : (streamed ?? streamedObject(encodeObject(plan, group, g.rows)));
         try {
           const upload = (body: Readable | Buffer) => uploadObject(
             client,
