@@ -5,7 +5,7 @@
 //    sinks' default batches and concurrency) while all four destinations cycle through 5xx, 429
 //    with Retry-After, connection resets, hung requests (timeouts) and a full outage together,
 //    for ZSF_BENCH_STORM_SECONDS (default 60; --quick 20), then recover; `run --once` must end with every
-//    event delivered.
+//    event delivered (counted at each receiver; S3: the events of the stored objects).
 // 0. the same four sinks without faults, 5,000 events: the fixed cost (code of the sinks'
 //    clients, the runtime) that every other figure includes.
 // 2. stalled sink behind a full disk buffer: the HEC never answers, the disk buffer (64 MiB)
@@ -147,7 +147,10 @@ async function faultStorm(quiet = false): Promise<BenchRow> {
     const r = await c.exited;
     const secs = (performance.now() - t0) / 1000;
     if (r.code !== 0) throw new Error(`zsf run --once exited ${r.code}:\n${r.stderr}`);
-    const delivered = { hec: hec.indexedCount, dd: dd.logCount, otlp: otlp.acceptedCount };
+    // S3: the events each stored object says it holds (objects of failed attempts are never stored).
+    let s3Events = 0;
+    for (const key of await s3.listKeys('bench')) s3Events += Number((await s3.getObject(key)).metadata['zsf-events'] ?? 0);
+    const delivered = { hec: hec.indexedCount, dd: dd.logCount, otlp: otlp.acceptedCount, s3: s3Events };
     for (const [k, v] of Object.entries(delivered)) if (v < count) throw new Error(`${k}: ${v} of ${count} delivered`);
     return {
       name: quiet

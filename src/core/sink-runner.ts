@@ -10,7 +10,7 @@
 import type { BufferEntry, EventBuffer, ReadBatch } from './buffers/buffer.js';
 import { formatDuration } from '../util/units.js';
 import { AbortedError, AUTH_BACKOFF, describeError, retry, type AttemptOutcome } from './retry.js';
-import type { ComponentContext, SendOutcome, SinkDriver, SinkEvent } from './types.js';
+import type { ComponentContext, EncodingMemo, SendOutcome, SinkDriver, SinkEvent } from './types.js';
 
 /** A sink's common options, as the runner reads them (the config schema's sink type must fit this). */
 export interface SinkRunConfig {
@@ -87,13 +87,13 @@ export function startSinkRunner({ config, driver, buffer, ctx }: SinkRunnerOptio
     }
   }
 
-  async function sendOnce(events: SinkEvent[], pause: { waited: number }): Promise<AttemptOutcome<Terminal>> {
+  async function sendOnce(events: SinkEvent[], memo: EncodingMemo, pause: { waited: number }): Promise<AttemptOutcome<Terminal>> {
     await waitWhilePaused(pause);
     const signal = AbortSignal.any([stopSending.signal, AbortSignal.timeout(config.requestTimeout)]);
     const endTimer = m.sinkRequestSeconds.startTimer(labels);
     let outcome: SendOutcome;
     try {
-      outcome = await driver.send(events, signal);
+      outcome = await driver.send(events, signal, memo);
     } catch (err) {
       if (stopSending.signal.aborted) throw new AbortedError();
       outcome = { kind: 'retry', reason: signal.aborted ? `request timed out after ${config.requestTimeout} ms` : describeError(err) };
@@ -139,7 +139,9 @@ export function startSinkRunner({ config, driver, buffer, ctx }: SinkRunnerOptio
       const entries = work.pop()!;
       const events = entries.map((e) => e.event);
       const pause = { waited: 0 };
-      const result = await retry<Terminal>(() => sendOnce(events, pause), {
+      // One encoding per (sub-)batch for all its attempts; a split or resend gets a fresh memo.
+      const memo: EncodingMemo = {};
+      const result = await retry<Terminal>(() => sendOnce(events, memo, pause), {
         policy: { initialMs: config.retry.initialBackoff, maxMs: config.retry.maxBackoff },
         authPolicy: { ...AUTH_BACKOFF, initialMs: config.retry.authBackoff },
         ...(config.retry.maxAttempts !== undefined ? { maxAttempts: config.retry.maxAttempts } : {}),
@@ -158,6 +160,10 @@ export function startSinkRunner({ config, driver, buffer, ctx }: SinkRunnerOptio
             ctx.logger.warn({ sink: config.id, attempt: info.attempt, reason: info.reason, retryInMs: info.delayMs }, 'sink delivery failed, retrying');
           }
         },
+      }).finally(() => {
+        // Settled, split or stopped: the encoded body must not outlive its batch (a hung
+        // request's closure may still hold the memo object).
+        memo.encoded = undefined;
       });
       if (result.kind !== 'ok') {
         // Only reachable with retry.maxAttempts set (auth is retried forever).
@@ -201,22 +207,29 @@ export function startSinkRunner({ config, driver, buffer, ctx }: SinkRunnerOptio
     await buffer.ack(batch);
   }
 
-  async function worker(): Promise<void> {
-    for (;;) {
-      const batch = await buffer.read({
-        maxEvents: config.batch.maxEvents,
-        maxBytes: config.batch.maxBytes,
-        maxWaitMs: config.batch.maxWait,
-        signal: stopReading.signal,
-      });
-      if (!batch) return;
-      try {
-        await deliver(batch);
-      } catch (err) {
-        if (err instanceof AbortedError) return; // shutdown: the batch stays unacked (disk: replayed; memory: the source re-fetches)
-        throw err;
-      }
+  /** Reads one batch and delivers it; false when the sink stops. */
+  async function deliverNext(): Promise<boolean> {
+    const batch = await buffer.read({
+      maxEvents: config.batch.maxEvents,
+      maxBytes: config.batch.maxBytes,
+      maxWaitMs: config.batch.maxWait,
+      signal: stopReading.signal,
+    });
+    if (!batch) return false;
+    try {
+      await deliver(batch);
+    } catch (err) {
+      if (err instanceof AbortedError) return false; // shutdown: the batch stays unacked (disk: replayed; memory: the source re-fetches)
+      throw err;
     }
+    return true;
+  }
+
+  async function worker(): Promise<void> {
+    // One call per batch, so that a delivered batch is garbage at once: a loop variable would
+    // keep it (its events' texts, up to batch.maxEvents) alive while the worker waits for the
+    // next one, up to batch.maxWait (S3: 10,000 events for minutes).
+    while (await deliverNext());
   }
 
   const workers = Array.from({ length: config.concurrency }, () =>

@@ -79,6 +79,15 @@ class JsonSinkEvent implements SinkEvent {
   }
 }
 
+/**
+ * The body of a sink event without keeping the parse on it: for a driver that needs the
+ * structure once per batch (OTLP), so that the event, shared by every sink's buffer, goes on
+ * holding only its text. A body parsed already (or given as an object) is reused.
+ */
+export function transientBody(e: SinkEvent): Record<string, unknown> {
+  return e instanceof JsonSinkEvent && !Object.hasOwn(e, 'body') ? (JSON.parse(e.json) as Record<string, unknown>) : e.body;
+}
+
 /** A sink event from the body's JSON text and its UTF-8 byte length (callers have both). */
 export function sinkEvent(meta: EventMeta, json: string, bytes: number): SinkEvent {
   return new JsonSinkEvent(meta, json, bytes);
@@ -206,11 +215,26 @@ export type SendOutcome =
   /** 401/403: stop sending, report unhealthy, keep the data, retry with long backoff. */
   | { kind: 'auth'; reason: string };
 
+/**
+ * Where a driver keeps the encoding of one batch across its attempts. The core passes the same
+ * object on every retry of the same events, a fresh one for each half of a split and for a
+ * partial resend, and empties it as soon as the batch is settled (delivered, dead-lettered or
+ * stopped), so a retry resends the bytes already built (and compressed) instead of encoding
+ * the batch again, and nothing outlives the batch.
+ */
+export interface EncodingMemo {
+  /** What an earlier attempt of these same events stored; the driver that stored it knows its type. */
+  encoded?: unknown;
+}
+
 export interface SinkDriver {
   /** Optional start-up check (e.g. HEC /health). Throwing fails start unless healthcheck is disabled. */
   healthcheck?(signal: AbortSignal): Promise<void>;
-  /** Deliver one batch. Must not throw for HTTP-level results; thrown errors are treated as `retry`. */
-  send(events: SinkEvent[], signal: AbortSignal): Promise<SendOutcome>;
+  /**
+   * Deliver one batch. Must not throw for HTTP-level results; thrown errors are treated as `retry`.
+   * `memo` (from the core; absent when a caller sends once) may hold the batch's encoding between attempts.
+   */
+  send(events: SinkEvent[], signal: AbortSignal, memo?: EncodingMemo): Promise<SendOutcome>;
   /** Flush anything held (e.g. an open S3 object) and release resources. */
   close?(): Promise<void>;
 }

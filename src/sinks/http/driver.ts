@@ -3,6 +3,7 @@
 
 import type { BuildEnv } from '../../core/plugin.js';
 import type { SendOutcome, SinkDriver } from '../../core/types.js';
+import { reuseEncoding } from '../shared/encoding-memo.js';
 import { createHttpTransport } from '../shared/http.js';
 import { classifyHttpSinkResponse } from './classify.js';
 import type { HttpSinkConfig } from './config.js';
@@ -38,9 +39,11 @@ export function createHttpDriver(config: HttpSinkConfig, env: Pick<BuildEnv, 'me
   };
 
   return {
-    async send(events, signal): Promise<SendOutcome> {
+    async send(events, signal, memo): Promise<SendOutcome> {
       if (events.length === 0) return { kind: 'ok' };
-      const res = await transport.send({ url: config.uri, method: config.method, headers, body: encodeNdjsonBody(events), signal });
+      // Encoded and compressed once per batch; a retry resends the same bytes.
+      const body = await reuseEncoding(memo, 'ndjson', () => transport.prepare(encodeNdjsonBody(events)));
+      const res = await transport.send({ url: config.uri, method: config.method, headers, body, signal });
       const outcome = classifyHttpSinkResponse(res.status, res.headers, res.text, now());
       return 'reason' in outcome ? { ...outcome, reason: env.secrets.scrub(outcome.reason) } : outcome;
     },

@@ -4,13 +4,14 @@
 
 import type { BuildEnv } from '../../core/plugin.js';
 import { describeError } from '../../core/retry.js';
-import type { SinkDriver } from '../../core/types.js';
+import { transientBody, type EncodingMemo, type SendOutcome, type SinkDriver, type SinkEvent } from '../../core/types.js';
 import { packageVersion } from '../../observability/build-info.js';
 import { createHttpTransport } from '../shared/http.js';
 import { classifyOtlpResponse } from './classify.js';
 import type { OtlpConfig } from './config.js';
 import { createRecordEncoder } from './encode.js';
-import { CONTENT_TYPES, ExportResultCode, createExporter, type TransportOptions } from './exporter.js';
+import { CONTENT_TYPES, ExportResultCode, createExporter, postOnce, type CapturedResponse, type TransportOptions } from './exporter.js';
+import type { PreparedBody } from '../shared/http.js';
 
 /** Header names whose values are credentials: registered as secrets so no log or error can show them. */
 const SECRET_HEADER = /authorization|token|key|secret|cookie|password|signature/i;
@@ -61,6 +62,40 @@ export function createOtlpDriver(config: OtlpConfig, env: Pick<BuildEnv, 'logger
     }
   }
 
+  function classified(r: CapturedResponse): SendOutcome {
+    const outcome = classifyOtlpResponse(r, Date.now());
+    if (outcome.kind === 'ok') notePartialSuccess(r.body);
+    return outcome;
+  }
+
+  /** First attempt: encode and export through the OTel exporter; the serialised request is kept for retries. */
+  async function exportBatch(events: SinkEvent[], signal: AbortSignal, memo: EncodingMemo | undefined): Promise<SendOutcome> {
+    // Parsed here for this batch only: the shared event keeps holding just its JSON text.
+    const records = encode(events.map((e) => ({ meta: e.meta, body: transientBody(e) })));
+    const attempt = await exporter.exportOnce(records, options(signal), config.requestTimeout);
+    if (memo && attempt.prepared) memo.encoded = attempt.prepared;
+    const r = attempt.response;
+    if (!r) {
+      if (signal.aborted) throw attempt.thrown ?? new Error('aborted');
+      return { kind: 'retry', reason: describeError(attempt.thrown ?? attempt.result.error ?? 'export failed') };
+    }
+    if (classifyOtlpResponse(r, Date.now()).kind === 'ok' && attempt.result.code !== ExportResultCode.SUCCESS) {
+      // Cannot happen with our transport; never ack what the exporter did not report as sent.
+      return { kind: 'retry', reason: `exporter reported failure after HTTP ${r.status}: ${describeError(attempt.result.error)}` };
+    }
+    return classified(r);
+  }
+
+  /** A retry: the same request bytes the exporter serialised on the first attempt, sent once more. */
+  async function resend(body: PreparedBody, signal: AbortSignal): Promise<SendOutcome> {
+    try {
+      return classified(await postOnce(body, options(signal)));
+    } catch (err) {
+      if (signal.aborted) throw err;
+      return { kind: 'retry', reason: describeError(err) };
+    }
+  }
+
   return {
     async healthcheck(signal) {
       // OTLP has no health endpoint: an empty export request checks reachability and credentials.
@@ -70,24 +105,10 @@ export function createOtlpDriver(config: OtlpConfig, env: Pick<BuildEnv, 'logger
       if (r.status < 200 || r.status >= 300) log.warn({ status: r.status }, 'OTLP healthcheck: the empty export request was not accepted; continuing');
     },
 
-    async send(events, signal) {
+    async send(events, signal, memo) {
       if (events.length === 0) return { kind: 'ok' };
-      const records = encode(events);
-      const attempt = await exporter.exportOnce(records, options(signal), config.requestTimeout);
-      const r = attempt.response;
-      if (!r) {
-        if (signal.aborted) throw attempt.thrown ?? new Error('aborted');
-        return { kind: 'retry', reason: describeError(attempt.thrown ?? attempt.result.error ?? 'export failed') };
-      }
-      const outcome = classifyOtlpResponse(r, Date.now());
-      if (outcome.kind === 'ok') {
-        if (attempt.result.code !== ExportResultCode.SUCCESS) {
-          // Cannot happen with our transport; never ack what the exporter did not report as sent.
-          return { kind: 'retry', reason: `exporter reported failure after HTTP ${r.status}: ${describeError(attempt.result.error)}` };
-        }
-        notePartialSuccess(r.body);
-      }
-      return outcome;
+      const sent = memo?.encoded as PreparedBody | undefined;
+      return sent ? resend(sent, signal) : exportBatch(events, signal, memo);
     },
 
     close: () => transport.close(),

@@ -16,7 +16,7 @@ import { ExporterMetrics, OTLPExporterBase, createOtlpNetworkExportDelegate, typ
 import { JsonLogsSerializer, LogsExporterMetricsHelper, ProtobufLogsSerializer, type IExportLogsServiceResponse, type ISerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { parseRetryAfter } from '../../http/retry-after.js';
-import type { HttpTransport } from '../shared/http.js';
+import type { HttpTransport, PreparedBody } from '../shared/http.js';
 
 export type OtlpEncoding = 'protobuf' | 'json';
 
@@ -45,12 +45,12 @@ export interface TransportOptions {
   signal: AbortSignal;
 }
 
-/** One export request through the sink's HTTP transport (compressed per the sink's `compression`, counted). */
-export async function postOnce(data: Uint8Array, o: TransportOptions): Promise<CapturedResponse> {
+/** One export request through the sink's HTTP transport (compressed per the sink's `compression` when prepared, counted). */
+export async function postOnce(body: PreparedBody, o: TransportOptions): Promise<CapturedResponse> {
   const res = await o.transport.send({
     url: o.url,
     headers: { ...o.headers, 'content-type': o.contentType },
-    body: Buffer.from(data.buffer, data.byteOffset, data.byteLength),
+    body,
     signal: o.signal,
     maxResponseBytes: MAX_RESPONSE_BYTES,
   });
@@ -62,11 +62,14 @@ export async function postOnce(data: Uint8Array, o: TransportOptions): Promise<C
 class CapturingTransport implements IExporterTransport {
   captured: CapturedResponse | undefined;
   thrown: unknown;
+  /** The serialised request, compressed: what a retry of the same batch sends again. */
+  prepared: PreparedBody | undefined;
   constructor(private readonly o: TransportOptions) {}
 
   async send(data: Uint8Array): Promise<ExportResponse> {
     try {
-      const r = (this.captured = await postOnce(data, this.o));
+      this.prepared = await this.o.transport.prepare(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+      const r = (this.captured = await postOnce(this.prepared, this.o));
       if (r.status >= 200 && r.status < 300) return { status: 'success', data: r.body };
       if ([429, 502, 503, 504].includes(r.status)) {
         const ms = parseRetryAfter(r.headers['retry-after'], Date.now());
@@ -86,6 +89,8 @@ export interface ExportAttempt {
   result: ExportResult;
   response?: CapturedResponse;
   thrown?: unknown;
+  /** The request body as sent (absent if the exporter failed before sending). */
+  prepared?: PreparedBody;
 }
 
 /**
@@ -113,6 +118,7 @@ export function createExporter(encoding: OtlpEncoding, url: string) {
         result,
         ...(transport.captured ? { response: transport.captured } : {}),
         ...(transport.thrown !== undefined ? { thrown: transport.thrown } : {}),
+        ...(transport.prepared ? { prepared: transport.prepared } : {}),
       };
     },
   };

@@ -7,10 +7,11 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { BuildEnv } from '../../core/plugin.js';
-import type { SinkEvent, SendOutcome, SinkDriver } from '../../core/types.js';
+import type { EncodingMemo, SinkEvent, SendOutcome, SinkDriver } from '../../core/types.js';
+import { reuseEncoding } from '../shared/encoding-memo.js';
 import type { S3Config } from './config.js';
 import { classifyS3Error } from './classify.js';
-import { classUidOf, encodeObject, ocsfRow } from './encode.js';
+import { classUidOf, encodeObject, ocsfRow, type EncodedObject } from './encode.js';
 import type { Plan } from './plan.js';
 import { createS3Client, headBucket, objectParams, uploadObject } from './upload.js';
 import { chainedObject, collectBytes, createSinkIntegrity, integrityChainOf } from '../../integrity/sink-hook.js';
@@ -25,6 +26,49 @@ function sortByTime(g: { events: SinkEvent[]; rows: unknown[][] | undefined }): 
   const order = g.events.map((_, i) => i).sort((a, b) => g.events[a]!.meta.time - g.events[b]!.meta.time);
   g.events = order.map((i) => g.events[i]!);
   if (g.rows) g.rows = order.map((i) => g.rows![i]!);
+}
+
+/** An object encoded once: its bytes, kept for the retries of its batch when they fit in one upload part. */
+interface ObjectBytes {
+  bytes: Buffer;
+  raw: number;
+  contentType: string;
+  contentEncoding?: string;
+}
+
+/** What one attempt uploads: bytes kept for the batch, or a stream; sizes known once it is sent. */
+interface ObjectToUpload {
+  body: Readable | Buffer;
+  contentType: string;
+  contentEncoding?: string;
+  raw: () => number;
+  wire: () => number;
+}
+
+function streamedObject(e: EncodedObject): ObjectToUpload {
+  return { ...e, body: e.body, raw: () => e.raw.bytes, wire: () => e.wire.bytes };
+}
+
+/**
+ * The object's bytes when they fit in `limit` (one part: lib-storage holds that much of a
+ * stream in memory anyway), else a stream that yields what was read and then the rest.
+ */
+async function bytesUpTo(body: Readable, limit: number): Promise<{ bytes: Buffer } | { stream: Readable }> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  const it = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  for (let r = await it.next(); !r.done; r = await it.next()) {
+    chunks.push(r.value);
+    total += r.value.length;
+    if (total > limit) {
+      const rest = async function* () {
+        yield* chunks.splice(0);
+        for (let n = await it.next(); !n.done; n = await it.next()) yield n.value;
+      };
+      return { stream: Readable.from(rest(), { objectMode: false }) };
+    }
+  }
+  return { bytes: Buffer.concat(chunks, total) };
 }
 
 /** `20260101T000000Z`: sorts like time, safe in keys. */
@@ -54,7 +98,7 @@ export function createS3Driver(config: S3Config, env: BuildEnv, plan: Plan): Sin
       await headBucket(client, config.bucket, signal);
     },
 
-    async send(events, signal) {
+    async send(events, signal, memo?: EncodingMemo) {
       const rejected: { index: number; reason: string }[] = [];
       const groups = new Map<string, { events: SinkEvent[]; rows: unknown[][] | undefined }>();
       events.forEach((e, index) => {
@@ -92,8 +136,8 @@ export function createS3Driver(config: S3Config, env: BuildEnv, plan: Plan): Sin
       for (const [key, g] of groups) {
         if (plan.parquet) sortByTime(g); // Security Lake: records ordered by time
         const group = g.events;
-        const memo = `${key}|${group.length}|${group[0]!.meta.id}|${group[group.length - 1]!.meta.id}`;
-        if (stored.has(memo)) continue; // stored by an earlier attempt of this batch
+        const storedId = `${key}|${group.length}|${group[0]!.meta.id}|${group[group.length - 1]!.meta.id}`;
+        if (stored.has(storedId)) continue; // stored by an earlier attempt of this batch
         const now = Date.now();
         const partition = key.split('\u0002')[0]!.split('\u0001')[0]!;
         const objectKey = plan.template.render(partition, {
@@ -107,9 +151,21 @@ export function createS3Driver(config: S3Config, env: BuildEnv, plan: Plan): Sin
           ...(plan.securityLake?.sourceVersion ? { source_version: plan.securityLake.sourceVersion } : {}),
         });
         const times = group.map((e) => e.meta.time);
-        const enc = encodeObject(plan, group, g.rows);
+        // Encoded (NDJSON + gzip, or Parquet) on the first attempt; a retry uploads the same
+        // bytes. An object larger than one part is streamed, and encoded again if retried.
+        let streamed: ObjectToUpload | undefined;
+        const kept = await reuseEncoding<ObjectBytes | undefined>(memo, key, async () => {
+          const e = encodeObject(plan, group, g.rows);
+          const r = await bytesUpTo(e.body, config.partSize);
+          if ('stream' in r) {
+            streamed = { ...e, body: r.stream, raw: () => e.raw.bytes, wire: () => e.wire.bytes };
+            return undefined; // too large to keep: this attempt streams it, a retry encodes again
+          }
+          return { bytes: r.bytes, raw: e.raw.bytes, contentType: e.contentType, ...(e.contentEncoding ? { contentEncoding: e.contentEncoding } : {}) };
+        });
+        const enc: ObjectToUpload = kept ? { ...kept, body: kept.bytes, raw: () => kept.raw, wire: () => kept.bytes.length } : (streamed ?? streamedObject(encodeObject(plan, group, g.rows)));
         try {
-          const upload = (body: Readable) => uploadObject(
+          const upload = (body: Readable | Buffer) => uploadObject(
             client,
             config,
             {
@@ -126,21 +182,22 @@ export function createS3Driver(config: S3Config, env: BuildEnv, plan: Plan): Sin
             },
             signal,
           );
+          const body = enc.body;
           if (integrity) {
-            const bytes = await collectBytes(enc.body);
-            await integrity.store(chainedObject(group, objectKey, bytes), () => upload(Readable.from([bytes])));
-          } else await upload(enc.body);
+            const bytes = Buffer.isBuffer(body) ? body : await collectBytes(body);
+            await integrity.store(chainedObject(group, objectKey, bytes), () => upload(bytes));
+          } else await upload(body);
         } catch (err) {
           if (signal.aborted) throw err;
           const outcome: SendOutcome = classifyS3Error(err, Date.now());
           log.debug({ key: objectKey, reason: 'reason' in outcome ? outcome.reason : '' }, 'S3 upload failed');
           return outcome;
         }
-        env.metrics.sinkBytesSent.inc(labels, enc.wire.bytes);
-        env.metrics.sinkBytesUncompressed.inc(labels, enc.raw.bytes);
-        stored.add(memo);
+        env.metrics.sinkBytesSent.inc(labels, enc.wire());
+        env.metrics.sinkBytesUncompressed.inc(labels, enc.raw());
+        stored.add(storedId);
         if (stored.size > MEMO_LIMIT) stored.delete(stored.values().next().value!);
-        log.debug({ key: objectKey, events: group.length, bytes: enc.wire.bytes }, 'S3 object stored');
+        log.debug({ key: objectKey, events: group.length, bytes: enc.wire() }, 'S3 object stored');
       }
       for (const [key, { events: group }] of groups) stored.delete(`${key}|${group.length}|${group[0]!.meta.id}|${group[group.length - 1]!.meta.id}`);
       return rejected.length ? { kind: 'partial', rejected } : { kind: 'ok' };

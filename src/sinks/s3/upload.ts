@@ -48,11 +48,15 @@ export interface UploadResult {
   bytes: number;
 }
 
-/** Uploads `body` as one object. Resolves only when S3 has confirmed the object (PutObject or CompleteMultipartUpload). */
+/**
+ * Uploads `body` as one object. Resolves only when S3 has confirmed the object (PutObject or
+ * CompleteMultipartUpload). A Buffer is sent from where it is (lib-storage slices it into
+ * parts); a stream is read into part buffers.
+ */
 export async function uploadObject(
   client: S3Client,
   config: S3Config,
-  input: { key: string; body: Readable; contentType: string; contentEncoding?: string; metadata: Record<string, string>; now: number },
+  input: { key: string; body: Readable | Buffer; contentType: string; contentEncoding?: string; metadata: Record<string, string>; now: number },
   signal: AbortSignal,
 ): Promise<void> {
   const abortController = new AbortController();
@@ -79,7 +83,7 @@ export async function uploadObject(
     await upload.done();
   } finally {
     signal.removeEventListener('abort', onAbort);
-    input.body.destroy();
+    if (!Buffer.isBuffer(input.body)) input.body.destroy();
   }
 }
 

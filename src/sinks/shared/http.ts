@@ -49,8 +49,21 @@ export interface TransportConfig {
   compression?: CompressionOptions | undefined;
 }
 
+/** A request body compressed once (`transport.prepare`), sent as it is on every attempt of its batch. */
+export interface PreparedBody {
+  readonly wire: Buffer;
+  readonly encoding?: 'gzip';
+  /** Bytes before compression (the raw body itself is not kept). */
+  readonly rawBytes: number;
+}
+
+function isPrepared(body: Buffer | string | PreparedBody): body is PreparedBody {
+  return typeof body !== 'string' && !Buffer.isBuffer(body);
+}
+
 export type DeliveryRequest = Omit<HttpRequestOptions, 'dispatcher' | 'body'> & {
-  body: Buffer | string;
+  /** A prepared body is sent as it is (its compression was chosen when it was prepared). */
+  body: Buffer | string | PreparedBody;
   /** Override the sink's `compression` for this request (e.g. a protocol that compresses only some calls). */
   compression?: CompressionOptions;
 };
@@ -68,6 +81,11 @@ export interface HttpTransport {
    * counts zsf_sink_bytes_uncompressed_total and zsf_sink_bytes_sent_total, sends once.
    */
   send(req: DeliveryRequest): Promise<DeliveryResponse>;
+  /**
+   * Compresses a body per the sink's `compression` (or `compression`), once: a driver keeps the
+   * result in its batch's EncodingMemo and sends it on every retry without encoding again.
+   */
+  prepare(body: Buffer | string, compression?: CompressionOptions): Promise<PreparedBody>;
   /** A side request (health check, ack poll): sent as given, not counted. */
   request(req: Omit<HttpRequestOptions, 'dispatcher'>): Promise<HttpResponse>;
   close(): Promise<void>;
@@ -77,21 +95,26 @@ export function createHttpTransport(config: TransportConfig, env: Pick<BuildEnv,
   const dispatcher = buildDispatcher({ tls: config.tls, proxy: config.proxy, connections: opts.connections ?? 16, resolvePath: env.resolvePath });
   const labels = { sink: config.id };
   let closed = false;
+  async function prepare(body: Buffer | string, compression?: CompressionOptions): Promise<PreparedBody> {
+    const raw = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+    const c = await compress(raw, compression ?? config.compression);
+    return { wire: c.body, rawBytes: raw.length, ...(c.encoding ? { encoding: c.encoding } : {}) };
+  }
   return {
     dispatcher,
     async send({ body, compression, headers, ...rest }) {
-      const raw = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-      const c = await compress(raw, compression ?? config.compression);
-      env.metrics.sinkBytesUncompressed.inc(labels, raw.length);
-      env.metrics.sinkBytesSent.inc(labels, c.body.length);
+      const p = isPrepared(body) ? body : await prepare(body, compression);
+      env.metrics.sinkBytesUncompressed.inc(labels, p.rawBytes);
+      env.metrics.sinkBytesSent.inc(labels, p.wire.length);
       const res = await httpRequest({
         ...rest,
         dispatcher,
-        headers: { ...headers, ...(c.encoding ? { 'content-encoding': c.encoding } : {}) },
-        body: c.body,
+        headers: { ...headers, ...(p.encoding ? { 'content-encoding': p.encoding } : {}) },
+        body: p.wire,
       });
-      return { ...res, rawBytes: raw.length, wireBytes: c.body.length };
+      return { ...res, rawBytes: p.rawBytes, wireBytes: p.wire.length };
     },
+    prepare,
     request(req) {
       return httpRequest({ ...req, dispatcher });
     },

@@ -20,8 +20,8 @@ export function lazyDriver(sink: string, load: () => Promise<SinkDriver>): SinkD
     async healthcheck(signal) {
       await (await get()).healthcheck?.(signal);
     },
-    async send(events, signal) {
-      return (driver ?? (await get())).send(events, signal);
+    async send(events, signal, memo) {
+      return (driver ?? (await get())).send(events, signal, memo);
     },
     async close() {
       // A driver that never loaded holds nothing to release.

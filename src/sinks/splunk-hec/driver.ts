@@ -11,8 +11,9 @@
 
 import { randomUUID } from 'node:crypto';
 import type { BuildEnv } from '../../core/plugin.js';
-import type { SendOutcome, SinkDriver, SinkEvent } from '../../core/types.js';
-import { createHttpTransport } from '../shared/http.js';
+import type { EncodingMemo, SendOutcome, SinkDriver, SinkEvent } from '../../core/types.js';
+import { reuseEncoding } from '../shared/encoding-memo.js';
+import { createHttpTransport, type PreparedBody } from '../shared/http.js';
 import type { HttpResponse } from '../shared/request.js';
 import { AckTracker, type AckPollResult, type AckWaitResult } from './acks.js';
 import { classifyAckReply, classifyHecResponse, describeHecReply, parseHecReply } from './classify.js';
@@ -91,7 +92,7 @@ export function createHecDriver(config: HecConfig, env: Pick<BuildEnv, 'logger' 
     return classifyAckReply(res.status, res.text);
   }
 
-  async function post(body: Buffer, path: string, query: Record<string, string> | undefined, contentType: string, signal: AbortSignal): Promise<HttpResponse> {
+  async function post(body: PreparedBody, path: string, query: Record<string, string> | undefined, contentType: string, signal: AbortSignal): Promise<HttpResponse> {
     return transport.send({ url: url(path, query), headers: baseHeaders(contentType), body, signal });
   }
 
@@ -130,7 +131,15 @@ export function createHecDriver(config: HecConfig, env: Pick<BuildEnv, 'logger' 
     return { kind: 'too_large', reason: `encoded request is ${bytes} bytes, above maxContentLength ${config.maxContentLength}` };
   }
 
-  async function sendEventMode(events: SinkEvent[], signal: AbortSignal): Promise<SendOutcome> {
+  /** The request body for `slot` of this batch: encoded and compressed on the first attempt, the same bytes on every retry. */
+  function body(memo: EncodingMemo | undefined, slot: string, encode: () => { body: Buffer } | { tooLarge: number }): Promise<PreparedBody | { tooLarge: number }> {
+    return reuseEncoding<PreparedBody | { tooLarge: number }>(memo, slot, () => {
+      const encoded = encode();
+      return 'tooLarge' in encoded ? encoded : transport.prepare(encoded.body);
+    });
+  }
+
+  async function sendEventMode(events: SinkEvent[], signal: AbortSignal, memo: EncodingMemo | undefined): Promise<SendOutcome> {
     const rejected: { index: number; reason: string }[] = [];
     const live: number[] = [];
     events.forEach((e, i) => {
@@ -139,9 +148,9 @@ export function createHecDriver(config: HecConfig, env: Pick<BuildEnv, 'logger' 
       else live.push(i);
     });
     if (live.length === 0) return { kind: 'partial', rejected };
-    const encoded = encoder.eventBody(live.length === events.length ? events : live.map((i) => events[i]!), config.maxContentLength);
+    const encoded = await body(memo, 'event', () => encoder.eventBody(live.length === events.length ? events : live.map((i) => events[i]!), config.maxContentLength));
     if ('tooLarge' in encoded) return tooLarge(encoded.tooLarge);
-    const res = await post(encoded.body, HEC_EVENT_PATH, undefined, 'application/json', signal);
+    const res = await post(encoded, HEC_EVENT_PATH, undefined, 'application/json', signal);
     const v = classifyHecResponse(res, now());
     if (v.kind === 'accepted') {
       const acked = await awaitAck(v.ackId, signal);
@@ -165,7 +174,7 @@ export function createHecDriver(config: HecConfig, env: Pick<BuildEnv, 'logger' 
     return { kind: 'partial', rejected, resendRest: true };
   }
 
-  async function sendRawMode(events: SinkEvent[], signal: AbortSignal): Promise<SendOutcome> {
+  async function sendRawMode(events: SinkEvent[], signal: AbortSignal, memo: EncodingMemo | undefined): Promise<SendOutcome> {
     // Raw requests carry their metadata in the query string: one request per distinct set.
     const groups = new Map<string, { meta: HecMeta; indices: number[] }>();
     events.forEach((e, i) => {
@@ -177,12 +186,12 @@ export function createHecDriver(config: HecConfig, env: Pick<BuildEnv, 'logger' 
     });
     const rejected: { index: number; reason: string }[] = [];
     const waits: Promise<SendOutcome>[] = [];
-    for (const g of groups.values()) {
-      const encoded = encoder.rawBody(g.indices.length === events.length ? events : g.indices.map((i) => events[i]!), config.maxContentLength);
+    for (const [slot, g] of groups) {
+      const encoded = await body(memo, slot, () => encoder.rawBody(g.indices.length === events.length ? events : g.indices.map((i) => events[i]!), config.maxContentLength));
       if ('tooLarge' in encoded) return tooLarge(encoded.tooLarge);
       const query: Record<string, string> = { channel };
       for (const k of ['host', 'source', 'sourcetype', 'index'] as const) if (g.meta[k]) query[k] = g.meta[k];
-      const res = await post(encoded.body, HEC_RAW_PATH, query, 'text/plain', signal);
+      const res = await post(encoded, HEC_RAW_PATH, query, 'text/plain', signal);
       const v = classifyHecResponse(res, now());
       if (v.kind === 'accepted') waits.push(awaitAck(v.ackId, signal));
       else if (v.kind === 'permanent' || v.kind === 'invalid_event') for (const i of g.indices) rejected.push({ index: i, reason: scrub(v.reason) });
@@ -201,9 +210,9 @@ export function createHecDriver(config: HecConfig, env: Pick<BuildEnv, 'logger' 
       if (res.status >= 200 && res.status < 300) return;
       throw new Error(scrub(`HEC health check failed: ${describeHecReply(res.status, parseHecReply(res.text), res.text)}`));
     },
-    async send(events, signal) {
+    async send(events, signal, memo) {
       if (events.length === 0) return { kind: 'ok' };
-      return config.mode === 'raw' ? sendRawMode(events, signal) : sendEventMode(events, signal);
+      return config.mode === 'raw' ? sendRawMode(events, signal, memo) : sendEventMode(events, signal, memo);
     },
     async close() {
       if (closed) return;
