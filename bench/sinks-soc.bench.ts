@@ -19,6 +19,7 @@ import type { SinkPlugin } from '../src/core/plugin.js';
 import { type PipelineEvent } from '../src/core/types.js';
 import { datadogOptions } from '../src/sinks/datadog/config.js';
 import { datadogLogsSink } from '../src/sinks/datadog/index.js';
+import { loadDatadogClient } from '../src/sinks/datadog/driver.js';
 import { hecOptions } from '../src/sinks/splunk-hec/config.js';
 import { splunkHecSink } from '../src/sinks/splunk-hec/index.js';
 import { startDatadogReceiver } from '../test/receivers/datadog.js';
@@ -111,6 +112,7 @@ async function pipelineRow(name: string, sink: Record<string, unknown>, count: n
 }
 
 export default async function (): Promise<BenchRow[]> {
+  await loadDatadogClient();
   const events = ocsfEvents(COUNT);
   const serialised = events.map((e) => JSON.stringify(e.body));
   const bodyBytes = serialised.reduce((a, s) => a + Buffer.byteLength(s), 0);

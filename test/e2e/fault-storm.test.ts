@@ -10,6 +10,7 @@
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPipeline, type Pipeline } from '../../src/app/start.js';
+import { loadDatadogClient } from '../../src/sinks/datadog/driver.js';
 import { captureLogs } from '../support/capture-logs.js';
 import { checkpointNext } from '../support/checkpoints.js';
 import { eventually } from '../support/eventually.js';
@@ -52,6 +53,7 @@ const s3Script = [
 let s3FaultsServed = 0;
 
 beforeAll(async () => {
+  await loadDatadogClient();
   process.env.AWS_ACCESS_KEY_ID = TEST_ACCESS_KEY_ID;
   process.env.AWS_SECRET_ACCESS_KEY = TEST_SECRET_ACCESS_KEY;
   hec = await startHecReceiver({ tokens: [HEC_TOKEN] });

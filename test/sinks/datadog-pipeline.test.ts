@@ -2,7 +2,8 @@
 // undici -> Datadog receiver): batching by bytes, 413 split, Retry-After, an outage with a
 // disk buffer, and a 403 that stops sending and keeps the data.
 
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadDatadogClient } from '../../src/sinks/datadog/driver.js';
 import { checkpointNext } from '../support/checkpoints.js';
 import { eventually } from '../support/eventually.js';
 import { metric } from '../support/metric.js';
@@ -12,6 +13,10 @@ import { tempDir } from '../support/temp-dir.js';
 import { startDatadogReceiver, type DatadogReceiver } from '../receivers/datadog.js';
 
 const KEY = 'pipeline-dd-key-7c1e9';
+
+beforeAll(async () => {
+  await loadDatadogClient();
+}, 60_000);
 
 const cleanup = closeAfterEach();
 

@@ -1,6 +1,6 @@
 // A batch is encoded once however often it is retried: each network sink, through the core's
 // sink runner, against a real receiver that fails the first attempts. The encoders, the
-// Datadog request body, the OTLP serializer and gzip are counted; the receivers see every
+// Datadog client's submitLog, the OTLP serializer and gzip are counted; the receivers see every
 // attempt. A batch split by a 413 is encoded once per half. A destination that holds requests
 // does not collect them: a timed-out request's connection is closed by the client.
 
@@ -15,6 +15,7 @@ import { createMetrics } from '../../src/observability/metrics.js';
 import { Secrets } from '../../src/observability/secrets.js';
 import { generateRecord } from '../../src/sources/generator.js';
 import { datadogLogsSink } from '../../src/sinks/datadog/index.js';
+import { loadDatadogClient } from '../../src/sinks/datadog/driver.js';
 import { otlpSink } from '../../src/sinks/otlp/index.js';
 import { s3Sink } from '../../src/sinks/s3/index.js';
 import { splunkHecSink } from '../../src/sinks/splunk-hec/index.js';
@@ -27,7 +28,7 @@ import { eventually } from '../support/eventually.js';
 import { startS3Server, TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY } from '../support/s3-server.js';
 import { commonSinkOptions } from '../support/sink-options.js';
 
-const counts = vi.hoisted(() => ({ gzip: 0, hecBodies: 0, ddBodies: 0, s3Objects: 0 }));
+const counts = vi.hoisted(() => ({ gzip: 0, hecBodies: 0, s3Objects: 0 }));
 
 // Every gzip of a request body by the shared HTTP layer (HEC, Datadog, OTLP, http).
 vi.mock('node:zlib', async (importOriginal) => {
@@ -58,17 +59,6 @@ vi.mock('../../src/sinks/splunk-hec/encode.js', async (importOriginal) => {
   };
 });
 
-vi.mock('../../src/sinks/datadog/encode.js', async (importOriginal) => {
-  const m = await importOriginal<typeof import('../../src/sinks/datadog/encode.js')>();
-  return {
-    ...m,
-    logsRequestBody: (...args: Parameters<typeof m.logsRequestBody>) => {
-      counts.ddBodies++;
-      return m.logsRequestBody(...args);
-    },
-  };
-});
-
 vi.mock('../../src/sinks/s3/encode.js', async (importOriginal) => {
   const m = await importOriginal<typeof import('../../src/sinks/s3/encode.js')>();
   return {
@@ -87,7 +77,7 @@ function events(n: number): PipelineEvent[] {
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
-  counts.gzip = counts.hecBodies = counts.ddBodies = counts.s3Objects = 0;
+  counts.gzip = counts.hecBodies = counts.s3Objects = 0;
 });
 
 function driverFor(plugin: SinkPlugin, options: Record<string, unknown>, common: Record<string, unknown> = {}): SinkDriver {
@@ -128,7 +118,10 @@ describe('a batch retried N times is encoded once', () => {
     expect(counts.gzip).toBe(3);
   });
 
-  it('datadog_logs: the logs are encoded into one request body once; its retries resend those bytes', async () => {
+  it('datadog_logs: the official client serialises the batch once; its retries resend those bytes', async () => {
+    const dd = await loadDatadogClient();
+    const submit = vi.spyOn(dd.v2.LogsApi.prototype, 'submitLog');
+    cleanups.push(async () => submit.mockRestore());
     const rx = await startDatadogReceiver({ apiKeys: ['k'] });
     cleanups.push(() => rx.close());
     rx.failNext(3, { status: 503, body: '{"errors":["busy"]}' });
@@ -139,7 +132,7 @@ describe('a batch retried N times is encoded once', () => {
     expect(logs.map((q) => q.status)).toEqual([503, 503, 503, 202]);
     expect(new Set(logs.map((q) => q.wireBytes)).size).toBe(1);
     expect(new Set(logs.map((q) => q.headers['content-encoding']))).toEqual(new Set(['gzip']));
-    expect(counts.ddBodies).toBe(1);
+    expect(submit).toHaveBeenCalledTimes(1);
     expect(counts.gzip).toBe(1);
   }, 30_000);
 

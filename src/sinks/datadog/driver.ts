@@ -1,29 +1,44 @@
-// One delivery attempt to the Datadog Logs intake (POST /api/v2/logs, as documented in
-// Datadog's "Send logs" API reference) over the shared HTTP layer (undici dispatcher, gzip,
-// byte metrics), classified by classify.ts. Network errors are retried. Limits are enforced
-// before sending: more than 1000 logs or more than 5 MB uncompressed -> too_large without a
-// request; one log above 1 MB -> dead-lettered (or truncated with a marker, `oversizedLogs:
-// truncate`).
-//
-// The request is built here, not by @datadog/datadog-api-client: its LogsApi loads every v2
-// model through its ObjectSerializer (+65 MB RSS, 35 MB of it heap, for one JSON array), a
-// third of the product's fixed memory with all four network sinks (docs/performance.md,
-// "Fault storm"). The body is the same bytes the client's serializer produces for the same
-// logs (test/sinks/datadog.test.ts checks it against the client). A batch is encoded and
-// compressed once; its retries resend those bytes (EncodingMemo).
+// One delivery attempt to the Datadog Logs intake through the official client
+// (@datadog/datadog-api-client, v2 LogsApi.submitLog) over the shared HTTP layer (http-api.ts),
+// classified by classify.ts. Network errors are retried. Limits are enforced before sending:
+// more than 1000 logs or more than 5 MB uncompressed -> too_large without a request; one log
+// above 1 MB -> dead-lettered (or truncated with a marker, `oversizedLogs: truncate`).
 
 import { Counter } from 'prom-client';
+import type { client as ddClient, v1 as ddV1, v2 as ddV2 } from '@datadog/datadog-api-client';
 import type { BuildEnv } from '../../core/plugin.js';
 import { describeError } from '../../core/retry.js';
-import type { EncodingMemo, SendOutcome, SinkDriver, SinkEvent } from '../../core/types.js';
-import { reuseEncoding } from '../shared/encoding-memo.js';
-import { createHttpTransport, type PreparedBody } from '../shared/http.js';
-import type { HttpResponse } from '../shared/request.js';
+import type { SendOutcome, SinkDriver, SinkEvent } from '../../core/types.js';
+import { createHttpTransport } from '../shared/http.js';
 import { classifyDatadogResponse, describeDatadogError } from './classify.js';
 import { apiUrl, DATADOG_LIMITS, intakeUrl, type DatadogConfig } from './config.js';
-import { createDatadogEncoder, logsRequestBody, type DatadogLog } from './encode.js';
+import { createDatadogEncoder, type DatadogLog } from './encode.js';
+import { callScope, createUndiciHttpLibrary, flatHeaders, type CallScope, type SentRequest } from './http-api.js';
 
-const USER_AGENT = 'zendesk-siem-forwarder';
+/** The parts of the client the driver uses. */
+interface DatadogModule {
+  client: typeof ddClient;
+  v1: { AuthenticationApi: typeof ddV1.AuthenticationApi };
+  v2: { LogsApi: typeof ddV2.LogsApi };
+}
+
+// The client is large: load it once, on first use, and start loading as soon as a datadog
+// sink is created. Only the two APIs the driver calls are loaded: the package's index loads
+// every v1 and v2 API and model, which measured +125 MB RSS (63 MB heap) and 2.4 s; these
+// three modules +99 MB and 1.4 s (bench/memory.bench.ts, docs/ARCHITECTURE.md "Memory").
+const DD = '@datadog/datadog-api-client/dist/packages';
+let clientModule: Promise<DatadogModule> | undefined;
+export function loadDatadogClient(): Promise<DatadogModule> {
+  // CommonJS modules: Node gives their module.exports as `default`; tsx (benches) gives the
+  // named exports only.
+  const load = <T>(path: string) => import(`${DD}/${path}`).then((m: { default?: T } & T) => m.default ?? m);
+  clientModule ??= Promise.all([
+    load<typeof ddClient>('datadog-api-client-common/index.js'),
+    load<{ AuthenticationApi: typeof ddV1.AuthenticationApi }>('datadog-api-client-v1/apis/AuthenticationApi.js'),
+    load<{ LogsApi: typeof ddV2.LogsApi }>('datadog-api-client-v2/apis/LogsApi.js'),
+  ]).then(([client, v1, v2]) => ({ client, v1, v2 }));
+  return clientModule;
+}
 
 function staleCounter(env: Pick<BuildEnv, 'metrics'>): Counter<'sink'> {
   const name = 'zsf_sink_stale_events_total';
@@ -39,14 +54,15 @@ function staleCounter(env: Pick<BuildEnv, 'metrics'>): Counter<'sink'> {
   );
 }
 
-/** A batch's request, encoded once: the compressed body and the logs refused before sending, or why it cannot be sent. */
-type Built = { body: PreparedBody; rejected: { index: number; reason: string }[] } | { tooLarge: number } | { allRejected: { index: number; reason: string }[] };
+/** A batch's request as the client built it, and the logs refused before sending: what its retries reuse. */
+interface Built {
+  request: SentRequest;
+  rejected: { index: number; reason: string }[];
+}
 
-/** Flat string headers, as the classifier takes them. */
-function flatHeaders(headers: HttpResponse['headers']): Record<string, string> {
-  const flat: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers)) if (v !== undefined) flat[k] = Array.isArray(v) ? v.join(', ') : v;
-  return flat;
+interface Api {
+  logs: ddV2.LogsApi;
+  auth: ddV1.AuthenticationApi;
 }
 
 export function createDatadogDriver(
@@ -59,16 +75,33 @@ export function createDatadogDriver(
   const encoder = createDatadogEncoder(config);
   const scrub = (s: string) => env.secrets.scrub(s);
   const stale = staleCounter(env);
-  const logsUrl = `${intakeUrl(config)}/api/v2/logs`;
-  const validateUrl = `${apiUrl(config)}/api/v1/validate`;
-  const headers = { 'dd-api-key': config.apiKey, 'content-type': 'application/json', accept: 'application/json', 'user-agent': USER_AGENT };
+  const gzipOn = config.compression.type === 'gzip';
   let lastStaleWarning = -Infinity;
   let staleSinceWarning = 0;
-  let closed = false;
 
   const batchMaxBytes = config.batch.maxBytes;
   if (batchMaxBytes > DATADOG_LIMITS.maxPayloadBytes) {
     env.logger.warn({ sink: config.id, batchMaxBytes }, "batch.maxBytes is above Datadog's 5 MB payload limit: batches will be split before they can be sent");
+  }
+
+  const loading = loadDatadogClient();
+  loading.catch(() => undefined); // reported on first use
+  let api: Api | undefined;
+  let closed = false;
+
+  async function getApi(): Promise<Api> {
+    if (api) return api;
+    const dd = await loading;
+    const httpApi = createUndiciHttpLibrary(dd.client, transport, config.compression);
+    const make = (base: string): ddClient.Configuration =>
+      dd.client.createConfiguration({
+        baseServer: new dd.client.ServerConfiguration(base, {}),
+        authMethods: { apiKeyAuth: config.apiKey },
+        httpApi,
+        enableRetry: false, // the core retries, with backoff, jitter and Retry-After
+      });
+    api = { logs: new dd.v2.LogsApi(make(intakeUrl(config))), auth: new dd.v1.AuthenticationApi(make(apiUrl(config))) };
+    return api;
   }
 
   function noteStale(events: SinkEvent[]): void {
@@ -94,55 +127,90 @@ export function createDatadogDriver(
     }
   }
 
-  /** Encodes the batch (logs, JSON array, gzip); the uncompressed body is measured exactly against the 5 MB limit. */
-  async function build(events: SinkEvent[]): Promise<Built> {
-    const logs: DatadogLog[] = [];
-    const rejected: { index: number; reason: string }[] = [];
-    events.forEach((e, index) => {
-      const r = encoder.encode(e);
-      if (r.ok) logs.push(r.encoded.log);
-      else rejected.push({ index, reason: r.reason });
-    });
-    if (logs.length === 0) return { allRejected: rejected };
-    const raw = logsRequestBody(logs);
-    if (raw.length > DATADOG_LIMITS.maxPayloadBytes) return { tooLarge: raw.length };
-    return { body: await transport.prepare(raw), rejected };
+  /** Runs one client call inside a scope that carries the signal and collects the raw answer. */
+  async function call<T>(signal: AbortSignal, fn: (a: Api) => Promise<T>, maxBodyBytes?: number): Promise<{ scope: CallScope; error?: unknown }> {
+    const a = await getApi();
+    const scope: CallScope = maxBodyBytes === undefined ? { signal } : { signal, maxBodyBytes };
+    try {
+      await callScope.run(scope, () => fn(a));
+      return { scope };
+    } catch (error) {
+      return { scope, error };
+    }
   }
 
-  async function submit(events: SinkEvent[], signal: AbortSignal, memo: EncodingMemo | undefined): Promise<SendOutcome> {
-    const built = await reuseEncoding(memo, 'logs', () => build(events));
-    if ('allRejected' in built) return { kind: 'partial', rejected: built.allRejected };
-    if ('tooLarge' in built) {
-      return { kind: 'too_large', reason: `payload is ${built.tooLarge} bytes uncompressed, above Datadog's ${DATADOG_LIMITS.maxPayloadBytes}-byte limit` };
-    }
-    let res: HttpResponse;
-    try {
-      res = await transport.send({ url: logsUrl, headers, body: built.body, signal });
-    } catch (error) {
-      if (signal.aborted) throw error;
-      return { kind: 'retry', reason: scrub(`Datadog request failed: ${describeError(error)}`) };
-    }
-    const outcome = classifyDatadogResponse(res.status, flatHeaders(res.headers), res.text, now());
+  function answered(events: SinkEvent[], rejected: Built['rejected'], status: number, headers: Record<string, string>, text: string): SendOutcome {
+    const outcome = classifyDatadogResponse(status, headers, text, now());
     if (outcome.kind !== 'ok') return 'reason' in outcome ? { ...outcome, reason: scrub(outcome.reason) } : outcome;
-    const { rejected } = built;
     const rejectedSet = new Set(rejected.map((r) => r.index));
     noteStale(rejected.length ? events.filter((_, i) => !rejectedSet.has(i)) : events); // counted once, when delivered
     return rejected.length ? { kind: 'partial', rejected } : { kind: 'ok' };
   }
 
+  /**
+   * A retry of a batch the client already serialised: the same request bytes (compressed once)
+   * go out again through the transport, without the client's serialiser building them anew.
+   */
+  async function resend(events: SinkEvent[], built: Built, signal: AbortSignal): Promise<SendOutcome> {
+    const { url, method, headers, body } = built.request;
+    let res;
+    try {
+      res = await transport.send({ url, method, headers, body, signal });
+    } catch (error) {
+      if (signal.aborted) throw error;
+      return { kind: 'retry', reason: scrub(`Datadog request failed: ${describeError(error)}`) };
+    }
+    return answered(events, built.rejected, res.status, flatHeaders(res.headers), res.text);
+  }
+
   return {
     async healthcheck(signal) {
-      const res = await transport.request({ method: 'GET', url: validateUrl, headers: { 'dd-api-key': config.apiKey, accept: 'application/json', 'user-agent': USER_AGENT }, signal });
-      if (res.status >= 200 && res.status < 300) return;
-      throw new Error(scrub(`Datadog API key check (GET /api/v1/validate) failed: ${describeDatadogError(res.status, res.text)}`));
+      const { scope, error } = await call(signal, (a) => a.auth.validate());
+      if (scope.status === undefined) throw error instanceof Error ? error : new Error(describeError(error));
+      if (scope.status >= 200 && scope.status < 300) return;
+      throw new Error(scrub(`Datadog API key check (GET /api/v1/validate) failed: ${describeDatadogError(scope.status, scope.text ?? '')}`));
     },
 
     async send(events, signal, memo) {
       if (events.length === 0) return { kind: 'ok' };
+      const earlier = memo?.encoded as Built | undefined;
+      if (earlier) return resend(events, earlier, signal);
       if (events.length > DATADOG_LIMITS.maxEntries) {
         return { kind: 'too_large', reason: `${events.length} logs in one request, above Datadog's ${DATADOG_LIMITS.maxEntries}-entry limit` };
       }
-      return submit(events, signal, memo);
+      const logs: DatadogLog[] = [];
+      const rejected: { index: number; reason: string }[] = [];
+      events.forEach((e, index) => {
+        const r = encoder.encode(e);
+        if (r.ok) logs.push(r.encoded.log);
+        else rejected.push({ index, reason: r.reason });
+      });
+      if (logs.length === 0) return { kind: 'partial', rejected };
+      const body = logs.map(({ ddsource, ddtags, hostname, message, service, ...rest }) => ({
+        ddsource,
+        ddtags,
+        hostname,
+        message,
+        service,
+        additionalProperties: rest,
+      }));
+      // The serialised body is measured exactly by the HTTP layer, which refuses (does not send)
+      // one above the 5 MB limit.
+      const { scope, error } = await call(
+        signal,
+        (a) => a.logs.submitLog(gzipOn ? { body, contentEncoding: 'gzip' } : { body }),
+        DATADOG_LIMITS.maxPayloadBytes,
+      );
+      if (memo && scope.sent) memo.encoded = { request: scope.sent, rejected } satisfies Built;
+      if (scope.tooLarge !== undefined) {
+        return { kind: 'too_large', reason: `payload is ${scope.tooLarge} bytes uncompressed, above Datadog's ${DATADOG_LIMITS.maxPayloadBytes}-byte limit` };
+      }
+      if (scope.status === undefined) {
+        // No HTTP answer: a network error, an abort, or the client refusing to build the request.
+        if (signal.aborted) throw error;
+        return { kind: 'retry', reason: scrub(`Datadog request failed: ${describeError(error)}`) };
+      }
+      return answered(events, rejected, scope.status, scope.headers ?? {}, scope.text ?? '');
     },
 
     async close() {

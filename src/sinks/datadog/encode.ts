@@ -6,7 +6,6 @@
 
 import type { SinkEvent } from '../../core/types.js';
 import { compileTemplate } from '../shared/template.js';
-import { TextBuffer } from '../shared/text-buffer.js';
 import { DATADOG_LIMITS, type DatadogConfig } from './config.js';
 
 /** The plain JSON shape of one log, in the key order the official client serialises it. */
@@ -94,25 +93,6 @@ export function createDatadogEncoder(
       return { ok: true, encoded: truncate(log, bytes, maxLogBytes) };
     },
   };
-}
-
-/**
- * The request body of POST /api/v2/logs: the logs as a JSON array, each log's JSON written
- * straight into one Buffer (no joined string). The bytes are those the official client's
- * serializer produces for the same logs (test/sinks/datadog.test.ts compares them).
- */
-export function logsRequestBody(logs: readonly DatadogLog[]): Buffer {
-  const texts = logs.map((l) => JSON.stringify(l));
-  let bytes = 2 + Math.max(0, texts.length - 1); // brackets and commas
-  for (const t of texts) bytes += Buffer.byteLength(t);
-  const out = new TextBuffer(bytes);
-  out.put('[');
-  texts.forEach((t, i) => {
-    if (i) out.put(',');
-    out.put(t);
-  });
-  out.put(']');
-  return out.done();
 }
 
 /** Bytes a string adds inside a JSON string literal. */
