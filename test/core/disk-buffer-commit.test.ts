@@ -7,10 +7,11 @@ import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { BufferEntry } from '../../src/core/buffers/buffer.js';
-import { DiskBuffer } from '../../src/core/buffers/disk.js';
+import { DiskBuffer, TAIL_CACHE_BYTES } from '../../src/core/buffers/disk.js';
 import { toSinkEvent } from '../../src/core/types.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { eventually } from '../support/eventually.js';
+import { metric } from '../support/metric.js';
 import { settle, tempDir } from '../support/probe.js';
 
 /** A sync the test releases by hand; `calls` counts the syncs asked for. */
@@ -33,15 +34,15 @@ const ackCounter = () => {
   return a;
 };
 
-function entries(from: number, n: number, ack?: ReturnType<typeof ackCounter>): BufferEntry[] {
+function entries(from: number, n: number, ack?: ReturnType<typeof ackCounter>, pad = 30): BufferEntry[] {
   return Array.from({ length: n }, (_, i) => {
-    const event = toSinkEvent({ meta: { id: `a:audit_log:${from + i}`, account: 'a', stream: 'audit_log', time: 1_700_000_000_000, schema: 'zendesk' }, body: { id: from + i, text: 'é'.repeat(30) } });
+    const event = toSinkEvent({ meta: { id: `a:audit_log:${from + i}`, account: 'a', stream: 'audit_log', time: 1_700_000_000_000, schema: 'zendesk' }, body: { id: from + i, text: 'é'.repeat(pad) } });
     return { event, bytes: event.bytes, ...(ack ? { ack } : {}) };
   });
 }
 
-const open = (dir: string, sync?: (fh: FileHandle) => Promise<void>) =>
-  DiskBuffer.open({ sink: 's', dir, maxBytes: 1 << 30, segmentBytes: 1 << 20, whenFull: 'block', metrics: createMetrics(), deadLetter: async () => undefined, warn: () => undefined, ...(sync ? { sync } : {}) });
+const open = (dir: string, sync?: (fh: FileHandle) => Promise<void>, o: { maxBytes?: number; whenFull?: 'block' | 'drop_newest'; metrics?: ReturnType<typeof createMetrics> } = {}) =>
+  DiskBuffer.open({ sink: 's', dir, maxBytes: o.maxBytes ?? 1 << 30, segmentBytes: 1 << 20, whenFull: o.whenFull ?? 'block', metrics: o.metrics ?? createMetrics(), deadLetter: async () => undefined, warn: () => undefined, ...(sync ? { sync } : {}) });
 const segmentBytes = (dir: string) => readdirSync(dir).filter((n) => n.startsWith('seg-')).reduce((a, n) => a + statSync(join(dir, n)).size, 0);
 const readAll = async (b: DiskBuffer) => (await b.read({ maxEvents: 1e6, maxBytes: 1 << 30, maxWaitMs: 0, signal: new AbortController().signal }))!;
 
@@ -121,6 +122,72 @@ describe('DiskBuffer group commit', () => {
     expect(again.events).toBe(30);
     const batch = await readAll(again);
     expect(batch.entries.map((e) => e.event.meta.id)).toEqual(Array.from({ length: 30 }, (_, i) => `a:audit_log:${i}`));
+    await again.ack(batch);
+    await again.close();
+  });
+});
+
+describe('DiskBuffer drop_newest', () => {
+  it('writes the frames of a push that fit, drops and acks the rest, and counts them', async () => {
+    const dir = tempDir();
+    const metrics = createMetrics();
+    const b = await open(dir, undefined, { maxBytes: 1024 * 1024, whenFull: 'drop_newest', metrics });
+    const ack = ackCounter();
+    // ~200 KB each (2 bytes per é): five fit under 1 MiB, the other three do not.
+    await b.push(entries(0, 8, ack, 100_000));
+    expect(ack.acked).toBe(8); // written or dropped: the upstream batch is not held up either way
+    expect(await metric(metrics, 'zsf_events_dropped_total', { sink: 's' })).toBe(3);
+    expect(b.events).toBe(5);
+    const batch = await readAll(b);
+    expect(batch.entries.map((e) => e.event.meta.id)).toEqual([0, 1, 2, 3, 4].map((n) => `a:audit_log:${n}`));
+    await b.ack(batch);
+    await b.close();
+    const again = await open(dir);
+    expect(again.events).toBe(0); // nothing dropped was written
+    await again.close();
+  });
+});
+
+describe('DiskBuffer tail cache', () => {
+  it('hands a reader that keeps pace the written events themselves, and reads the file beyond the cache bound', async () => {
+    const dir = tempDir();
+    const b = await open(dir);
+    const ids = (from: number, n: number) => Array.from({ length: n }, (_, i) => `a:audit_log:${from + i}`);
+    const recent = entries(0, 10);
+    await b.push(recent);
+    const first = await readAll(b);
+    // The same objects: nothing was read back from the segment or decoded.
+    expect(first.entries.map((e) => e.event)).toEqual(recent.map((e) => e.event));
+    first.entries.forEach((e, i) => expect(e.event).toBe(recent[i]!.event));
+    await b.ack(first);
+
+    // Far more than the cache holds (each event ~10 KB of JSON): the oldest come from the file.
+    const n = Math.ceil((2 * TAIL_CACHE_BYTES) / 10_000);
+    const many = entries(1000, n, undefined, 5000);
+    for (let i = 0; i < n; i += 200) await b.push(many.slice(i, i + 200));
+    const all = await readAll(b);
+    expect(all.entries.map((e) => e.event.meta.id)).toEqual(ids(1000, n));
+    expect(all.entries.map((e) => e.event.json)).toEqual(many.map((e) => e.event.json));
+    const fromCache = all.entries.filter((e, i) => e.event === many[i]!.event).length;
+    expect(fromCache).toBeGreaterThan(0);
+    expect(fromCache).toBeLessThan(n);
+    expect(all.entries[0]!.event).not.toBe(many[0]!.event); // the oldest: decoded from its frame
+    expect(all.entries.at(-1)!.event).toBe(many.at(-1)!.event); // the newest: still cached
+    await b.ack(all);
+    expect(b.isEmpty()).toBe(true);
+    await b.close();
+  });
+
+  it('serves a restart from the file, not from anything cached before it', async () => {
+    const dir = tempDir();
+    const b = await open(dir);
+    const pushed = entries(0, 20);
+    await b.push(pushed);
+    await b.close();
+    const again = await open(dir);
+    const batch = await readAll(again);
+    expect(batch.entries.map((e) => e.event.json)).toEqual(pushed.map((e) => e.event.json));
+    batch.entries.forEach((e, i) => expect(e.event).not.toBe(pushed[i]!.event));
     await again.ack(batch);
     await again.close();
   });

@@ -32,6 +32,14 @@ const FORMAT_OBJECT = 0x7b; // "{"
 const SPLIT_PREFIX = 5; // format byte + u32 meta length
 const MAX_FRAME = 256 * 1024 * 1024;
 const READ_CHUNK = 1024 * 1024;
+/**
+ * Event bytes of the newest written frames kept in memory as the events themselves, so that a
+ * sink keeping pace reads them without reading the file back and decoding it (syslog-ng's
+ * reliable disk buffer keeps such a "qout" for the same reason). The frames are on disk and
+ * fsynced all the same; a restart reads the file. 16 MiB: about 10,000 OCSF events, what a
+ * memory buffer holds by default; a sink further behind than that reads the file.
+ */
+export const TAIL_CACHE_BYTES = 16 * 1024 * 1024;
 
 export interface DiskBufferOptions {
   sink: string;
@@ -60,6 +68,8 @@ interface Inflight {
 
 /** One push, encoded: all its frames in one Buffer; the entries themselves are not kept. */
 interface PendingPush {
+  /** Kept until written, for the tail cache. */
+  entries: BufferEntry[];
   buf: Buffer;
   /** End offset of frame i in `buf`. */
   ends: number[];
@@ -69,6 +79,14 @@ interface PendingPush {
   next: number;
   resolve: () => void;
   reject: (err: unknown) => void;
+}
+
+/** A written frame still held as its event (the tail cache). */
+interface TailFrame {
+  seg: number;
+  off: number;
+  frameBytes: number;
+  entry: BufferEntry;
 }
 
 /** Frames [from, to) of a push, written in one group commit. */
@@ -89,6 +107,9 @@ export class DiskBuffer implements EventBuffer {
   private ackPos: Pos = { seg: 0, off: 0 };
   private readFh: { seg: number; fh: FileHandle } | null = null;
   private chunk: { seg: number; start: number; buf: Buffer } | null = null;
+  private tail: TailFrame[] = [];
+  private tailHead = 0;
+  private tailBytes = 0;
   private inflight: Inflight[] = [];
   private unackedEvents = 0;
   private unackedBytes = 0;
@@ -224,6 +245,7 @@ export class DiskBuffer implements EventBuffer {
       };
       const p: PendingPush = {
         ...encoded,
+        entries,
         acks: entries.map((e) => e.ack),
         next: 0,
         resolve: () => {
@@ -241,8 +263,9 @@ export class DiskBuffer implements EventBuffer {
     });
   }
 
-  private fits(bytes: number): boolean {
-    return this.unackedBytes === 0 || this.unackedBytes + bytes <= this.opts.maxBytes;
+  /** A frame of `size` fits after `group` bytes taken for this write; only the very first frame into an empty buffer may exceed the bound. */
+  private fits(group: number, size: number): boolean {
+    return this.unackedBytes + group + size <= this.opts.maxBytes || (this.unackedBytes === 0 && group === 0);
   }
 
   /**
@@ -264,7 +287,7 @@ export class DiskBuffer implements EventBuffer {
           let to = p.next;
           while (to < p.ends.length) {
             const size = p.ends[to]! - (to ? p.ends[to - 1]! : 0);
-            if (this.fits(bytes + size)) {
+            if (this.fits(bytes, size)) {
               bytes += size;
               to++;
               continue;
@@ -308,6 +331,7 @@ export class DiskBuffer implements EventBuffer {
       while (written < bytes) written += (await fh.write(all, written)).bytesWritten;
     }
     await (this.opts.sync ? this.opts.sync(fh) : fh.datasync());
+    this.remember(spans, this.segEnds.get(this.writeSeg) ?? 0);
     this.segEnds.set(this.writeSeg, (this.segEnds.get(this.writeSeg) ?? 0) + bytes);
     this.unackedEvents += frames;
     this.unackedBytes += bytes;
@@ -315,6 +339,39 @@ export class DiskBuffer implements EventBuffer {
     this.unreadBytes += bytes;
     this.updateGauges();
     this.dataArrived.notify();
+  }
+
+  /** Adds the frames just made durable (from offset `off` of the write segment) to the tail cache, dropping its oldest beyond the bound. */
+  private remember(spans: Span[], off: number): void {
+    for (const { push, from, to } of spans) {
+      for (let i = from; i < to; i++) {
+        const frameBytes = push.ends[i]! - (i ? push.ends[i - 1]! : 0);
+        const e = push.entries[i]!;
+        this.tail.push({ seg: this.writeSeg, off, frameBytes, entry: { event: e.event, bytes: e.bytes } });
+        this.tailBytes += e.bytes;
+        off += frameBytes;
+      }
+    }
+    while (this.tailBytes > TAIL_CACHE_BYTES) this.tailBytes -= this.tail[this.tailHead++]!.entry.bytes;
+    this.compactTail();
+  }
+
+  /** The cached frame at (seg, off), if the tail cache has it; frames before it are dropped (they were read from the file). */
+  private cachedAt(seg: number, off: number): TailFrame | undefined {
+    while (this.tailHead < this.tail.length) {
+      const t = this.tail[this.tailHead]!;
+      if (t.seg > seg || (t.seg === seg && t.off >= off)) return t.seg === seg && t.off === off ? t : undefined;
+      this.tailBytes -= t.entry.bytes;
+      this.tailHead++;
+    }
+    return undefined;
+  }
+
+  private compactTail(): void {
+    if (this.tailHead > 1024 && this.tailHead * 2 > this.tail.length) {
+      this.tail = this.tail.slice(this.tailHead);
+      this.tailHead = 0;
+    }
   }
 
   private async rotate(): Promise<void> {
@@ -367,6 +424,20 @@ export class DiskBuffer implements EventBuffer {
           off = 0;
           continue;
         }
+        const cached = this.cachedAt(seg, off);
+        if (cached) {
+          if (entries.length > 0 && bytes + cached.entry.bytes > maxBytes) break;
+          this.tailBytes -= cached.entry.bytes;
+          this.tailHead++;
+          off += cached.frameBytes;
+          this.unreadEvents--;
+          this.unreadBytes -= cached.frameBytes;
+          frames++;
+          frameBytes += cached.frameBytes;
+          entries.push(cached.entry);
+          bytes += cached.entry.bytes;
+          continue;
+        }
         let c = this.chunk;
         if (!c || c.seg !== seg || off < c.start || off + HEADER > c.start + c.buf.length) c = await this.load(seg, off, HEADER);
         let at = off - c.start;
@@ -408,6 +479,7 @@ export class DiskBuffer implements EventBuffer {
       }
     } finally {
       this.readPos = { seg, off };
+      this.compactTail();
     }
     const token: Inflight = { end: { seg, off }, frameBytes, events: frames, acked: false };
     this.inflight.push(token);
