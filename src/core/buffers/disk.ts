@@ -36,10 +36,12 @@ const READ_CHUNK = 1024 * 1024;
  * Event bytes of the newest written frames kept in memory as the events themselves, so that a
  * sink keeping pace reads them without reading the file back and decoding it (syslog-ng's
  * reliable disk buffer keeps such a "qout" for the same reason). The frames are on disk and
- * fsynced all the same; a restart reads the file. 16 MiB: about 10,000 OCSF events, what a
- * memory buffer holds by default; a sink further behind than that reads the file.
+ * fsynced all the same; a restart reads the file. 4 MiB: a little more than what a HEC sink's
+ * four workers take at once with the default batch size (768 KiB), so a live tail is served
+ * from memory; a backfill whose sink falls further behind reads the file. 16 MiB cost ~40 MB
+ * of peak RSS in the e2e bench for little measurable speed (docs/performance.md, "Disk buffer").
  */
-export const TAIL_CACHE_BYTES = 16 * 1024 * 1024;
+export const TAIL_CACHE_BYTES = 4 * 1024 * 1024;
 
 export interface DiskBufferOptions {
   sink: string;
