@@ -8,8 +8,10 @@
 // Files:  seg-000000000001.log ...   ack.json = {"segment": n, "offset": o} (first unacked frame)
 //
 // fsync policy: every push is written and fdatasync'ed before it is acknowledged upstream
-// (concurrent pushes are group-committed: one write + one fdatasync for all of them), so an
-// accepted event survives a crash. ack.json is written atomically after deliveries; if a
+// (group commit: every push made while a write + fdatasync runs goes into the next one, as one
+// writev of the pushes' encoded Buffers and one fdatasync), so an accepted event survives a
+// crash. Reads: a sink that keeps pace gets the newest written events from a small tail cache
+// (TAIL_CACHE_BYTES) instead of the file; older frames are decoded from 1 MiB chunks. ack.json is written atomically after deliveries; if a
 // crash loses its last update, those events are delivered again (at-least-once, bounded by
 // the batches in flight). On open, a torn tail (a frame cut short by a crash) is truncated
 // and its bytes are dead-lettered; a frame whose checksum fails is dead-lettered when read.
