@@ -127,6 +127,18 @@ describe('DiskBuffer group commit', () => {
   });
 });
 
+describe('DiskBuffer write failure', () => {
+  it('rejects every push of a group whose sync fails, and acks none of it', async () => {
+    const dir = tempDir();
+    const b = await open(dir, () => Promise.reject(new Error('EIO: the disk went away')));
+    const ack = ackCounter();
+    await expect(b.push(entries(0, 3, ack))).rejects.toThrow('EIO');
+    expect(ack.acked).toBe(0);
+    expect(b.events).toBe(0);
+    await b.close();
+  });
+});
+
 describe('DiskBuffer drop_newest', () => {
   it('writes the frames of a push that fit, drops and acks the rest, and counts them', async () => {
     const dir = tempDir();

@@ -280,10 +280,12 @@ export class DiskBuffer implements EventBuffer {
   private async writeLoop(): Promise<void> {
     if (this.writing) return;
     this.writing = true;
+    // Pushes taken whole into the write in progress: a failed write must reject them too.
+    let done: PendingPush[] = [];
     try {
       while (this.pending.length && !this.closed) {
         const spans: Span[] = [];
-        const done: PendingPush[] = [];
+        done = [];
         let bytes = 0;
         let blocked = false;
         while (this.pending.length && !blocked) {
@@ -312,11 +314,11 @@ export class DiskBuffer implements EventBuffer {
         }
         if (spans.length) await this.append(spans, bytes);
         for (const s of spans) ackSpan(s);
-        for (const p of done) p.resolve();
+        for (const p of done.splice(0)) p.resolve();
         if (blocked && spans.length === 0) await this.spaceFreed.wait();
       }
     } catch (err) {
-      for (const p of this.pending.splice(0)) p.reject(err);
+      for (const p of [...done, ...this.pending.splice(0)]) p.reject(err);
     } finally {
       this.writing = false;
     }
