@@ -8,18 +8,21 @@
 // Files:  seg-000000000001.log ...   ack.json = {"segment": n, "offset": o} (first unacked frame)
 //
 // fsync policy: every push is written and fdatasync'ed before it is acknowledged upstream
-// (concurrent pushes are group-committed: one write + one fdatasync for all of them), so an
-// accepted event survives a crash. ack.json is written atomically after deliveries; if a
+// (group commit: every push made while a write + fdatasync runs goes into the next one, as one
+// writev of the pushes' encoded Buffers and one fdatasync), so an accepted event survives a
+// crash. Reads: a sink that keeps pace gets the newest written events from a small tail cache
+// (TAIL_CACHE_BYTES) instead of the file; older frames are decoded from 1 MiB chunks. ack.json is written atomically after deliveries; if a
 // crash loses its last update, those events are delivered again (at-least-once, bounded by
 // the batches in flight). On open, a torn tail (a frame cut short by a crash) is truncated
 // and its bytes are dead-lettered; a frame whose checksum fails is dead-lettered when read.
 
-import { open, readdir, readFile, rm, stat, truncate, type FileHandle } from 'node:fs/promises';
+import { open, readdir, readFile, rename, rm, stat, truncate, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { Metrics } from '../../observability/metrics.js';
+import type { Ack } from '../acks.js';
 import type { DeadLetterInput } from '../dead-letter.js';
-import { ensurePrivateDir, fsyncDir, PRIVATE_FILE_MODE, removeStaleTempFiles, writeFileAtomic } from '../fs-atomic.js';
+import { ensurePrivateDir, fsyncDir, PRIVATE_FILE_MODE, removeStaleTempFiles } from '../fs-atomic.js';
 import { sinkEvent, type EventMeta, type SinkEvent } from '../types.js';
 import { Signal, type BufferEntry, type EventBuffer, type ReadBatch, type ReadOptions } from './buffer.js';
 
@@ -31,6 +34,16 @@ const FORMAT_OBJECT = 0x7b; // "{"
 const SPLIT_PREFIX = 5; // format byte + u32 meta length
 const MAX_FRAME = 256 * 1024 * 1024;
 const READ_CHUNK = 1024 * 1024;
+/**
+ * Event bytes of the newest written frames kept in memory as the events themselves, so that a
+ * sink keeping pace reads them without reading the file back and decoding it (syslog-ng's
+ * reliable disk buffer keeps such a "qout" for the same reason). The frames are on disk and
+ * fsynced all the same; a restart reads the file. 4 MiB: a little more than what a HEC sink's
+ * four workers take at once with the default batch size (768 KiB), so a live tail is served
+ * from memory; a backfill whose sink falls further behind reads the file. 16 MiB cost ~40 MB
+ * of peak RSS in the e2e bench for little measurable speed (docs/performance.md, "Disk buffer").
+ */
+export const TAIL_CACHE_BYTES = 4 * 1024 * 1024;
 
 export interface DiskBufferOptions {
   sink: string;
@@ -41,6 +54,8 @@ export interface DiskBufferOptions {
   metrics: Metrics;
   deadLetter: (entry: Omit<DeadLetterInput, 'component'>) => Promise<void>;
   warn: (msg: string, extra?: Record<string, unknown>) => void;
+  /** Makes the written frames durable (default: fdatasync of the segment). Tests hold or count it. */
+  sync?: (fh: FileHandle) => Promise<void>;
 }
 
 interface Pos {
@@ -55,11 +70,34 @@ interface Inflight {
   acked: boolean;
 }
 
+/** One push, encoded: all its frames in one Buffer; the entries themselves are not kept. */
 interface PendingPush {
-  frames: Buffer[];
+  /** Kept until written, for the tail cache. */
   entries: BufferEntry[];
+  buf: Buffer;
+  /** End offset of frame i in `buf`. */
+  ends: number[];
+  /** Upstream ack of frame i. */
+  acks: (Ack | undefined)[];
+  /** First frame not yet written (or dropped). */
+  next: number;
   resolve: () => void;
   reject: (err: unknown) => void;
+}
+
+/** A written frame still held as its event (the tail cache). */
+interface TailFrame {
+  seg: number;
+  off: number;
+  frameBytes: number;
+  entry: BufferEntry;
+}
+
+/** Frames [from, to) of a push, written in one group commit. */
+interface Span {
+  push: PendingPush;
+  from: number;
+  to: number;
 }
 
 const segName = (n: number) => `seg-${String(n).padStart(12, '0')}.log`;
@@ -73,6 +111,9 @@ export class DiskBuffer implements EventBuffer {
   private ackPos: Pos = { seg: 0, off: 0 };
   private readFh: { seg: number; fh: FileHandle } | null = null;
   private chunk: { seg: number; start: number; buf: Buffer } | null = null;
+  private tail: TailFrame[] = [];
+  private tailHead = 0;
+  private tailBytes = 0;
   private inflight: Inflight[] = [];
   private unackedEvents = 0;
   private unackedBytes = 0;
@@ -192,7 +233,12 @@ export class DiskBuffer implements EventBuffer {
 
   push(entries: BufferEntry[], signal?: AbortSignal): Promise<void> {
     if (entries.length === 0) return Promise.resolve();
-    const frames = entries.map((e) => encodeFrame(e));
+    let encoded: { buf: Buffer; ends: number[] };
+    try {
+      encoded = encodeFrames(entries);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
     return new Promise((resolve, reject) => {
       const onAbort = () => {
         const i = this.pending.indexOf(p);
@@ -202,8 +248,10 @@ export class DiskBuffer implements EventBuffer {
         }
       };
       const p: PendingPush = {
-        frames,
+        ...encoded,
         entries,
+        acks: entries.map((e) => e.ack),
+        next: 0,
         resolve: () => {
           signal?.removeEventListener('abort', onAbort);
           resolve();
@@ -219,68 +267,117 @@ export class DiskBuffer implements EventBuffer {
     });
   }
 
-  private fits(bytes: number): boolean {
-    return this.unackedBytes === 0 || this.unackedBytes + bytes <= this.opts.maxBytes;
+  /** A frame of `size` fits after `group` bytes taken for this write; only the very first frame into an empty buffer may exceed the bound. */
+  private fits(group: number, size: number): boolean {
+    return this.unackedBytes + group + size <= this.opts.maxBytes || (this.unackedBytes === 0 && group === 0);
   }
 
+  /**
+   * Group commit: every frame pushed while the previous write + fdatasync ran is written with
+   * one writev and made durable by one fdatasync; only then are those frames acked upstream
+   * and their pushes resolved.
+   */
   private async writeLoop(): Promise<void> {
     if (this.writing) return;
     this.writing = true;
+    // Pushes taken whole into the write in progress: a failed write must reject them too.
+    let done: PendingPush[] = [];
     try {
       while (this.pending.length && !this.closed) {
-        // Group commit: take every frame that fits, write once, fsync once.
-        const batch: Buffer[] = [];
-        const acks: BufferEntry[] = [];
-        const done: PendingPush[] = [];
+        const spans: Span[] = [];
+        done = [];
         let bytes = 0;
         let blocked = false;
         while (this.pending.length && !blocked) {
           const p = this.pending[0]!;
-          while (p.frames.length) {
-            const f = p.frames[0]!;
-            if (!this.fits(bytes + f.length)) {
-              if (this.opts.whenFull === 'drop_newest') {
-                p.frames.shift();
-                const e = p.entries.shift()!;
-                this.opts.metrics.eventsDropped.inc({ sink: this.opts.sink });
-                e.ack?.ack(1);
-                continue;
-              }
+          let to = p.next;
+          while (to < p.ends.length) {
+            const size = p.ends[to]! - (to ? p.ends[to - 1]! : 0);
+            if (this.fits(bytes, size)) {
+              bytes += size;
+              to++;
+              continue;
+            }
+            if (this.opts.whenFull === 'block') {
               blocked = true;
               break;
             }
-            batch.push(p.frames.shift()!);
-            acks.push(p.entries.shift()!);
-            bytes += f.length;
+            // drop_newest: the frames before this one are still written; this one is counted and acked.
+            if (to > p.next) spans.push({ push: p, from: p.next, to });
+            this.opts.metrics.eventsDropped.inc({ sink: this.opts.sink });
+            p.acks[to]?.ack(1);
+            p.next = ++to;
           }
-          if (!blocked) done.push(this.pending.shift()!);
+          if (to > p.next) spans.push({ push: p, from: p.next, to });
+          p.next = to;
+          if (to === p.ends.length) done.push(this.pending.shift()!);
         }
-        if (batch.length) await this.append(batch, bytes);
-        for (const e of acks) e.ack?.ack(1);
-        for (const p of done) p.resolve();
-        if (blocked && batch.length === 0) await this.spaceFreed.wait();
+        if (spans.length) await this.append(spans, bytes);
+        for (const s of spans) ackSpan(s);
+        for (const p of done.splice(0)) p.resolve();
+        if (blocked && spans.length === 0) await this.spaceFreed.wait();
       }
     } catch (err) {
-      for (const p of this.pending.splice(0)) p.reject(err);
+      for (const p of [...done, ...this.pending.splice(0)]) p.reject(err);
     } finally {
       this.writing = false;
     }
   }
 
-  private async append(frames: Buffer[], bytes: number): Promise<void> {
+  private async append(spans: Span[], bytes: number): Promise<void> {
     if ((this.segEnds.get(this.writeSeg) ?? 0) >= this.opts.segmentBytes) await this.rotate();
     const fh = this.writeFh!;
-    const buf = frames.length === 1 ? frames[0]! : Buffer.concat(frames, bytes);
-    let written = 0;
-    while (written < buf.length) written += (await fh.write(buf, written)).bytesWritten;
-    await fh.datasync();
+    const chunks = spans.map(({ push, from, to }) => push.buf.subarray(from ? push.ends[from - 1]! : 0, push.ends[to - 1]!));
+    let frames = 0;
+    for (const s of spans) frames += s.to - s.from;
+    let written = (await fh.writev(chunks)).bytesWritten;
+    if (written < bytes) {
+      // A short write (rare: a full disk): the rest follows it (the file is opened for appending).
+      const all = Buffer.concat(chunks, bytes);
+      while (written < bytes) written += (await fh.write(all, written)).bytesWritten;
+    }
+    await (this.opts.sync ? this.opts.sync(fh) : fh.datasync());
+    this.remember(spans, this.segEnds.get(this.writeSeg) ?? 0);
     this.segEnds.set(this.writeSeg, (this.segEnds.get(this.writeSeg) ?? 0) + bytes);
-    this.unackedEvents += frames.length;
+    this.unackedEvents += frames;
     this.unackedBytes += bytes;
-    this.unreadEvents += frames.length;
+    this.unreadEvents += frames;
     this.unreadBytes += bytes;
     this.updateGauges();
     this.dataArrived.notify();
+  }
+
+  /** Adds the frames just made durable (from offset `off` of the write segment) to the tail cache, dropping its oldest beyond the bound. */
+  private remember(spans: Span[], off: number): void {
+    for (const { push, from, to } of spans) {
+      for (let i = from; i < to; i++) {
+        const frameBytes = push.ends[i]! - (i ? push.ends[i - 1]! : 0);
+        const e = push.entries[i]!;
+        this.tail.push({ seg: this.writeSeg, off, frameBytes, entry: { event: e.event, bytes: e.bytes } });
+        this.tailBytes += e.bytes;
+        off += frameBytes;
+      }
+    }
+    while (this.tailBytes > TAIL_CACHE_BYTES) this.tailBytes -= this.tail[this.tailHead++]!.entry.bytes;
+    this.compactTail();
+  }
+
+  /** The cached frame at (seg, off), if the tail cache has it; frames before it are dropped (they were read from the file). */
+  private cachedAt(seg: number, off: number): TailFrame | undefined {
+    while (this.tailHead < this.tail.length) {
+      const t = this.tail[this.tailHead]!;
+      if (t.seg > seg || (t.seg === seg && t.off >= off)) return t.seg === seg && t.off === off ? t : undefined;
+      this.tailBytes -= t.entry.bytes;
+      this.tailHead++;
+    }
+    return undefined;
+  }
+
+  private compactTail(): void {
+    if (this.tailHead > 1024 && this.tailHead * 2 > this.tail.length) {
+      this.tail = this.tail.slice(this.tailHead);
+      this.tailHead = 0;
+    }
   }
 
   private async rotate(): Promise<void> {
@@ -315,54 +412,82 @@ export class DiskBuffer implements EventBuffer {
     }
   }
 
+  /**
+   * Claims frames from the read position. Frames are decoded straight out of the read chunk
+   * (1 MiB of the segment, read in one call); only a chunk refill awaits.
+   */
   private async readFrames(maxEvents: number, maxBytes: number): Promise<ReadBatch> {
     const entries: BufferEntry[] = [];
     let bytes = 0;
     let frameBytes = 0;
     let frames = 0;
-    while (entries.length < maxEvents && this.unreadEvents > 0) {
-      const end = this.segEnds.get(this.readPos.seg) ?? 0;
-      if (this.readPos.off >= end) {
-        if (this.readPos.seg >= this.writeSeg) break;
-        this.readPos = { seg: this.nextSeg(this.readPos.seg), off: 0 };
-        continue;
-      }
-      const header = await this.bytesAt(this.readPos.seg, this.readPos.off, HEADER);
-      const len = header.readUInt32LE(0);
-      const crc = header.readUInt32LE(4);
-      const bodyBytes = header.readUInt32LE(8);
-      if (entries.length > 0 && bytes + bodyBytes > maxBytes) break;
-      const payload = await this.bytesAt(this.readPos.seg, this.readPos.off + HEADER, len);
-      const at = { ...this.readPos };
-      this.readPos = { seg: this.readPos.seg, off: this.readPos.off + HEADER + len };
-      this.unreadEvents--;
-      this.unreadBytes -= HEADER + len;
-      frames++;
-      frameBytes += HEADER + len;
-      const check = crc32(payload, crc32(header.subarray(8, 12)));
-      let event: SinkEvent | null = null;
-      let problem = check === crc ? '' : 'checksum mismatch';
-      if (!problem) {
-        try {
-          event = decodePayload(payload, bodyBytes);
-        } catch (err) {
-          problem = `undecodable record: ${(err as Error).message}`;
+    let { seg, off } = this.readPos;
+    try {
+      while (entries.length < maxEvents && this.unreadEvents > 0) {
+        if (off >= (this.segEnds.get(seg) ?? 0)) {
+          if (seg >= this.writeSeg) break;
+          seg = this.nextSeg(seg);
+          off = 0;
+          continue;
         }
+        const cached = this.cachedAt(seg, off);
+        if (cached) {
+          if (entries.length > 0 && bytes + cached.entry.bytes > maxBytes) break;
+          this.tailBytes -= cached.entry.bytes;
+          this.tailHead++;
+          off += cached.frameBytes;
+          this.unreadEvents--;
+          this.unreadBytes -= cached.frameBytes;
+          frames++;
+          frameBytes += cached.frameBytes;
+          entries.push(cached.entry);
+          bytes += cached.entry.bytes;
+          continue;
+        }
+        let c = this.chunk;
+        if (!c || c.seg !== seg || off < c.start || off + HEADER > c.start + c.buf.length) c = await this.load(seg, off, HEADER);
+        let at = off - c.start;
+        const len = c.buf.readUInt32LE(at);
+        const bodyBytes = c.buf.readUInt32LE(at + 8);
+        if (entries.length > 0 && bytes + bodyBytes > maxBytes) break;
+        if (at + HEADER + len > c.buf.length) {
+          c = await this.load(seg, off, HEADER + len);
+          at = 0;
+        }
+        const frameAt = off;
+        off += HEADER + len;
+        this.unreadEvents--;
+        this.unreadBytes -= HEADER + len;
+        frames++;
+        frameBytes += HEADER + len;
+        const payload = c.buf.subarray(at + HEADER, at + HEADER + len);
+        let event: SinkEvent | null = null;
+        let problem = crc32(c.buf.subarray(at + 8, at + HEADER + len)) === c.buf.readUInt32LE(at + 4) ? '' : 'checksum mismatch';
+        if (!problem) {
+          try {
+            event = decodePayload(payload, bodyBytes);
+          } catch (err) {
+            problem = `undecodable record: ${(err as Error).message}`;
+          }
+        }
+        if (!event) {
+          await this.opts.deadLetter({
+            reason: 'buffer_corrupt_record',
+            detail: `disk buffer record at ${segName(seg)}:${frameAt} is damaged (${problem}); the bytes are kept here base64-encoded`,
+            kind: 'buffer_bytes',
+            payload: payload.toString('base64'),
+            context: { segment: segName(seg), offset: frameAt },
+          });
+          continue;
+        }
+        entries.push({ event, bytes: bodyBytes });
+        bytes += bodyBytes;
       }
-      if (!event) {
-        await this.opts.deadLetter({
-          reason: 'buffer_corrupt_record',
-          detail: `disk buffer record at ${segName(at.seg)}:${at.off} is damaged (${problem}); the bytes are kept here base64-encoded`,
-          kind: 'buffer_bytes',
-          payload: payload.toString('base64'),
-          context: { segment: segName(at.seg), offset: at.off },
-        });
-        continue;
-      }
-      entries.push({ event, bytes: bodyBytes });
-      bytes += bodyBytes;
+    } finally {
+      this.readPos = { seg, off };
+      this.compactTail();
     }
-    const token: Inflight = { end: { ...this.readPos }, frameBytes, events: frames, acked: false };
+    const token: Inflight = { end: { seg, off }, frameBytes, events: frames, acked: false };
     this.inflight.push(token);
     return { entries, bytes, token };
   }
@@ -373,9 +498,8 @@ export class DiskBuffer implements EventBuffer {
     return next === Infinity ? this.writeSeg : next;
   }
 
-  private async bytesAt(seg: number, off: number, len: number): Promise<Buffer> {
-    const c = this.chunk;
-    if (c && c.seg === seg && off >= c.start && off + len <= c.start + c.buf.length) return c.buf.subarray(off - c.start, off - c.start + len);
+  /** Reads a chunk of segment `seg` from `off`: at least `len` bytes, up to READ_CHUNK or the segment's end. */
+  private async load(seg: number, off: number, len: number): Promise<{ seg: number; start: number; buf: Buffer }> {
     if (!this.readFh || this.readFh.seg !== seg) {
       await this.readFh?.fh.close();
       this.readFh = { seg, fh: await open(join(this.opts.dir, segName(seg)), 'r') };
@@ -391,7 +515,7 @@ export class DiskBuffer implements EventBuffer {
     }
     if (got < len) throw new Error(`disk buffer ${segName(seg)} shorter than expected at ${off}`);
     this.chunk = { seg, start: off, buf: buf.subarray(0, got) };
-    return this.chunk.buf.subarray(0, len);
+    return this.chunk;
   }
 
   // ------------------------------------------------------------------ ack
@@ -430,10 +554,17 @@ export class DiskBuffer implements EventBuffer {
     if (!this.ackDirty) return;
     this.ackDirty = false;
     const pos = this.ackPos;
-    // Not fsynced: losing the newest ack position (power loss only) re-delivers, never loses.
-    this.ackSaving = writeFileAtomic(join(this.opts.dir, 'ack.json'), JSON.stringify({ segment: pos.seg, offset: pos.off }) + '\n', { durable: false }).finally(() => {
-      this.ackSaving = null;
-    });
+    // Atomic (temp + rename) but not fsynced: losing the newest ack position (power loss only)
+    // re-delivers, never loses. The directory exists and open() removed stale temps, so this is
+    // writeFileAtomic(durable: false) without its per-call mkdir, stat and chmod checks.
+    const path = join(this.opts.dir, 'ack.json');
+    const tmp = join(this.opts.dir, `.ack.json.${process.pid}.tmp`);
+    const text = JSON.stringify({ segment: pos.seg, offset: pos.off }) + '\n';
+    this.ackSaving = writeFile(tmp, text, { mode: PRIVATE_FILE_MODE })
+      .then(() => rename(tmp, path))
+      .finally(() => {
+        this.ackSaving = null;
+      });
     await this.ackSaving;
   }
 
@@ -465,22 +596,54 @@ export class DiskBuffer implements EventBuffer {
   }
 }
 
-/** One frame in the current format; the body's JSON text is copied in as it is (never re-serialised). */
-function encodeFrame(e: BufferEntry): Buffer {
-  const meta = JSON.stringify(e.event.meta);
-  const metaBytes = Buffer.byteLength(meta);
-  const len = SPLIT_PREFIX + metaBytes + e.event.bytes;
-  const buf = Buffer.allocUnsafe(HEADER + len);
-  buf[HEADER] = FORMAT_SPLIT;
-  buf.writeUInt32LE(metaBytes, HEADER + 1);
-  buf.write(meta, HEADER + SPLIT_PREFIX, 'utf8');
-  const written = buf.write(e.event.json, HEADER + SPLIT_PREFIX + metaBytes, 'utf8');
-  // `bytes` is the UTF-8 length of `json` by construction; a mismatch would write a bad frame.
-  if (written !== e.event.bytes) throw new Error(`disk buffer: event ${e.event.meta.id} says ${e.event.bytes} bytes of JSON but has ${written}`);
-  buf.writeUInt32LE(len, 0);
-  buf.writeUInt32LE(e.bytes, 8);
-  buf.writeUInt32LE(crc32(buf.subarray(HEADER), crc32(buf.subarray(8, 12))), 4);
-  return buf;
+/**
+ * All frames of one push in the current format, in one Buffer: the body's JSON text is encoded
+ * straight into its place (never re-serialised), and each frame's checksum covers its
+ * contiguous bodyBytes field and payload in one pass.
+ */
+function encodeFrames(entries: BufferEntry[]): { buf: Buffer; ends: number[] } {
+  const metas: string[] = new Array<string>(entries.length);
+  const metaLengths: number[] = new Array<number>(entries.length);
+  let total = 0;
+  for (let i = 0; i < entries.length; i++) {
+    const meta = JSON.stringify(entries[i]!.event.meta);
+    metas[i] = meta;
+    metaLengths[i] = Buffer.byteLength(meta);
+    total += HEADER + SPLIT_PREFIX + metaLengths[i]! + entries[i]!.event.bytes;
+  }
+  const buf = Buffer.allocUnsafe(total);
+  const ends: number[] = new Array<number>(entries.length);
+  let off = 0;
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i]!;
+    const metaBytes = metaLengths[i]!;
+    const len = SPLIT_PREFIX + metaBytes + e.event.bytes;
+    buf.writeUInt32LE(len, off);
+    buf.writeUInt32LE(e.bytes, off + 8);
+    buf[off + HEADER] = FORMAT_SPLIT;
+    buf.writeUInt32LE(metaBytes, off + HEADER + 1);
+    buf.write(metas[i]!, off + HEADER + SPLIT_PREFIX, 'utf8');
+    const written = buf.write(e.event.json, off + HEADER + SPLIT_PREFIX + metaBytes, 'utf8');
+    // `bytes` is the UTF-8 length of `json` by construction; a mismatch would write a bad frame.
+    if (written !== e.event.bytes) throw new Error(`disk buffer: event ${e.event.meta.id} says ${e.event.bytes} bytes of JSON but has ${written}`);
+    const end = off + HEADER + len;
+    buf.writeUInt32LE(crc32(buf.subarray(off + 8, end)), off + 4);
+    ends[i] = off = end;
+  }
+  return { buf, ends };
+}
+
+/** Acks a written span upstream, one call per run of frames of the same upstream batch. */
+function ackSpan({ push, from, to }: Span): void {
+  let run = 0;
+  for (let i = from; i < to; i++) {
+    const a = push.acks[i];
+    run++;
+    if (i + 1 === to || push.acks[i + 1] !== a) {
+      a?.ack(run);
+      run = 0;
+    }
+  }
 }
 
 /** The event of a checksummed payload; throws when it cannot be decoded. */
