@@ -204,3 +204,45 @@ describe('DiskBuffer tail cache', () => {
     await again.close();
   });
 });
+
+describe('DiskBuffer after a failed write', () => {
+  /** The next `failures` syncs fail (the write itself went into the file). */
+  function flakySync() {
+    const state = { failures: 0, sync: (fh: FileHandle) => (state.failures-- > 0 ? Promise.reject(new Error('EIO: sync failed')) : fh.datasync()) };
+    return state;
+  }
+
+  it('cuts the frames of the failed write off, so later frames are read back whole and in order', async () => {
+    const dir = tempDir();
+    const s = flakySync();
+    const b = await open(dir, s.sync);
+    await b.push(entries(0, 3));
+    const size = segmentBytes(dir);
+    s.failures = 1;
+    await expect(b.push(entries(100, 4))).rejects.toThrow('EIO');
+    expect(segmentBytes(dir)).toBe(size); // the rejected frames are not left in the segment
+    await b.push(entries(200, 2));
+    const ids = (batch: Awaited<ReturnType<typeof readAll>>) => batch.entries.map((e) => e.event.meta.id);
+    const want = [0, 1, 2, 200, 201].map((n) => `a:audit_log:${n}`);
+    const batch = await readAll(b);
+    expect(ids(batch)).toEqual(want);
+    await b.close();
+    // And a restart reads the same from the file, with nothing torn or damaged in between.
+    const again = await open(dir);
+    expect(ids(await readAll(again))).toEqual(want);
+    await again.close();
+  });
+
+  it('refuses every later push when the failed write cannot be cut off', async () => {
+    const dir = tempDir();
+    let calls = 0;
+    // The write's sync fails, and so does the sync after the cut: the tail is unknown.
+    const b = await open(dir, (fh) => (++calls >= 2 ? Promise.reject(new Error('EIO: sync failed')) : fh.datasync()));
+    await b.push(entries(0, 2));
+    await expect(b.push(entries(100, 2))).rejects.toThrow('EIO');
+    await expect(b.push(entries(200, 1))).rejects.toThrow(/could not be cut off; no further events are accepted/);
+    const batch = await readAll(b);
+    expect(batch.entries.map((e) => e.event.meta.id)).toEqual(['a:audit_log:0', 'a:audit_log:1']);
+    await b.close();
+  });
+});

@@ -25,6 +25,7 @@ import type { DeadLetterInput } from '../dead-letter.js';
 import { ensurePrivateDir, fsyncDir, PRIVATE_FILE_MODE, removeStaleTempFiles } from '../fs-atomic.js';
 import { sinkEvent, type EventMeta, type SinkEvent } from '../types.js';
 import { Signal, type BufferEntry, type EventBuffer, type ReadBatch, type ReadOptions } from './buffer.js';
+import { describeError } from '../retry.js';
 
 const HEADER = 12;
 /** First payload byte of the current frame format (meta and body separable). */
@@ -123,6 +124,8 @@ export class DiskBuffer implements EventBuffer {
   private writing = false;
   private flushMode = false;
   private closed = false;
+  /** Set when a failed write could not be undone: every later push is refused with it. */
+  private broken: Error | undefined;
   private readLock: Promise<void> = Promise.resolve();
   private ackSaving: Promise<void> | null = null;
   private ackDirty = false;
@@ -233,6 +236,7 @@ export class DiskBuffer implements EventBuffer {
 
   push(entries: BufferEntry[], signal?: AbortSignal): Promise<void> {
     if (entries.length === 0) return Promise.resolve();
+    if (this.broken) return Promise.reject(this.broken);
     let encoded: { buf: Buffer; ends: number[] };
     try {
       encoded = encodeFrames(entries);
@@ -330,13 +334,28 @@ export class DiskBuffer implements EventBuffer {
     const chunks = spans.map(({ push, from, to }) => push.buf.subarray(from ? push.ends[from - 1]! : 0, push.ends[to - 1]!));
     let frames = 0;
     for (const s of spans) frames += s.to - s.from;
-    let written = (await fh.writev(chunks)).bytesWritten;
-    if (written < bytes) {
-      // A short write (rare: a full disk): the rest follows it (the file is opened for appending).
-      const all = Buffer.concat(chunks, bytes);
-      while (written < bytes) written += (await fh.write(all, written)).bytesWritten;
+    const end = this.segEnds.get(this.writeSeg) ?? 0;
+    try {
+      let written = (await fh.writev(chunks)).bytesWritten;
+      if (written < bytes) {
+        // A short write (rare: a full disk): the rest follows it (the file is opened for appending).
+        const all = Buffer.concat(chunks, bytes);
+        while (written < bytes) written += (await fh.write(all, written)).bytesWritten;
+      }
+      await (this.opts.sync ? this.opts.sync(fh) : fh.datasync());
+    } catch (err) {
+      // Frames of a failed write may sit in the file, whole or in part; the next write would
+      // append after them and the segment's recorded end would no longer meet a frame. Cut
+      // them off (their pushes are rejected: upstream reads them again). If even that fails,
+      // the buffer refuses every later push rather than write where it cannot read back.
+      try {
+        await fh.truncate(end);
+        await (this.opts.sync ? this.opts.sync(fh) : fh.datasync());
+      } catch {
+        this.broken = new Error(`disk buffer ${this.opts.sink}: a failed write left unknown bytes in ${segName(this.writeSeg)} and they could not be cut off; no further events are accepted (${describeError(err)})`);
+      }
+      throw err;
     }
-    await (this.opts.sync ? this.opts.sync(fh) : fh.datasync());
     this.remember(spans, this.segEnds.get(this.writeSeg) ?? 0);
     this.segEnds.set(this.writeSeg, (this.segEnds.get(this.writeSeg) ?? 0) + bytes);
     this.unackedEvents += frames;
