@@ -132,8 +132,8 @@ export interface ProductProcess {
 }
 
 /** Starts `node [nodeArgs] dist/src/cli/main.js <args>` and follows its peak RSS until it exits. */
-export function spawnProduct(args: string[], o: { nodeArgs?: string[]; env?: NodeJS.ProcessEnv } = {}): ProductProcess {
-  const child = spawn(process.execPath, [...(o.nodeArgs ?? []), BUILT_CLI, ...args], { stdio: ['ignore', 'ignore', 'pipe'], ...(o.env ? { env: o.env } : {}) });
+export function spawnProduct(args: string[], o: { nodeArgs?: string[]; env?: NodeJS.ProcessEnv; node?: string } = {}): ProductProcess {
+  const child = spawn(o.node ?? process.execPath, [...(o.nodeArgs ?? []), BUILT_CLI, ...args], { stdio: ['ignore', 'ignore', 'pipe'], ...(o.env ? { env: o.env } : {}) });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-20_000)));
   let peakKb = 0;
