@@ -171,7 +171,11 @@ describe('s3: a retried object is encoded once', () => {
     const driver = driverFor(s3Sink, { bucket: server.bucket, region: server.region, endpoint: server.endpoint, forcePathStyle: true, sdkMaxAttempts: 1, prefix: 'retry' });
     const r = await deliverThroughCore(driver, events(60));
     expect(r.sent).toBe(60);
-    expect(puts).toBe(3);
+    // Two refusals and at least one more attempt. Once in a CI run on Node 24 there was a fourth
+    // PUT (an attempt the client counted as failed after the server had taken it); that is
+    // at-least-once at work, and what this test is about holds either way: one encoding, one
+    // object under one key with every event.
+    expect(puts).toBeGreaterThanOrEqual(3);
     expect(counts.s3Objects).toBe(1);
     const keys = await server.listKeys('retry');
     expect(keys).toHaveLength(1);
