@@ -3,15 +3,8 @@
 // it loads its modules first and says "ready", then starts on "go" from stdin, so the parent can
 // warm the next process while this one runs and a restart takes milliseconds.
 // argv: configFile once|follow
-import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { startPipeline } from '../../src/app/start.js';
+import { runAsWarmChild } from '../support/warm-child-main.js';
 
 const [configFile, mode] = process.argv.slice(2);
-process.stdout.write('ready\n');
-await once(process.stdin, 'data');
-const p = await startPipeline(JSON.parse(readFileSync(configFile!, 'utf8')) as unknown, { once: mode === 'once' });
-process.stdout.write('started\n');
-const r = await p.done;
-process.stdout.write(r.ok ? 'done\n' : `failed ${JSON.stringify(r.failures)}\n`);
-process.exit(r.ok ? 0 : 1);
+await runAsWarmChild(JSON.parse(readFileSync(configFile!, 'utf8')) as unknown, { once: mode === 'once' });

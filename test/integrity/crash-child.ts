@@ -1,16 +1,13 @@
 // Child of the integrity crash tests: two generator streams → file sink and s3 sink, both with
 // integrity on, --once. Warm start (test/support/warm-child.ts): "ready", then "go" on stdin.
 // argv: dataDir count s3Endpoint bucket signingKeyFile
-import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { startPipeline } from '../../src/app/start.js';
+import { runAsWarmChild } from '../support/warm-child-main.js';
 
 const [dataDir, count, endpoint, bucket, keyFile] = process.argv.slice(2) as [string, string, string, string, string];
 const integrity = { enabled: true, signingKey: readFileSync(keyFile, 'utf8'), signEvery: { objects: 5, interval: '1h' } };
 const generator = (stream: string) => ({ id: `gen-${stream}`, type: 'generator', account: 'acme', stream, count: Number(count), batchSize: 50, ratePerSecond: 2000 });
-process.stdout.write('ready\n');
-await once(process.stdin, 'data');
-const p = await startPipeline(
+await runAsWarmChild(
   {
     dataDir,
     api: { enabled: false },
@@ -44,7 +41,3 @@ const p = await startPipeline(
   },
   { once: true },
 );
-process.stdout.write('started\n');
-const r = await p.done;
-process.stdout.write(r.ok ? 'done\n' : `failed ${JSON.stringify(r.failures)}\n`);
-process.exit(r.ok ? 0 : 1);

@@ -3,14 +3,11 @@
 // It loads its modules first and says "ready", then starts on "go" from stdin, so that the
 // parent can warm the next process while this one runs and a restart takes milliseconds.
 // argv: dataDir simulatorUrl rateWindowMs startTime
-import { once } from 'node:events';
-import { startPipeline } from '../../src/app/start.js';
 import { DEMO_CREDENTIALS } from '../../src/simulator/index.js';
+import { runAsWarmChild } from './warm-child-main.js';
 
 const [dataDir, url, windowMs, startTime] = process.argv.slice(2);
-process.stdout.write('ready\n');
-await once(process.stdin, 'data');
-const p = await startPipeline(
+await runAsWarmChild(
   {
     dataDir,
     api: { enabled: false },
@@ -31,5 +28,3 @@ const p = await startPipeline(
   },
   { once: false },
 );
-process.stdout.write('started\n');
-await p.done;
