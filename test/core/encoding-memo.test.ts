@@ -7,13 +7,9 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { MemoryBuffer } from '../../src/core/buffers/memory.js';
-import { startSinkRunner } from '../../src/core/sink-runner.js';
-import { createMetrics } from '../../src/observability/metrics.js';
-import { captureLogs } from '../support/capture-logs.js';
 import { recordToEvent, toSinkEvent, type EncodingMemo, type PipelineEvent, type SendOutcome, type SinkDriver, type SinkEvent } from '../../src/core/types.js';
 import { generateRecord } from '../../src/sources/generator.js';
-import { deliverThroughCore } from '../support/drive-sink.js';
+import { deliverThroughCore, startTestSinkRunner } from '../support/drive-sink.js';
 
 function events(n: number): PipelineEvent[] {
   return Array.from({ length: n }, (_, i) => recordToEvent(generateRecord(i, 'acme', 'audit_log', Date.parse('2026-01-01T00:00:00Z'), 3)));
@@ -89,33 +85,7 @@ describe('a delivered batch', () => {
   it('is garbage once acked: a worker waiting for the next batch does not keep the last one (its events) alive', async () => {
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;
-    const metrics = createMetrics();
-    const buffer = new MemoryBuffer({ sink: 's', maxEvents: 1000, maxBytes: 1 << 30, whenFull: 'block', metrics });
-    const runner = startSinkRunner({
-      config: {
-        id: 's',
-        batch: { maxEvents: 100, maxBytes: 1 << 20, maxWait: 0 },
-        concurrency: 2,
-        requestTimeout: 10_000,
-        retry: { initialBackoff: 1, maxBackoff: 2, authBackoff: 1 },
-        unhealthyAfter: 3_600_000,
-        healthcheck: { enabled: false },
-        buffer: { type: 'memory', maxEvents: 1000, maxBytes: 1 << 30, whenFull: 'block' },
-      },
-      driver: { send: async () => ({ kind: 'ok' }) },
-      buffer,
-      ctx: {
-        id: 's',
-        logger: captureLogs().logger,
-        metrics,
-        deadLetter: async () => undefined,
-        fail: () => undefined,
-        setHealthy: () => undefined,
-        now: Date.now,
-        random: Math.random,
-        sleep: async () => undefined,
-      },
-    });
+    const { runner, buffer } = startTestSinkRunner({ send: async () => ({ kind: 'ok' }) }, { batch: { maxEvents: 100, maxBytes: 1 << 20 }, concurrency: 2, bufferEvents: 1000 });
     // Only weak references stay here: whatever still holds an event after delivery is the runner's.
     const pushed = async (): Promise<WeakRef<object>[]> => {
       const sinkEvents = events(150).map(toSinkEvent);

@@ -23,7 +23,7 @@ import { startDatadogReceiver } from '../receivers/datadog.js';
 import { startHecReceiver } from '../receivers/hec.js';
 import { startOtlpReceiver } from '../receivers/otlp.js';
 import { captureLogs } from '../support/capture-logs.js';
-import { deliverThroughCore } from '../support/drive-sink.js';
+import { deliverThroughCore, startTestSinkRunner } from '../support/drive-sink.js';
 import { eventually } from '../support/eventually.js';
 import { startS3Server, TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY } from '../support/s3-server.js';
 import { commonSinkOptions } from '../support/sink-options.js';
@@ -206,38 +206,7 @@ describe('hung requests do not pile up', () => {
     cleanups.push(() => new Promise((r) => server.close(r)));
     cleanups.push(async () => server.closeAllConnections());
     const driver = driverFor(splunkHecSink, { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, token: 't' }, { concurrency: 2, requestTimeout: 100 });
-    const { MemoryBuffer } = await import('../../src/core/buffers/memory.js');
-    const { startSinkRunner } = await import('../../src/core/sink-runner.js');
-    const metrics = createMetrics();
-    const buffer = new MemoryBuffer({ sink: 's', maxEvents: 10_000, maxBytes: 1 << 30, whenFull: 'block', metrics });
-    const runner = startSinkRunner({
-      config: {
-        id: 's',
-        batch: { maxEvents: 10, maxBytes: 1 << 20, maxWait: 0 },
-        concurrency: 2,
-        requestTimeout: 100,
-        retry: { initialBackoff: 1, maxBackoff: 2, authBackoff: 1 },
-        unhealthyAfter: 3_600_000,
-        healthcheck: { enabled: false },
-        buffer: { type: 'memory', maxEvents: 10_000, maxBytes: 1 << 30, whenFull: 'block' },
-      },
-      driver,
-      buffer,
-      ctx: {
-        id: 's',
-        logger: captureLogs().logger,
-        metrics,
-        deadLetter: async () => undefined,
-        fail: () => undefined,
-        setHealthy: () => undefined,
-        now: Date.now,
-        random: Math.random,
-        sleep: (ms, signal) => new Promise((resolve) => {
-          const t = setTimeout(resolve, ms);
-          signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-        }),
-      },
-    });
+    const { runner, buffer } = startTestSinkRunner(driver, { batch: { maxEvents: 10, maxBytes: 1 << 20 }, concurrency: 2, requestTimeout: 100, bufferEvents: 10_000 });
     const { toSinkEvent } = await import('../../src/core/types.js');
     await buffer.push(events(40).map(toSinkEvent).map((event) => ({ event, bytes: event.bytes })));
     // Wait for 12 requests: every one of them timed out, and its retry (or another batch) followed.
