@@ -9,6 +9,7 @@ import type { client as ddClient, v1 as ddV1, v2 as ddV2 } from '@datadog/datado
 import type { BuildEnv } from '../../core/plugin.js';
 import { describeError } from '../../core/retry.js';
 import type { SendOutcome, SinkDriver, SinkEvent } from '../../core/types.js';
+import { encodingSlots } from '../shared/encoding-memo.js';
 import { createHttpTransport } from '../shared/http.js';
 import { classifyDatadogResponse, describeDatadogError } from './classify.js';
 import { apiUrl, DATADOG_LIMITS, intakeUrl, type DatadogConfig } from './config.js';
@@ -64,6 +65,9 @@ interface Api {
   logs: ddV2.LogsApi;
   auth: ddV1.AuthenticationApi;
 }
+
+/** The memo slot of the request the client built on a batch's first attempt. */
+const REQUEST = 'request';
 
 export function createDatadogDriver(
   config: DatadogConfig,
@@ -173,7 +177,8 @@ export function createDatadogDriver(
 
     async send(events, signal, memo) {
       if (events.length === 0) return { kind: 'ok' };
-      const earlier = memo?.encoded as Built | undefined;
+      const slots = encodingSlots(memo);
+      const earlier = slots?.get(REQUEST) as Built | undefined;
       if (earlier) return resend(events, earlier, signal);
       if (events.length > DATADOG_LIMITS.maxEntries) {
         return { kind: 'too_large', reason: `${events.length} logs in one request, above Datadog's ${DATADOG_LIMITS.maxEntries}-entry limit` };
@@ -201,7 +206,7 @@ export function createDatadogDriver(
         (a) => a.logs.submitLog(gzipOn ? { body, contentEncoding: 'gzip' } : { body }),
         DATADOG_LIMITS.maxPayloadBytes,
       );
-      if (memo && scope.sent) memo.encoded = { request: scope.sent, rejected } satisfies Built;
+      if (scope.sent) slots?.set(REQUEST, { request: scope.sent, rejected } satisfies Built);
       if (scope.tooLarge !== undefined) {
         return { kind: 'too_large', reason: `payload is ${scope.tooLarge} bytes uncompressed, above Datadog's ${DATADOG_LIMITS.maxPayloadBytes}-byte limit` };
       }

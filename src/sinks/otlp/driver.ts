@@ -4,17 +4,21 @@
 
 import type { BuildEnv } from '../../core/plugin.js';
 import { describeError } from '../../core/retry.js';
-import { transientBody, type EncodingMemo, type SendOutcome, type SinkDriver, type SinkEvent } from '../../core/types.js';
+import { transientBody, type SendOutcome, type SinkDriver, type SinkEvent } from '../../core/types.js';
 import { packageVersion } from '../../observability/build-info.js';
 import { createHttpTransport } from '../shared/http.js';
 import { classifyOtlpResponse } from './classify.js';
 import type { OtlpConfig } from './config.js';
 import { createRecordEncoder } from './encode.js';
+import { encodingSlots } from '../shared/encoding-memo.js';
 import { CONTENT_TYPES, ExportResultCode, createExporter, postOnce, type CapturedResponse, type TransportOptions } from './exporter.js';
 import type { PreparedBody } from '../shared/http.js';
 
 /** Header names whose values are credentials: registered as secrets so no log or error can show them. */
 const SECRET_HEADER = /authorization|token|key|secret|cookie|password|signature/i;
+
+/** The memo slot of the request the exporter serialised on a batch's first attempt. */
+const REQUEST = 'request';
 
 export function createOtlpDriver(config: OtlpConfig, env: Pick<BuildEnv, 'logger' | 'metrics' | 'secrets' | 'resolvePath'>): SinkDriver {
   const version = packageVersion();
@@ -69,11 +73,11 @@ export function createOtlpDriver(config: OtlpConfig, env: Pick<BuildEnv, 'logger
   }
 
   /** First attempt: encode and export through the OTel exporter; the serialised request is kept for retries. */
-  async function exportBatch(events: SinkEvent[], signal: AbortSignal, memo: EncodingMemo | undefined): Promise<SendOutcome> {
+  async function exportBatch(events: SinkEvent[], signal: AbortSignal, slots: Map<string, unknown> | undefined): Promise<SendOutcome> {
     // Parsed here for this batch only: the shared event keeps holding just its JSON text.
     const records = encode(events.map((e) => ({ meta: e.meta, body: transientBody(e) })));
     const attempt = await exporter.exportOnce(records, options(signal), config.requestTimeout);
-    if (memo && attempt.prepared) memo.encoded = attempt.prepared;
+    if (attempt.prepared) slots?.set(REQUEST, attempt.prepared);
     const r = attempt.response;
     if (!r) {
       if (signal.aborted) throw attempt.thrown ?? new Error('aborted');
@@ -107,8 +111,9 @@ export function createOtlpDriver(config: OtlpConfig, env: Pick<BuildEnv, 'logger
 
     async send(events, signal, memo) {
       if (events.length === 0) return { kind: 'ok' };
-      const sent = memo?.encoded as PreparedBody | undefined;
-      return sent ? resend(sent, signal) : exportBatch(events, signal, memo);
+      const slots = encodingSlots(memo);
+      const sent = slots?.get(REQUEST) as PreparedBody | undefined;
+      return sent ? resend(sent, signal) : exportBatch(events, signal, slots);
     },
 
     close: () => transport.close(),
