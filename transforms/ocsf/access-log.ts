@@ -3,10 +3,10 @@
 // Update; DELETE Delete; any other method Other (named by the method). Status >= 400 is Failure.
 
 import type { Enrichment } from '../enrich/index.js';
-import { rest, withoutNulls, type Raw } from '../zendesk/fields.js';
+import { rest, type Raw } from '../zendesk/fields.js';
 import { ACCESS_LOG_MAPPED_KEYS, HTTP_METHODS, accessOperation, accessResource, type AccessActivity, type AccessLog } from '../zendesk/access-log.js';
 import { absoluteUrl, hostAndScheme } from '../zendesk/origin.js';
-import { API_ACTIVITY, baseEvent, enrichments, observable, userObject } from './common.js';
+import { API_ACTIVITY, baseEvent, finishEvent, observable, userObject } from './common.js';
 
 export interface OcsfAccessInput {
   uid: string;
@@ -82,13 +82,9 @@ export function mapAccessLogOcsf(i: OcsfAccessInput): Raw {
   if (user) obs.push(observable('actor.user', 'user'));
   if (a.userAgent) obs.push(observable('http_request.user_agent', 'userAgent', a.userAgent));
   if (obs.length > 0) out.observables = obs;
-  const enr = enrichments(i.enrichment);
-  if (enr) out.enrichments = enr;
-
   const unmapped = rest(a.raw, ACCESS_LOG_MAPPED_KEYS) ?? {};
   // A method OCSF does not list stays visible here rather than being dropped.
   if (a.method && !KNOWN_METHODS.has(a.method)) unmapped.method = a.method;
-  if (Object.keys(unmapped).length > 0) out.unmapped = withoutNulls(unmapped);
-  if (i.rawData) out.raw_data = JSON.stringify(a.raw);
+  finishEvent(out, { enrichment: i.enrichment, unmapped, raw: a.raw, rawData: i.rawData });
   return out;
 }

@@ -5,11 +5,11 @@
 //   Activity 6001 Export; unknown source_type -> API Activity 6003 "<source_type>.<action>".
 
 import type { Enrichment } from '../enrich/index.js';
-import { defined, ipOf, locationParts, rest, withoutNulls, type Raw } from '../zendesk/fields.js';
+import { defined, ipOf, locationParts, rest, type Raw } from '../zendesk/fields.js';
 import { AUDIT_LOG_MAPPED_KEYS, isUserSource, targetName, type AuditClass, type AuditLog } from '../zendesk/audit-log.js';
 import {
   ACCOUNT_CHANGE, API_ACTIVITY, AUTHENTICATION, ENTITY_MANAGEMENT, GROUP_MANAGEMENT, USER_ACCESS, WEB_RESOURCES_ACTIVITY,
-  baseEvent, enrichments, observable, srcEndpoint, userObject, type OcsfClass,
+  baseEvent, finishEvent, observable, srcEndpoint, userObject, type OcsfClass,
 } from './common.js';
 
 export interface OcsfAuditInput {
@@ -141,11 +141,5 @@ export function mapAuditLogOcsf(i: OcsfAuditInput): Raw {
   if (a.actorName) obs.push(observable('actor.user.name', 'userName', a.actorName));
   if (out.user) obs.push(observable('user', 'user'));
   if (obs.length > 0) out.observables = obs;
-  const enr = enrichments(i.enrichment);
-  if (enr) out.enrichments = enr;
-
-  const unmapped = rest(a.raw, AUDIT_LOG_MAPPED_KEYS);
-  if (unmapped) out.unmapped = withoutNulls(unmapped);
-  if (i.rawData) out.raw_data = JSON.stringify(a.raw);
-  return out;
+  return finishEvent(out, { enrichment: i.enrichment, unmapped: rest(a.raw, AUDIT_LOG_MAPPED_KEYS), raw: a.raw, rawData: i.rawData });
 }

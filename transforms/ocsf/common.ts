@@ -5,7 +5,7 @@
 import type { Enrichment } from '../enrich/index.js';
 import { riskLabels } from '../enrich/index.js';
 import type { ParsedChange } from '../enrich/patterns.js';
-import type { Raw } from '../zendesk/fields.js';
+import { withoutNulls, type Raw } from '../zendesk/fields.js';
 
 export const OCSF_VERSION = '1.8.0';
 export const PRODUCT = { vendor_name: 'Zendesk', name: 'Zendesk Support' } as const;
@@ -137,6 +137,18 @@ export function enrichments(e: Enrichment): Raw[] | undefined {
     out.push({ name: 'zendesk.risk', value: r.id, type: 'risk_rule', short_desc: r.title, provider: ENRICHMENT_PROVIDER, data });
   }
   return out.length > 0 ? out : undefined;
+}
+
+/**
+ * The tail every record mapper shares: enrichments, what the mapping left over (`unmapped`,
+ * nulls dropped) and, on request, the record as Zendesk sent it (`raw_data`).
+ */
+export function finishEvent(out: Raw, o: { enrichment: Enrichment; unmapped: Raw | undefined; raw: Raw; rawData?: boolean | undefined }): Raw {
+  const enr = enrichments(o.enrichment);
+  if (enr) out.enrichments = enr;
+  if (o.unmapped && Object.keys(o.unmapped).length > 0) out.unmapped = withoutNulls(o.unmapped);
+  if (o.rawData) out.raw_data = JSON.stringify(o.raw);
+  return out;
 }
 
 export function changeData(c: ParsedChange): Raw {

@@ -4,9 +4,9 @@
 // whichever stream reported it (the audit log needs the Enterprise plan; this list does not).
 
 import type { Enrichment } from '../enrich/index.js';
-import { defined, withoutNulls, type Raw } from '../zendesk/fields.js';
+import { defined, type Raw } from '../zendesk/fields.js';
 import { deletedTicketRest, deletionMessage, type DeletedTicket } from '../zendesk/deleted-ticket.js';
-import { ENTITY_MANAGEMENT, baseEvent, enrichments, observable, userObject } from './common.js';
+import { ENTITY_MANAGEMENT, baseEvent, finishEvent, observable, userObject } from './common.js';
 
 export interface OcsfDeletedTicketInput {
   uid: string;
@@ -36,10 +36,5 @@ export function mapDeletedTicketOcsf(i: OcsfDeletedTicketInput): Raw {
   const obs: Raw[] = [];
   if (d.actorName) obs.push(observable('actor.user.name', 'userName', d.actorName));
   if (obs.length > 0) out.observables = obs;
-  const enr = enrichments(i.enrichment);
-  if (enr) out.enrichments = enr;
-  const unmapped = deletedTicketRest(d);
-  if (unmapped) out.unmapped = withoutNulls(unmapped);
-  if (i.rawData) out.raw_data = JSON.stringify(d.raw);
-  return out;
+  return finishEvent(out, { enrichment: i.enrichment, unmapped: deletedTicketRest(d), raw: d.raw, rawData: i.rawData });
 }

@@ -7,9 +7,9 @@
 
 import type { Enrichment } from '../enrich/index.js';
 import { isAdminRole } from '../zendesk/audit-log.js';
-import { defined, idOf, rest, text, withoutNulls, type Raw } from '../zendesk/fields.js';
+import { defined, idOf, rest, text, type Raw } from '../zendesk/fields.js';
 import { roleName, webhookMessage, type WebhookEvent } from '../zendesk/webhook.js';
-import { ACCOUNT_CHANGE, ENTITY_MANAGEMENT, GROUP_MANAGEMENT, USER_ACCESS, baseEvent, enrichments, observable, userObject, type OcsfClass } from './common.js';
+import { ACCOUNT_CHANGE, ENTITY_MANAGEMENT, GROUP_MANAGEMENT, USER_ACCESS, baseEvent, finishEvent, observable, userObject, type OcsfClass } from './common.js';
 
 export interface OcsfWebhookInput {
   uid: string;
@@ -92,10 +92,5 @@ export function mapWebhookOcsf(i: OcsfWebhookInput): Raw {
   out.actor = actor ? { user: actor } : { app_name: 'Zendesk' };
   Object.assign(out, specific);
   if (out.user) out.observables = [observable('user', 'user')];
-  const enr = enrichments(i.enrichment);
-  if (enr) out.enrichments = enr;
-  const unmapped = rest(w.raw, ENVELOPE_KEYS);
-  if (unmapped) out.unmapped = withoutNulls(unmapped);
-  if (i.rawData) out.raw_data = JSON.stringify(w.raw);
-  return out;
+  return finishEvent(out, { enrichment: i.enrichment, unmapped: rest(w.raw, ENVELOPE_KEYS), raw: w.raw, rawData: i.rawData });
 }
