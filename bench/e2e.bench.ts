@@ -23,7 +23,8 @@
 //    the goal line is the image's, the other figure is in its note.
 //
 // ZSF_BENCH_CPU_PROF=<dir> starts the backfill children with `--cpu-prof` (profiles in <dir>);
-// ZSF_BENCH_E2E_BUFFERS=memory (or disk) runs one buffer type only; ZSF_BENCH_NODE_FLAGS
+// ZSF_BENCH_E2E_BUFFERS=memory (or disk) runs one buffer type only; ZSF_BENCH_E2E_WORKERS=N
+// (default 2, 0: none) adds a 100k memory-buffer variant with `workers: N`; ZSF_BENCH_NODE_FLAGS
 // (e.g. `--max-old-space-size=160`, the heap limit an operator sets) go to the backfill children.
 
 import { execFileSync } from 'node:child_process';
@@ -44,6 +45,8 @@ const BUDGET_WINDOW_MS = Number(process.env.ZSF_BENCH_BUDGET_WINDOW_MS ?? 10_000
 const STARTUP_RUNS = Number(process.env.ZSF_BENCH_STARTUP_RUNS ?? 5);
 const CPU_PROF = process.env.ZSF_BENCH_CPU_PROF;
 const BUFFERS = (process.env.ZSF_BENCH_E2E_BUFFERS ?? 'memory,disk').split(',') as ('memory' | 'disk')[];
+/** Transform workers of the extra 100k memory-buffer variant (0: no such variant). */
+const WORKERS = Number(process.env.ZSF_BENCH_E2E_WORKERS ?? 2);
 const { flags: NODE_FLAGS, note: HEAP_NOTE } = productNodeFlags();
 
 /** 40 % audit logs, 50 % access logs, 10 % ticket events: roughly what an Enterprise account logs. */
@@ -74,7 +77,7 @@ async function ocsfSample(sim: Simulator): Promise<string[]> {
 }
 
 /** A `zsf run` config: the three Zendesk streams of the simulator into one HEC sink. */
-function productConfig(dir: string, sim: Simulator, hecUrl: string, o: { buffer: 'memory' | 'disk'; budget?: number; endpointLimit?: number; streams?: ('audit' | 'access' | 'tickets')[] }): string {
+function productConfig(dir: string, sim: Simulator, hecUrl: string, o: { buffer: 'memory' | 'disk'; budget?: number; endpointLimit?: number; streams?: ('audit' | 'access' | 'tickets')[]; workers?: number }): string {
   const start = new Date(sim.timeRange.start * 1000 - 60_000).toISOString();
   const streams = o.streams ?? ['audit', 'access', 'tickets'];
   const endpointLimit = o.endpointLimit ?? 1000;
@@ -95,6 +98,7 @@ function productConfig(dir: string, sim: Simulator, hecUrl: string, o: { buffer:
     config,
     JSON.stringify({
       dataDir: join(dir, 'data'),
+      ...(o.workers !== undefined ? { workers: o.workers } : {}),
       api: { enabled: false },
       log: { level: 'warn' },
       zendesk: { accounts: [account] },
@@ -123,11 +127,11 @@ interface Run {
 }
 
 /** One `zsf run --once` backfill with the yardstick measured right before and right after it. */
-async function backfillRun(sim: Simulator, m: Mix, yardstickInput: string[], buffer: 'memory' | 'disk'): Promise<Run> {
+async function backfillRun(sim: Simulator, m: Mix, yardstickInput: string[], buffer: 'memory' | 'disk', workers?: number): Promise<Run> {
   const hec = await startHecReceiver({ record: false });
   const dir = mkdtempSync(join(tmpdir(), 'zsf-bench-e2e-'));
   try {
-    const config = productConfig(dir, sim, hec.url, { buffer });
+    const config = productConfig(dir, sim, hec.url, { buffer, ...(workers !== undefined ? { workers } : {}) });
     sim.resetStats();
     const before = rawJsonRate(yardstickInput, 1500);
     const t0 = performance.now();
@@ -168,8 +172,25 @@ async function backfills(rows: BenchRow[], goals: GoalLine[]): Promise<void> {
       const yardstickInput = await ocsfSample(sim);
       const runs = size <= 100_000 ? RUNS : 1;
       const results: Record<'memory' | 'disk', Run[]> = { memory: [], disk: [] };
-      // Alternating, so that a busy stretch of the shared machine falls on both buffer types.
-      for (let i = 0; i < runs; i++) for (const buffer of BUFFERS) results[buffer].push(await backfillRun(sim, m, yardstickInput, buffer));
+      // The worker pool (off by default) beside the default, at 100k: what `workers` buys here.
+      const pooled: Run[] = [];
+      const withPool = WORKERS > 0 && size === 100_000 && BUFFERS.includes('memory');
+      // Alternating, so that a busy stretch of the shared machine falls on every variant.
+      for (let i = 0; i < runs; i++) {
+        for (const buffer of BUFFERS) results[buffer].push(await backfillRun(sim, m, yardstickInput, buffer));
+        if (withPool) pooled.push(await backfillRun(sim, m, yardstickInput, 'memory', WORKERS));
+      }
+      if (withPool) {
+        const base = results.memory;
+        rows.push({
+          name: `simulator → OCSF → HEC (gzip), ${thousands(size)} records, memory buffer, workers: ${WORKERS}`,
+          eventsPerSec: median(pooled.map((r) => r.eps)),
+          peakRssMb: Math.max(...pooled.map((r) => r.peakRssMb)),
+          ratio: median(pooled.map((r) => r.ratio)),
+          ratioTo: `yardstick ${int(median(pooled.map((r) => r.yardstick)))}/s`,
+          note: `not a goal line (workers is off by default); ratios ${pooled.map((r) => r.ratio.toFixed(3)).join(', ')} against ${base.map((r) => r.ratio.toFixed(3)).join(', ')} without, child CPU ${pooled.map((r) => r.childCpuMsPerKEvents.toFixed(0)).join(', ')} against ${base.map((r) => r.childCpuMsPerKEvents.toFixed(0)).join(', ')} ms per 1k events, peak RSS ${Math.max(...pooled.map((r) => r.peakRssMb)).toFixed(0)} against ${Math.max(...base.map((r) => r.peakRssMb)).toFixed(0)} MB`,
+        });
+      }
       for (const buffer of BUFFERS) {
         const rs = results[buffer];
         const eps = median(rs.map((r) => r.eps));

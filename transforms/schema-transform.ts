@@ -3,6 +3,7 @@
 
 import { z } from 'zod';
 import { duration } from '../src/config/units.js';
+import type { WorkerRecipe } from '../src/core/pipeline/transform-pool.js';
 import type { EventMeta, EventSchema, PipelineEvent, Transform } from '../src/core/types.js';
 import { createEnricher, type Enrichment } from './enrich/index.js';
 import { MappingError, type Raw } from './zendesk/fields.js';
@@ -43,6 +44,13 @@ export interface Mapped {
 
 /** What a mapper needs besides the record: the transform's options and each account's origin. */
 export type MapperOptions = SchemaOptions & { origins?: ReadonlyMap<string, string> };
+
+/** The recipe for a transform worker (the plugins' `worker`): `schema-worker.ts` builds the same transform there. */
+export function schemaWorkerRecipe(schema: 'ocsf' | 'ecs', options: MapperOptions): WorkerRecipe {
+  // Run from sources (tsx, vitest) the module is the .ts file; built, the .js beside this one.
+  const module = new URL(`./schema-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
+  return { module, options: { schema, options } };
+}
 
 export type SchemaMapper = (event: PipelineEvent, p: Prepared, e: Enrichment, opts: MapperOptions) => Mapped[];
 

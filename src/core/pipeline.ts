@@ -9,7 +9,7 @@
 import { acquireDataDirLock, type DataDirLock } from './datadir-lock.js';
 import type { Registry } from './plugin.js';
 import { describeError } from './retry.js';
-import { buildSinks, buildTransforms, startSinkRunners, type SinkInstance } from './pipeline/graph.js';
+import { buildSinks, buildTransformPool, buildTransforms, startSinkRunners, type SinkInstance } from './pipeline/graph.js';
 import { startApi, startHealthchecks, startLifecycle } from './pipeline/lifecycle.js';
 import { createRouter } from './pipeline/router.js';
 import { superviseSources } from './pipeline/sources.js';
@@ -38,10 +38,11 @@ async function startLocked<L extends PipelineInput>(loaded: L, registry: Registr
   const api = await startApi(state, sinks, undoOnFailure);
 
   const transforms = buildTransforms(state, registry);
+  const pool = buildTransformPool(state, registry, transforms);
   await buildSinks(state, registry, sinks);
   startSinkRunners(state, sinks);
 
-  const router = createRouter({ graph: loaded.graph, transforms, sinks, contexts: state.contexts, metrics: state.metrics, sourceAbort: state.sourceAbort });
+  const router = createRouter({ graph: loaded.graph, transforms, sinks, contexts: state.contexts, metrics: state.metrics, sourceAbort: state.sourceAbort, ...(pool ? { pool } : {}) });
   const sources = await superviseSources(state, registry, router.route);
   if (opts.replay) sources.sourceRuns.push(opts.replay.run(router.inject).catch((err: unknown) => state.logger.error({ err: describeError(err) }, 'replay failed')));
 

@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import type { Logger } from 'pino';
 import type { Metrics } from '../observability/metrics.js';
 import type { SinkDriver, Source, Transform } from './types.js';
+import type { WorkerRecipe } from './pipeline/transform-pool.js';
 import type { Secrets } from '../observability/secrets.js';
 
 export interface BuildEnv {
@@ -74,6 +75,12 @@ export interface SourcePlugin<S extends z.ZodRawShape = z.ZodRawShape> extends P
 
 export interface TransformPlugin<S extends z.ZodRawShape = z.ZodRawShape> extends PluginBase<S> {
   create(config: z.infer<z.ZodObject<S>> & { id: string; type: string; inputs: string[] }, env: BuildEnv): Transform;
+  /**
+   * How a transform worker rebuilds this transform (optional): given, the transform may run in
+   * the worker pool (`workers`). The recipe's transform must behave exactly as `create`'s, its
+   * state kept per account (each account's events reach one worker).
+   */
+  worker?(config: z.infer<z.ZodObject<S>> & { id: string; type: string; inputs: string[] }, env: BuildEnv): WorkerRecipe;
 }
 
 export interface SinkDefaults {

@@ -19,6 +19,28 @@ export interface SourceRecord {
   time: number;
   /** The upstream JSON, untouched. */
   raw: Record<string, unknown>;
+  /** Where `raw` sits in the page text it was parsed from: lets a transform worker parse it there instead of receiving a copy. */
+  page?: PageSlot;
+}
+
+/** One upstream page as received: its JSON text and the key of its record array. */
+export interface PageText {
+  /** Unique in the process (a counter), so that a worker can keep the page it already has. */
+  id: number;
+  listKey: string;
+  text: string;
+}
+
+/** A record's place in a page: `JSON.parse(page.text)[page.listKey][index]` is the record. */
+export interface PageSlot {
+  page: PageText;
+  index: number;
+}
+
+let pageCounter = 0;
+/** A page text with a fresh id. */
+export function pageText(listKey: string, text: string): PageText {
+  return { id: ++pageCounter, listKey, text };
 }
 
 /**
@@ -47,6 +69,8 @@ export interface EventMeta {
 export interface PipelineEvent {
   meta: EventMeta;
   body: Record<string, unknown>;
+  /** Set on records that came in a page (see SourceRecord.page); not part of the event. */
+  page?: PageSlot;
 }
 
 /**
@@ -114,6 +138,7 @@ export function recordToEvent(record: SourceRecord): PipelineEvent {
       schema: 'zendesk',
     },
     body: record.raw,
+    ...(record.page ? { page: record.page } : {}),
   };
 }
 

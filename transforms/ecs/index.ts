@@ -4,7 +4,7 @@ import { defineTransform } from '../../src/core/plugin.js';
 import type { PipelineEvent } from '../../src/core/types.js';
 import type { Enrichment } from '../enrich/index.js';
 import type { Prepared } from '../zendesk/prepare.js';
-import { schemaOptions, schemaTransform, type Mapped, type MapperOptions } from '../schema-transform.js';
+import { schemaOptions, schemaTransform, schemaWorkerRecipe, type Mapped, type MapperOptions } from '../schema-transform.js';
 import { accountOrigins } from '../zendesk/origin.js';
 import { zendeskSection } from '../../src/sources/zendesk/account-config.js';
 import { mapAccessLogEcs } from './access-log.js';
@@ -36,5 +36,8 @@ export const ecsTransform = defineTransform({
   options: schemaOptions,
   create(config, env) {
     return schemaTransform('ecs', { ...config, origins: accountOrigins(env.section(zendeskSection)) }, mapEcs);
+  },
+  worker(config, env) {
+    return schemaWorkerRecipe('ecs', { ...config, origins: accountOrigins(env.section(zendeskSection)) });
   },
 });

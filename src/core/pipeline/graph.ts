@@ -1,6 +1,7 @@
 // Graph build: one instance per configured transform and sink, made by its plugin from the
 // registry, and each sink's buffer (memory, disk, or the replay's memory buffer).
 
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { EventBuffer } from '../buffers/buffer.js';
 import { DiskBuffer } from '../buffers/disk.js';
@@ -9,6 +10,7 @@ import type { Registry } from '../plugin.js';
 import { startSinkRunner, type SinkRunConfig, type SinkRunner } from '../sink-runner.js';
 import type { ComponentContext, SinkDriver, Transform } from '../types.js';
 import type { RunState } from './state.js';
+import { createTransformPool, type TransformPool, type WorkerRecipe } from './transform-pool.js';
 
 export interface TransformInstance {
   fn: Transform;
@@ -41,6 +43,44 @@ export function buildTransforms(state: RunState, registry: Registry): Map<string
     setState(t.id, 'running');
   }
   return transforms;
+}
+
+/** How many transform workers `workers` means: "auto" is the available CPUs (0 on one CPU, where a worker only adds the hand-over). */
+export function workerCount(workers: number | 'auto' | undefined): number {
+  if (typeof workers === 'number') return workers;
+  if (workers === undefined) return 0;
+  const cpus = availableParallelism();
+  return cpus > 1 ? cpus : 0;
+}
+
+/**
+ * The worker pool for the transforms that can run in one: a plugin with a worker recipe, whose
+ * output feeds sinks only (a transform reading it would need the objects back). Absent when
+ * `workers` is 0 or no transform qualifies. Closed with the shared resources, last.
+ */
+export function buildTransformPool(state: RunState, registry: Registry, transforms: Map<string, TransformInstance>): TransformPool | undefined {
+  const { config, opts, input, logger, buildEnv, sharedResources } = state;
+  const size = workerCount(opts.workers ?? config.workers);
+  if (size === 0) return undefined;
+  const recipes = new Map<string, WorkerRecipe>();
+  for (const t of config.transforms) {
+    const plugin = pluginOf(registry.transforms, t.type);
+    const feedsTransform = (input.graph.downstream.get(t.id) ?? []).some((to) => input.graph.kind.get(to) === 'transform');
+    if (plugin.worker && !feedsTransform) recipes.set(t.id, plugin.worker(t as never, buildEnv(t.id)));
+  }
+  if (recipes.size === 0) return undefined;
+  const pool = createTransformPool({
+    size,
+    recipes,
+    onFailure: (err) => {
+      // The batch in hand is not sealed (its route rejects), so nothing is committed past it.
+      logger.error({ err: err.message }, 'transform worker failed');
+      for (const id of recipes.keys()) transforms.get(id)?.ctx.fail(err.message);
+    },
+  });
+  sharedResources.set('transform-pool', pool);
+  logger.info({ workers: size, transforms: [...recipes.keys()] }, 'mapping in worker threads');
+  return pool;
 }
 
 /** Fills `sinks` (the map /readyz already reads) with every configured sink and its buffer. */

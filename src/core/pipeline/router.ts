@@ -9,6 +9,7 @@ import { checkRecordLimits, truncatedPreview, tryStringify, type RecordLimits } 
 import { describeError } from '../retry.js';
 import { recordToEvent, sinkEvent, toSinkEvent, type ComponentContext, type PipelineEvent, type SinkEvent, type SourceRecord } from '../types.js';
 import type { SinkInstance, TransformInstance } from './graph.js';
+import type { TransformPool } from './transform-pool.js';
 import type { InjectFn, PipelineGraph } from './types.js';
 
 export interface Router {
@@ -24,9 +25,11 @@ export interface RouterParts {
   contexts: Map<string, ComponentContext>;
   metrics: Metrics;
   sourceAbort: AbortController;
+  /** Runs the transforms it offloads (their output feeds sinks only); absent: all on this thread. */
+  pool?: TransformPool;
 }
 
-export function createRouter({ graph, transforms, sinks, contexts, metrics, sourceAbort }: RouterParts): Router {
+export function createRouter({ graph, transforms, sinks, contexts, metrics, sourceAbort, pool }: RouterParts): Router {
   const feeds = (from: string, kind: 'transform' | 'sink') => (graph.downstream.get(from) ?? []).some((to) => graph.kind.get(to) === kind);
 
   /**
@@ -51,7 +54,8 @@ export function createRouter({ graph, transforms, sinks, contexts, metrics, sour
    * mapped body is then garbage before the next record is mapped, instead of the whole page's
    * bodies living until fan-out (and being promoted to the old generation on the way).
    */
-  async function transformBatch(id: string, events: PipelineEvent[], keep: { events: boolean; sinks: boolean }): Promise<{ events: PipelineEvent[]; forSinks: SinkEvent[] }> {
+  async function transformBatch(id: string, events: PipelineEvent[], keep: { events: boolean; sinks: boolean }, fromSource = false): Promise<{ events: PipelineEvent[]; forSinks: SinkEvent[] }> {
+    if (pool?.offloads(id) && !keep.events) return { events: [], forSinks: await transformInPool(pool, id, events, fromSource) };
     const { fn, ctx } = transforms.get(id)!;
     const out: PipelineEvent[] = [];
     const forSinks: SinkEvent[] = [];
@@ -88,6 +92,34 @@ export function createRouter({ graph, transforms, sinks, contexts, metrics, sour
     return { events: out, forSinks };
   }
 
+  /**
+   * `transformBatch` in the worker pool: the same dead letters and counts, in the same order;
+   * the outputs arrive as JSON texts. Records straight from a source cross as page slots.
+   */
+  async function transformInPool(p: TransformPool, id: string, events: PipelineEvent[], fromSource: boolean): Promise<SinkEvent[]> {
+    const { ctx } = transforms.get(id)!;
+    const results = await p.run(id, events, fromSource);
+    const forSinks: SinkEvent[] = [];
+    let sent = 0;
+    for (let i = 0; i < results.length; i++) {
+      const r = results[i]!;
+      if ('failed' in r) {
+        const e = events[i]!;
+        await ctx.deadLetter({ reason: 'transform_failed', detail: r.failed, kind: 'event', payload: { meta: e.meta, body: e.body } });
+        continue;
+      }
+      for (const o of r.out) {
+        sent++;
+        if ('json' in o) forSinks.push(sinkEvent(o.meta, o.json, o.bytes));
+        else await unserialisable(id, { meta: o.meta, body: o.body as Record<string, unknown> }, o.error);
+      }
+    }
+    metrics.transformEvents.inc({ transform: id }, sent);
+    metrics.componentReceivedEvents.inc({ component: id, kind: 'transform' }, events.length);
+    metrics.componentSentEvents.inc({ component: id, kind: 'transform' }, sent);
+    return forSinks;
+  }
+
   async function applyTransform(id: string, events: PipelineEvent[]): Promise<PipelineEvent[]> {
     return (await transformBatch(id, events, { events: true, sinks: false })).events;
   }
@@ -112,7 +144,7 @@ export function createRouter({ graph, transforms, sinks, contexts, metrics, sour
       targets.map(async (to) => {
         if (graph.kind.get(to) === 'transform') {
           if (events.length === 0) return;
-          const next = await transformBatch(to, events, { events: feeds(to, 'transform'), sinks: feeds(to, 'sink') });
+          const next = await transformBatch(to, events, { events: feeds(to, 'transform'), sinks: feeds(to, 'sink') }, graph.kind.get(from) === 'source');
           await fanOut(to, next.events, next.forSinks, handle, signal);
           return;
         }

@@ -27,6 +27,8 @@ export interface PipelineConfig {
   log: { level: string };
   limits: { maxRecordDepth: number; maxRecordBytes: number };
   sourceRestart: { initialBackoff: number; maxBackoff: number };
+  /** Transform worker threads (transform-pool.ts); absent: none. */
+  workers?: number | 'auto';
   sources: ComponentSpec[];
   transforms: (ComponentSpec & { inputs: string[] })[];
   sinks: (ComponentSpec & SinkRunConfig)[];
@@ -62,6 +64,8 @@ export interface RunOptions {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** `zsf dead-letters replay`: run this instead of the configured sources (see src/core/replay.ts). */
   replay?: ReplayHooks;
+  /** Overrides config.workers. */
+  workers?: number;
 }
 
 /** Re-enter events at a component: a source's downstream, a transform (run again), or one sink. */

@@ -83,7 +83,7 @@ const AUTH_BACKOFF_MAX_MS = 600_000;
  */
 const OWN_BUDGET: ReadonlySet<string> = new Set(['access_logs']);
 
-type AttemptResult = Awaited<ReturnType<typeof retry<Record<string, unknown>>>>;
+type AttemptResult = Awaited<ReturnType<typeof retry<{ body: Record<string, unknown>; text: string }>>>;
 
 export class ZendeskClient {
   readonly origin: string;
@@ -120,8 +120,11 @@ export class ZendeskClient {
     return `${u.pathname}${u.search}`;
   }
 
-  /** One page: its parsed body, and its size on the wire (`bytes`, what a caller holding pages bounds). */
-  async getJson(pathOrUrl: string, o: GetOptions): Promise<{ body: Record<string, unknown>; url: string; bytes: number }> {
+  /**
+   * One page: its parsed body, its text (what a transform worker parses again rather than
+   * receive the records copied), and its size on the wire (`bytes`, what a caller holding pages bounds).
+   */
+  async getJson(pathOrUrl: string, o: GetOptions): Promise<{ body: Record<string, unknown>; text: string; url: string; bytes: number }> {
     const path = this.resolve(pathOrUrl);
     const url = `${this.origin}${path}`;
     for (let authFailures = 0; ; authFailures++) {
@@ -131,7 +134,7 @@ export class ZendeskClient {
           o.ctx.setHealthy(true);
           o.ctx.logger.info({ path }, 'Zendesk accepts the credentials again');
         }
-        return { body: result.value, url, bytes };
+        return { body: result.value.body, text: result.value.text, url, bytes };
       }
       if (result.kind === 'auth') {
         const err = new ZendeskAuthError(
@@ -177,8 +180,8 @@ export class ZendeskClient {
     let malformed = 0;
     let lastBody = '';
     let size = 0;
-    const result = await retry<Record<string, unknown>>(
-      async (): Promise<AttemptOutcome<Record<string, unknown>>> => {
+    const result = await retry<{ body: Record<string, unknown>; text: string }>(
+      async (): Promise<AttemptOutcome<{ body: Record<string, unknown>; text: string }>> => {
         const grant = await this.limiter.acquire(family, o.endpointLimit, o.signal);
         // A request that fails stays "in flight" for the limiter: it may still reach Zendesk.
         const res = await this.pool.request({
@@ -201,7 +204,7 @@ export class ZendeskClient {
           try {
             const body = JSON.parse(text) as unknown;
             if (!body || typeof body !== 'object' || Array.isArray(body)) throw new Error('expected a JSON object');
-            return { kind: 'ok', value: body as Record<string, unknown> };
+            return { kind: 'ok', value: { body: body as Record<string, unknown>, text } };
           } catch (err) {
             lastBody = text;
             if (++malformed >= MALFORMED_ATTEMPTS) return { kind: 'permanent', reason: `malformed:${describeError(err)}` };

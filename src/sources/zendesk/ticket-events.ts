@@ -25,7 +25,7 @@
 
 import { z } from 'zod';
 import { defineSource } from '../../core/plugin.js';
-import type { SourceContext, SourceRecord } from '../../core/types.js';
+import { pageText, type SourceContext, type SourceRecord } from '../../core/types.js';
 import { duration } from '../../config/units.js';
 import { MalformedPageError, ZendeskRequestError } from './client.js';
 import { zendeskSection } from './account-config.js';
@@ -116,11 +116,13 @@ export const ticketEventsSource = defineSource({
           const q = new URLSearchParams({ start_time: String(startTime) });
           if (config.includeCommentEvents) q.set('include', 'comment_events');
           const url = `/api/v2/incremental/ticket_events?${q.toString()}`;
-          const { body } = await client.getJson(url, { ctx, signal: ctx.signal, timeoutMs: config.requestTimeout, endpoint: 'incremental', endpointLimit: config.requestsPerMinute, ...(maxAttempts ? { maxAttempts } : {}) });
+          const { body, text } = await client.getJson(url, { ctx, signal: ctx.signal, timeoutMs: config.requestTimeout, endpoint: 'incremental', endpointLimit: config.requestsPerMinute, ...(maxAttempts ? { maxAttempts } : {}) });
           const events = body.ticket_events;
+          const page = pageText('ticket_events', text);
           if (!Array.isArray(events)) throw new MalformedPageError(client.resolve(url), JSON.stringify(body).slice(0, 100_000), 'no "ticket_events" array');
           const records: SourceRecord[] = [];
-          for (const raw of events as unknown[]) {
+          for (let index = 0; index < (events as unknown[]).length; index++) {
+            const raw = (events as unknown[])[index];
             const ev = raw as Record<string, unknown>;
             const id = ev && typeof ev === 'object' ? ev.id : undefined;
             const secs = typeof ev?.timestamp === 'number' ? ev.timestamp : undefined;
@@ -132,7 +134,7 @@ export const ticketEventsSource = defineSource({
             const key = String(id);
             if (key in state.seen) continue;
             state.seen[key] = Math.floor(time / 1000);
-            records.push({ account: config.account, stream: 'ticket_audit', id: key, time, raw: ev });
+            records.push({ account: config.account, stream: 'ticket_audit', id: key, time, raw: ev, page: { page, index } });
           }
           const endTime = typeof body.end_time === 'number' && Number.isFinite(body.end_time) ? body.end_time : undefined;
           return { records, events, endTime, endOfStream: body.end_of_stream === true };

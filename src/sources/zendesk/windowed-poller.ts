@@ -37,7 +37,7 @@
 // at the next poll (with --once the run fails loudly); nothing is skipped.
 
 import { createHash } from 'node:crypto';
-import type { SourceContext, SourceRecord } from '../../core/types.js';
+import { pageText, type SourceContext, type SourceRecord } from '../../core/types.js';
 import { MalformedPageError, ZendeskRequestError, type ZendeskClient } from './client.js';
 
 export interface WindowState {
@@ -219,10 +219,11 @@ export async function runWindowedPoller(ctx: SourceContext, client: ZendeskClien
         // The last record time of the previous page: the next page must not go back past it.
         let edge: number | undefined;
         while (url) {
-          const { body, bytes } = await (prefetched ?? client.getJson(url, getOpts));
+          const { body, text, bytes } = await (prefetched ?? client.getJson(url, getOpts));
           prefetched = undefined;
           pages++;
           const items = body[spec.listKey];
+          const page = pageText(spec.listKey, text);
           if (!Array.isArray(items)) throw new MalformedPageError(url, JSON.stringify(body).slice(0, 10_000), `no "${spec.listKey}" array`);
 
           // Sort the page out first (no awaits), so that the next page can be requested before it is processed.
@@ -237,7 +238,8 @@ export async function runWindowedPoller(ctx: SourceContext, client: ZendeskClien
           let prevTime = edge;
           let oldest = Infinity;
           let newest = -Infinity;
-          for (const raw of items as unknown[]) {
+          for (let index = 0; index < (items as unknown[]).length; index++) {
+            const raw = (items as unknown[])[index];
             const rec = raw as Record<string, unknown>;
             const id = rec && typeof rec === 'object' ? rec.id : undefined;
             const time = rec && typeof rec === 'object' ? spec.timeOf(rec) : undefined;
@@ -259,7 +261,7 @@ export async function runWindowedPoller(ctx: SourceContext, client: ZendeskClien
             const key = String(id);
             if (key in state.seen || fresh.has(key)) continue;
             fresh.set(key, Math.floor(time / 1000));
-            records.push({ account: o.account, stream: spec.stream, id: key, time, raw: rec });
+            records.push({ account: o.account, stream: spec.stream, id: key, time, raw: rec, page: { page, index } });
           }
           if (prevTime !== undefined) edge = prevTime;
 
