@@ -123,8 +123,7 @@ export const ticketEventsSource = defineSource({
           // Nothing read yet: no second where a late event could be missed.
           const startTime = Math.floor(startTimeMs(config.startTime, ctx.now()) / 1000);
           state = { startTime, seen: {}, lateFrom: startTime };
-        }
-        else {
+        } else {
           const read = readTicketEventsState(ctx.checkpoint);
           if (!read) throw new Error(`checkpoint of ${ctx.id} has an unexpected shape; run \`zsf checkpoints reset ${ctx.id}\``);
           state = read;
