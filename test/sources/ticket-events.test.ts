@@ -53,6 +53,20 @@ describe('zendesk_ticket_audits at the live tail', () => {
     expect(Object.values(cp.seen).every((sec) => sec >= cp.startTime - 300)).toBe(true);
   });
 
+  it('delivers events added late by almost the whole lookback (250–295 s of 300) exactly once: the re-read starts no later than it must', async () => {
+    const clock = virtualClock(T0);
+    const s = await startSim(clock, { data, live: { ticket_events: { perMinute: 40 } }, behaviour: { ticketEventsLate: { fraction: 0.2, minDelaySeconds: 250, maxDelaySeconds: 295 } } }, open);
+    const h = await runOn(clock, { probeName: 'late-edge', accounts: [account(s)], sources: [source({ lookback: '5m' })], pollMs: POLL });
+    open.push({ close: async () => void (await h.p.stop()) });
+    await until(() => clock.now() >= T0 + 20 * 60_000, 'live period');
+    s.setLive({});
+    await until(() => clock.now() >= T0 + 30 * 60_000, 'settle period');
+    await h.p.stop();
+    const all = s.records('ticket_events');
+    expect(logLines(h.logs, 'lookback re-read found ticket events added late').length).toBeGreaterThan(10);
+    expect(lossAndDuplicates(acceptedIds(h.pr, 'ticket_audit'), all.map((r) => String(r.id)))).toEqual({ lost: [], duplicates: 0, unexpected: [] });
+  });
+
   it('keeps exactly-once across a restart in the middle of live traffic with late events', async () => {
     const clock = virtualClock(T0);
     const s = await startSim(clock, { data, live: { ticket_events: { perMinute: 40 } }, behaviour: { ticketEventsLate: { fraction: 0.1, minDelaySeconds: 90, maxDelaySeconds: 180 } } }, open);
@@ -92,7 +106,29 @@ describe('zendesk_ticket_audits at the live tail', () => {
     expect(forward.length).toBeGreaterThan(4);
     expect(forward.every((t, i) => i === 0 || t > forward[i - 1]!)).toBe(true);
     const frontier = (checkpointOf(h.dataDir, 'tickets') as { startTime: number }).startTime;
-    expect(starts.at(-1)).toBe(frontier - 300);
+    // The data ends 5 minutes before the run (at T0): the re-read covers the lookback before the
+    // frontier, but nothing dated before T0 − lookback (5 min) − minAge (70 s), which the walk
+    // read after any late event could have been added.
+    expect(frontier - 300).toBeLessThan(T0 / 1000 - 370);
+    expect(starts.at(-1)).toBe(T0 / 1000 - 370);
+  });
+
+  it('a --once backfill of history spends no request on a re-read: 1,000 events that ended an hour ago cost one request, a later run one more', async () => {
+    const clock = virtualClock(T0);
+    const s = await startSim(clock, { data: { ...data, ticketEvents: 1000, startTime: T0 - 2 * 86_400_000, endTime: T0 - 3_600_000 } }, open);
+    const dataDir = tempDir('zsf-tickets-history-');
+    const h = await runOn(clock, { probeName: 'history', accounts: [account(s)], sources: [source({ startTime: new Date(T0 - 2 * 86_400_000 - 60_000).toISOString() })], pollMs: POLL, once: true, dataDir });
+    expect(await h.p.done).toEqual({ ok: true, failures: [] });
+    expect(lossAndDuplicates(acceptedIds(h.pr, 'ticket_audit'), s.records('ticket_events').map((r) => String(r.id)))).toEqual({ lost: [], duplicates: 0, unexpected: [] });
+    // Before: a second request re-reading the 5 minutes before the frontier, an hour in the past.
+    expect(s.requests.filter((r) => r.endpoint === 'ticket_events')).toHaveLength(1);
+
+    // The next run, from the checkpoint, an hour later: the walk's one page, and no re-read either.
+    clock.advance(3_600_000);
+    const again = await runOn(clock, { probeName: 'history-2', accounts: [account(s)], sources: [source()], pollMs: POLL, once: true, dataDir });
+    expect(await again.p.done).toEqual({ ok: true, failures: [] });
+    expect(acceptedIds(again.pr, 'ticket_audit')).toEqual([]);
+    expect(s.requests.filter((r) => r.endpoint === 'ticket_events')).toHaveLength(2);
   });
 
   it.each(['absent', 'null'] as const)('tolerates pages whose end_time is %s: keeps start_time, warns once, emits nothing twice', async (how) => {

@@ -148,6 +148,30 @@ describe('windowed poller: a backfill at the minimum number of requests', () => 
     expectExactlyOnce(emittedIds(run).map(String), data.map((r) => r.id));
   });
 
+  it('a window read in order is maxWindow long from the first, whatever initialWindow says: 2,000 records over 2+ days in one window, 20 requests', async () => {
+    // 1-day first window: ~890 and ~1,110 records, 9 + 12 = 21 requests before.
+    const data = records(2000, 97, 3_600_000);
+    const srv = fakeServer(data, { pageSize: 100 });
+    const run = context(undefined);
+    const start = Date.parse(data[0]!.created_at) - 60_000;
+    await runWindowedPoller(run.ctx, srv.client, spec(), options({ startTime: start, initialWindowMs: DAY, maxWindowMs: 30 * DAY }), new Progress(run.ctx));
+    expect(new Set(srv.requests.map((u) => u.searchParams.get('filter[lo]'))).size).toBe(1);
+    expect(srv.requests).toHaveLength(20);
+    expectExactlyOnce(emittedIds(run).map(String), data.map((r) => r.id));
+  });
+
+  it('windows kept whole (several request series) still start at initialWindow and stay under the page cap', async () => {
+    const data = records(600, 97, 3_600_000);
+    const srv = fakeServer(data, { pageSize: 100 });
+    const run = context(undefined);
+    const start = Date.parse(data[0]!.created_at) - 60_000;
+    const twoSeries: WindowSpec = { ...spec(), requests: (lo, hi) => ['a', 'b'].map((v) => `/api/v2/audit_logs?filter%5Blo%5D=${lo}&filter%5Bhi%5D=${hi}&filter%5Baction%5D=${v}`) };
+    await runWindowedPoller(run.ctx, srv.client, twoSeries, options({ startTime: start, initialWindowMs: DAY / 4, maxWindowMs: 30 * DAY }), new Progress(run.ctx));
+    const first = srv.requests[0]!;
+    expect(Number(first.searchParams.get('filter[hi]')) - Number(first.searchParams.get('filter[lo]'))).toBe(DAY / 4);
+    expectExactlyOnce(emittedIds(run).map(String), data.map((r) => r.id));
+  });
+
   it('narrows the checkpoint page by page (seen keeps only boundary ids); a restart from any page resumes at its cut', async () => {
     const data = records(1000, 61, 3 * DAY);
     const start = Date.parse(data[0]!.created_at) - 60_000;
@@ -275,6 +299,30 @@ describe('audit and access logs against the simulator: requests counted by the s
     expect(s.counters.requests.audit_logs).toBe(24);
     expect(s.counters.requests.access_logs).toBe(5);
   });
+
+  // The bench's backfill: records over 7 days up to 10 minutes ago, the source starting 60 s
+  // before the first; the span (7 d + 11 min) is longer than the old 7-day maxWindow, whose
+  // second window cost one more audit and one more access request.
+  for (const initialWindow of [undefined, '1d']) {
+    it(`a backfill over 7 days makes ceil(N / page size) requests: 2,000 audit logs in 20, 5,000 access logs in 2 (initialWindow ${initialWindow ?? 'default'})`, async () => {
+      const s = await startSimulator({ seed: 15, limits: { enabled: false }, data: { auditLogs: 2000, accessLogs: 5000, ticketEvents: 0, endTime: Date.now() - 600_000 } });
+      open.push(s);
+      const extra = initialWindow ? { initialWindow } : {};
+      const { p, pr } = await runZendesk({
+        probeName: `seven-days-${initialWindow ?? 'default'}`,
+        accounts: [simAccount(s.url)],
+        sources: [
+          { id: 'audit', type: 'zendesk_audit_logs', account: 'acme', startTime: startOf(s), ...extra },
+          { id: 'access', type: 'zendesk_access_logs', account: 'acme', startTime: startOf(s), pageSize: 2500, ...extra },
+        ],
+      });
+      expect(await p.done).toEqual({ ok: true, failures: [] });
+      expectExactlyOnce(streamIds(pr, 'audit_log'), s.records('audit_logs').map((r) => r.id));
+      expectExactlyOnce(streamIds(pr, 'access_log'), s.records('access_logs').map((r) => r.id));
+      expect(s.counters.requests.audit_logs).toBe(20);
+      expect(s.counters.requests.access_logs).toBe(2);
+    });
+  }
 
   it('following: at the live tail every poll re-reads the lookback and a record written 2 minutes late is delivered once', async () => {
     const s = await startSimulator({ seed: 14, limits: { enabled: false }, data: { auditLogs: 300, accessLogs: 10, ticketEvents: 10 } });

@@ -24,8 +24,8 @@ export const accessLogsSource = defineSource({
     pageSize: z.number().int().min(1).max(2500).default(1000).describe('page[size]; Zendesk allows up to 2500'),
     lookback: duration({ min: 1000 }).default(300_000).describe('Re-read this much before the last committed time, for late entries (deduped by id)'),
     settle: duration({ min: 0 }).default(30_000),
-    initialWindow: duration({ min: 1000 }).default(7 * 86_400_000).describe('Length of the first window (pages read in order narrow a window as they go, so a long one costs nothing extra)'),
-    maxWindow: duration({ min: 1000 }).default(7 * 86_400_000).describe('Longest window; each window costs one partial page'),
+    initialWindow: duration({ min: 1000 }).default(7 * 86_400_000).describe('Length of the first window while windows are kept whole (several request series, or pages out of order); a window read in order is maxWindow long from the first'),
+    maxWindow: duration({ min: 1000 }).default(30 * 86_400_000).describe('Longest window; each window costs one partial page, and the committed time (lag, zsf checkpoints) moves at its end'),
     requestsPerMinute: z.number().int().min(1).max(1000).default(50).describe('Endpoint limit of the Access Logs API'),
     filter: z
       .strictObject({

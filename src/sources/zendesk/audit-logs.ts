@@ -46,8 +46,8 @@ export const auditLogsSource = defineSource({
     ...commonZendeskOptions,
     lookback: duration({ min: 1000 }).default(600_000).describe('Re-read this much before the last committed time, for late records (ids are deduped)'),
     settle: duration({ min: 0 }).default(30_000).describe('Never read closer to now than this (records still being written)'),
-    initialWindow: duration({ min: 1000 }).default(7 * 86_400_000).describe('Length of the first window (pages read in order narrow a window as they go, so a long one costs nothing extra)'),
-    maxWindow: duration({ min: 1000 }).default(7 * 86_400_000).describe('Longest window; each window costs one partial page'),
+    initialWindow: duration({ min: 1000 }).default(7 * 86_400_000).describe('Length of the first window while windows are kept whole (several request series, or pages out of order); a window read in order is maxWindow long from the first'),
+    maxWindow: duration({ min: 1000 }).default(30 * 86_400_000).describe('Longest window; each window costs one partial page, and the committed time (lag, zsf checkpoints) moves at its end'),
     filter: z
       .strictObject({
         action: oneOrMany(z.enum(ACTIONS)).describe('Only these actions (create, destroy, exported, login, update); a list is read as one request series per value'),

@@ -9,10 +9,16 @@
 //
 // Late events: Zendesk can add an event to the export a few minutes after its time, i.e. at
 // a start_time the walk has already passed. So at the live tail only (never per backfill
-// page), each poll spends exactly one extra request re-reading the export from
-// frontier − lookback; what it finds that `seen` does not know is emitted. If the lookback
-// holds more than one page, the re-read goes on from where it stopped at the next poll
-// (`recheck`), and starts again from frontier − lookback once it has reached the frontier.
+// page), each poll spends one extra request re-reading the export from frontier − lookback;
+// what it finds that `seen` does not know is emitted. If the lookback holds more than one
+// page, the re-read goes on from where it stopped at the next poll (`recheck`), and starts
+// again from frontier − lookback once it has reached the frontier.
+// The re-read covers only seconds where a late event can still turn up: an event missing from
+// a page requested at R appears after R, so it is dated after R − lookback (− minAge, for the
+// clocks). `lateFrom` keeps the earliest such second among those read (the frontier when
+// there is none), so a backfill whose last events are older than that, e.g. a `--once` run
+// over history, spends no request on a re-read; a checkpoint without it re-reads the whole
+// lookback, as before.
 //
 // A page without a numeric `end_time`: its events are emitted (they are recorded in `seen`,
 // and `seen` keeps everything at or after the unchanged start_time, so the same page read
@@ -39,6 +45,11 @@ export interface TicketEventsState {
   seen: Record<string, number>;
   /** Where the lookback re-read goes on at the next poll, epoch seconds; absent: from startTime − lookback. */
   recheck?: number;
+  /**
+   * Epoch seconds: the earliest second read where Zendesk may still add an event late; the
+   * re-read starts no earlier (startTime: none). Absent (older checkpoints): the whole lookback.
+   */
+  lateFrom?: number;
 }
 
 /** The checkpoint written before the lookback existed: `boundary` ids at startTime. */
@@ -51,7 +62,7 @@ export function readTicketEventsState(x: unknown): TicketEventsState | undefined
   const s = x as Partial<TicketEventsState & LegacyState> | null;
   if (!s || typeof s !== 'object' || typeof s.startTime !== 'number') return undefined;
   if (s.seen && typeof s.seen === 'object' && !Array.isArray(s.seen)) {
-    return { startTime: s.startTime, seen: { ...s.seen }, ...(typeof s.recheck === 'number' ? { recheck: s.recheck } : {}) };
+    return { startTime: s.startTime, seen: { ...s.seen }, ...(typeof s.recheck === 'number' ? { recheck: s.recheck } : {}), ...(typeof s.lateFrom === 'number' ? { lateFrom: s.lateFrom } : {}) };
   }
   if (Array.isArray(s.boundary)) return { startTime: s.startTime, seen: Object.fromEntries(s.boundary.map((id) => [String(id), s.startTime as number])) };
   return undefined;
@@ -74,6 +85,21 @@ interface PageResult {
 
 const MALFORMED_POLLS = 3;
 
+/** The earliest second where an event missing from a page requested at `readAtMs` can still be dated. */
+export function lateSecondAfter(readAtMs: number, lookbackSec: number, minAgeMs: number): number {
+  return Math.floor((readAtMs - minAgeMs) / 1000) - lookbackSec;
+}
+
+/**
+ * `lateFrom` after the main walk read [from, to] with a page requested at `readAtMs`: kept when
+ * an earlier page already left a late second below `from` (or when unknown), else this page's
+ * first late second, or `to` when it has none.
+ */
+export function lateFromAfterPage(lateFrom: number | undefined, from: number, to: number, readAtMs: number, lookbackSec: number, minAgeMs: number): number | undefined {
+  if (lateFrom === undefined || lateFrom < from) return lateFrom;
+  return Math.min(to, Math.max(from, lateSecondAfter(readAtMs, lookbackSec, minAgeMs)));
+}
+
 export const ticketEventsSource = defineSource({
   type: 'zendesk_ticket_audits',
   description: 'Zendesk ticket audits via the incremental ticket event export (admin credentials)',
@@ -93,8 +119,11 @@ export const ticketEventsSource = defineSource({
     return {
       async run(ctx) {
         let state: TicketEventsState;
-        if (ctx.checkpoint === undefined) state = { startTime: Math.floor(startTimeMs(config.startTime, ctx.now()) / 1000), seen: {} };
-        else {
+        if (ctx.checkpoint === undefined) {
+          // Nothing read yet: no second where a late event could be missed.
+          const startTime = Math.floor(startTimeMs(config.startTime, ctx.now()) / 1000);
+          state = { startTime, seen: {}, lateFrom: startTime };
+        } else {
           const read = readTicketEventsState(ctx.checkpoint);
           if (!read) throw new Error(`checkpoint of ${ctx.id} has an unexpected shape; run \`zsf checkpoints reset ${ctx.id}\``);
           state = read;
@@ -108,7 +137,7 @@ export const ticketEventsSource = defineSource({
         const checkpoint = (): TicketEventsState => {
           const seen = pruneSeen(state.seen, state.startTime, lookbackSec);
           state = { ...state, seen };
-          return { startTime: state.startTime, seen: { ...seen }, ...(state.recheck !== undefined ? { recheck: state.recheck } : {}) };
+          return { startTime: state.startTime, seen: { ...seen }, ...(state.recheck !== undefined ? { recheck: state.recheck } : {}), ...(state.lateFrom !== undefined ? { lateFrom: state.lateFrom } : {}) };
         };
 
         /** One export page from `startTime`; records are the events `seen` does not know yet (now recorded in it). */
@@ -155,11 +184,13 @@ export const ticketEventsSource = defineSource({
         /** The lookback re-read: one request, at the live tail only. */
         const recheck = async () => {
           if (lookbackSec <= 0) return;
-          const from = Math.max(state.recheck ?? 0, state.startTime - lookbackSec, 0);
+          const start = Math.max(state.startTime - lookbackSec, state.lateFrom ?? 0, 0);
+          const from = Math.max(state.recheck ?? 0, start);
           if (from >= state.startTime) {
             state = { ...state, recheck: undefined };
             return;
           }
+          const readAt = ctx.now();
           const page = await fetchPage(from);
           let next: number | undefined;
           if (page.endTime === undefined) noEndTime(from);
@@ -167,7 +198,10 @@ export const ticketEventsSource = defineSource({
             const wholeSecond = page.events.length > 0 && (page.events as { timestamp?: unknown }[]).every((e) => e.timestamp === page.endTime);
             next = page.endTime > from ? page.endTime : wholeSecond ? page.endTime + 1 : undefined;
           }
-          state = { ...state, recheck: next };
+          // One page read [start, frontier] at readAt: a late event there is dated after readAt − lookback.
+          const whole = from === start && page.endTime !== undefined && (page.endOfStream || page.endTime >= state.startTime);
+          const lateFrom = whole ? Math.max(state.lateFrom ?? start, Math.min(state.startTime, lateSecondAfter(readAt, lookbackSec, config.minAge))) : state.lateFrom;
+          state = { ...state, recheck: next, ...(lateFrom !== undefined ? { lateFrom } : {}) };
           if (page.records.length > 0) ctx.logger.info({ count: page.records.length, from }, 'lookback re-read found ticket events added late');
           await emit(page.records);
         };
@@ -190,6 +224,7 @@ export const ticketEventsSource = defineSource({
               continue;
             }
             let page: PageResult;
+            const readAt = ctx.now();
             try {
               page = await fetchPage(state.startTime);
             } catch (err) {
@@ -219,7 +254,8 @@ export const ticketEventsSource = defineSource({
               startTime = endTime + 1;
               progressed = true;
             }
-            state = { ...state, startTime };
+            const lateFrom = lateFromAfterPage(state.lateFrom, state.startTime, startTime, readAt, lookbackSec, config.minAge);
+            state = { ...state, startTime, ...(lateFrom !== undefined ? { lateFrom } : {}) };
             progress.page(page.records.length, state.startTime * 1000);
             await emit(page.records);
             // The end of the export: everything up to now is read (lag counts from here once delivered).

@@ -23,11 +23,12 @@
 // still to read narrows page by page (`current.hi`; `current.lo` when oldest-first), each
 // page's batch commits that, and `seen` keeps only the ids at the cut and those the next
 // window meets again. A restart re-reads from the cut, not from the window's start, so windows
-// need no page cap: after a window read in order the next one is `maxWindow` long, and a
-// backfill costs its pages plus one partial page per window. A page out of order (or several
-// request series per window) turns narrowing off: the window is kept whole in the checkpoint
-// with every id read in it, and the page cap applies (a window needing too many pages is
-// restarted at a quarter of its size, a quiet one doubles). The next page is requested while
+// need no page cap: a window read in order is `maxWindow` long (the first one too), and a
+// backfill costs its pages plus one partial page per window, i.e. ceil(records / page size)
+// when it spans less than `maxWindow`. A page out of order (or several request series per
+// window) turns narrowing off: the window is kept whole in the checkpoint with every id read
+// in it, and the page cap applies (the first window is `initialWindow` long, one needing too
+// many pages is restarted at a quarter of its size, a quiet one doubles). The next page is requested while
 // the current one is processed (one page ahead; none after a page over PREFETCH_MAX_BYTES).
 //
 // Paging inside a window never leaves it: a links.next that lost the window's filters is
@@ -190,7 +191,11 @@ export async function runWindowedPoller(ctx: SourceContext, client: ZendeskClien
       continue;
     }
     if (!state.current) {
-      const end = Math.min(target, state.done + state.windowMs);
+      // Read in order, a window costs its pages plus one partial page however long it is, so it
+      // is `maxWindow` long from the first; `windowMs` (from `initialWindow`, then adapted to the
+      // page cap) sizes windows only while they are kept whole.
+      const windowMs = ordered && spec.requests(state.done, state.done).length === 1 ? o.maxWindowMs : state.windowMs;
+      const end = Math.min(target, state.done + windowMs);
       state = { ...state, current: { lo: nextWindowStart(state.done, o.lookbackMs, state.recheckFrom), hi: end, end, readAt: ctx.now() } };
     }
     const window = state.current!;
