@@ -114,11 +114,12 @@ export interface TransformPoolOptions {
 const DEFAULT_PAGE_CACHE_CHARS = 8 * 1024 * 1024;
 
 /**
- * A worker's V8 heap: small, like the main thread's in the image (--max-semi-space-size=4): it
- * holds one page parsed and the outputs of one batch, and garbage it collects young. Without
- * limits a worker sizes its heap from the machine's memory, not the container's.
+ * A worker's V8 heap. Young generation small, like the main thread's in the image
+ * (--max-semi-space-size=4): what it maps is garbage at once. Old generation capped, because a
+ * worker otherwise sizes its heap from the machine's memory, not the container's, but high
+ * enough for one hostile page (records up to limits.maxRecordBytes each) parsed at once.
  */
-const WORKER_LIMITS = { maxYoungGenerationSizeMb: 12, maxOldGenerationSizeMb: 96 };
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 12, maxOldGenerationSizeMb: 256 };
 
 /**
  * Starts a worker on the built entry; run from the TypeScript sources (tsx, vitest), on the
