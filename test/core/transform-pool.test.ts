@@ -100,8 +100,11 @@ describe('transform worker pool', () => {
     expect(fromPage.flatMap((r) => ('out' in r ? r.out.map((o) => ('json' in o ? o.json : '')) : [])).some((t) => t.includes('a transform upstream'))).toBe(false);
   });
 
-  it("returns a transform's error for its item and goes on; a crashed worker rejects its batch and every later one", async () => {
-    const { p, failures } = pool({ t: { module: FAILING, options: { prefix: 'x' } } }, { size: 1 });
+  it("returns a transform's error for its item and goes on; a crashed worker rejects its batch, and the next batch gets a new worker", async () => {
+    let recovered = 0;
+    const p = createTransformPool({ size: 1, recipes: new Map([['t', { module: FAILING, options: { prefix: 'x' } }]]), onFailure: (e) => failures.push(e), onRecovered: () => recovered++ });
+    pools.push(p);
+    const failures: Error[] = [];
     const ev = (n: number, extra: Record<string, unknown> = {}): PipelineEvent => ({ meta: { id: `acme:audit_log:${n}`, account: 'acme', stream: 'audit_log', time: 0, schema: 'zendesk' }, body: { n, ...extra } });
     const got = await p.run('t', [ev(1), ev(2, { fail: true }), ev(3, { drop: true }), ev(4)], false);
     expect(got).toEqual([
@@ -110,14 +113,19 @@ describe('transform worker pool', () => {
       { out: [] },
       { out: [{ meta: expect.objectContaining({ id: 'acme:audit_log:4' }), json: '{"mapped":"x4"}', bytes: 15 }] },
     ]);
+    expect(recovered).toBe(0);
     await expect(p.run('t', [ev(5), ev(6, { crash: true })], false)).rejects.toThrow(/transform worker 0 (exited|crashed)/);
     expect(failures).toHaveLength(1);
-    await expect(p.run('t', [ev(7)], false)).rejects.toThrow(/transform worker 0/);
+    expect(await p.run('t', [ev(7)], false)).toEqual([{ out: [{ meta: expect.objectContaining({ id: 'acme:audit_log:7' }), json: '{"mapped":"x7"}', bytes: 15 }] }]);
+    expect(recovered).toBe(1);
+    expect(failures).toHaveLength(1);
   });
 
   it('fails a batch whose recipe cannot be loaded', async () => {
     const { p, failures } = pool({ t: { module: new URL('../support/no-such-module.ts', import.meta.url).href, options: {} } }, { size: 1 });
-    await expect(p.run('t', [{ meta: { id: 'a:audit_log:1', account: 'a', stream: 'audit_log', time: 0, schema: 'zendesk' }, body: {} }], false)).rejects.toThrow(/transform worker 0 failed/);
-    expect(failures).toHaveLength(1);
+    const batch: PipelineEvent[] = [{ meta: { id: 'a:audit_log:1', account: 'a', stream: 'audit_log', time: 0, schema: 'zendesk' }, body: {} }];
+    await expect(p.run('t', batch, false)).rejects.toThrow(/transform worker 0 failed: .*no-such-module/);
+    await expect(p.run('t', batch, false)).rejects.toThrow(/transform worker 0 failed/);
+    expect(failures).toHaveLength(2);
   });
 });

@@ -73,9 +73,14 @@ export function buildTransformPool(state: RunState, registry: Registry, transfor
     size,
     recipes,
     onFailure: (err) => {
-      // The batch in hand is not sealed (its route rejects), so nothing is committed past it.
-      logger.error({ err: err.message }, 'transform worker failed');
-      for (const id of recipes.keys()) transforms.get(id)?.ctx.fail(err.message);
+      // The batch in hand is not sealed (its route rejects and its source restarts from its
+      // checkpoint), so nothing is committed past it; /readyz says so until a worker answers.
+      logger.error({ err: err.message }, 'transform worker failed; its batches are re-read and the next one starts a new worker');
+      for (const id of recipes.keys()) transforms.get(id)?.ctx.setHealthy(false, err.message);
+    },
+    onRecovered: () => {
+      logger.info('a new transform worker answers');
+      for (const id of recipes.keys()) transforms.get(id)?.ctx.setHealthy(true);
     },
   });
   sharedResources.set('transform-pool', pool);

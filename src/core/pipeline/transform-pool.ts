@@ -54,7 +54,8 @@ export interface TransformPool {
    * Runs `events` through `transform` in its workers; results are aligned with `events`.
    * `usePages`: the events are records straight from a source, so their page slots are the
    * records as received (a transform upstream may have changed a body; those cross as clones).
-   * Rejects when a worker fails or has stopped; the batch is then not sealed.
+   * Rejects when its worker fails (the next batch starts a fresh one) or the pool is closed;
+   * the batch is then not sealed.
    */
   run(transform: string, events: PipelineEvent[], usePages: boolean): Promise<ItemResult[]>;
   close(): Promise<void>;
@@ -109,6 +110,8 @@ export interface TransformPoolOptions {
   pageCacheChars?: number;
   /** Called once per worker that fails (crash, exit, a request it cannot serve). */
   onFailure(error: Error): void;
+  /** Called when a worker started after a failure has answered a batch. */
+  onRecovered?(): void;
 }
 
 const DEFAULT_PAGE_CACHE_CHARS = 8 * 1024 * 1024;
@@ -142,11 +145,20 @@ export function createTransformPool(o: TransformPoolOptions): TransformPool {
   let seq = 0;
   let closed = false;
 
-  const fail = (w: PoolWorker, error: Error) => {
+  /** A failure since the last batch answered: the next answer reports the recovery. */
+  let failing = false;
+
+  // A failed worker's batches in flight are rejected (their sources restart from their
+  // checkpoints, as after a crash of the process) and its slot is emptied: the next batch for
+  // it starts a fresh worker, with fresh enrichment state, as a restarted process would.
+  const fail = (w: PoolWorker, i: number, error: Error) => {
     if (w.failed) return;
     w.failed = error;
     for (const p of w.pending.values()) p.reject(error);
     w.pending.clear();
+    if (workers[i] === w) workers[i] = undefined;
+    void w.worker.terminate();
+    failing = true;
     o.onFailure(error);
   };
 
@@ -160,12 +172,18 @@ export function createTransformPool(o: TransformPoolOptions): TransformPool {
       if ('error' in reply) {
         const error = new Error(`transform worker ${i} failed: ${reply.error}`);
         p.reject(error);
-        fail(w, error);
-      } else p.resolve(reply.results);
+        fail(w, i, error);
+      } else {
+        if (failing) {
+          failing = false;
+          o.onRecovered?.();
+        }
+        p.resolve(reply.results);
+      }
     });
-    w.worker.on('error', (err) => fail(w, new Error(`transform worker ${i} crashed: ${err.message}`)));
+    w.worker.on('error', (err) => fail(w, i, new Error(`transform worker ${i} crashed: ${err.message}`)));
     w.worker.on('exit', (code) => {
-      if (!closed) fail(w, new Error(`transform worker ${i} exited (code ${code})`));
+      if (!closed) fail(w, i, new Error(`transform worker ${i} exited (code ${code})`));
     });
     workers[i] = w;
     return w;
