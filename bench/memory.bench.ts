@@ -19,9 +19,11 @@
 // breakdown at the sample with the highest RSS. Extra child flags come from
 // ZSF_BENCH_NODE_FLAGS (e.g. `--max-old-space-size=96` to try a heap limit). With
 // ZSF_BENCH_HEAP_SNAPSHOT=<file> the child writes one heap snapshot when its RSS first passes
-// ZSF_BENCH_HEAP_SNAPSHOT_MB (default 300), to open in Chrome DevTools' Memory tab.
+// ZSF_BENCH_HEAP_SNAPSHOT_MB (default 300), to open in Chrome DevTools' Memory tab. With
+// ZSF_BENCH_MEMORY_SAMPLES_DIR=<dir> each case's samples are kept there (<case>.ndjson: one
+// line per 200 ms, the timeline behind the peak).
 
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDatadogReceiver } from '../test/receivers/datadog.js';
@@ -65,8 +67,13 @@ interface Sample {
 const mb = (n: number) => (n / 2 ** 20).toFixed(0);
 
 /** The child's memory breakdown at its highest-RSS sample. */
-function breakdown(file: string): string {
+function breakdown(file: string, name: string): string {
   if (!existsSync(file)) return 'no samples';
+  const keep = process.env.ZSF_BENCH_MEMORY_SAMPLES_DIR;
+  if (keep) {
+    mkdirSync(keep, { recursive: true });
+    copyFileSync(file, join(keep, `${name}.ndjson`));
+  }
   const samples = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Sample);
   const top = samples.reduce((a, b) => (b.rss > a.rss ? b : a));
   const maxHeap = Math.max(...samples.map((s) => s.heapUsed));
@@ -158,7 +165,7 @@ async function faultStorm(quiet = false): Promise<BenchRow> {
         : `fault storm on HEC, Datadog, OTLP, S3 at once (${STORM_SECONDS} s), memory buffers, ${count.toLocaleString('en-US')} events`,
       eventsPerSec: count / secs,
       peakRssMb: c.peakRssMb(),
-      note: `${secs.toFixed(0)} s; ${breakdown(join(dir, 'memory.ndjson'))}`,
+      note: `${secs.toFixed(0)} s; ${breakdown(join(dir, 'memory.ndjson'), quiet ? 'quiet' : 'storm')}`,
     };
   } finally {
     c.child.kill('SIGKILL');
@@ -206,7 +213,7 @@ async function stalledDiskBuffer(): Promise<BenchRow> {
       name: `stalled HEC behind a full 64 MiB disk buffer, 10,000,000-record source`,
       eventsPerSec: 0,
       peakRssMb: c.peakRssMb(),
-      note: `buffer full after ${fillSecs.toFixed(0)} s (${mb(held)} MB on disk), then ${STALL_SECONDS} s stalled; ${breakdown(join(dir, 'memory.ndjson'))}`,
+      note: `buffer full after ${fillSecs.toFixed(0)} s (${mb(held)} MB on disk), then ${STALL_SECONDS} s stalled; ${breakdown(join(dir, 'memory.ndjson'), 'stall')}`,
     };
   } finally {
     c.child.kill('SIGKILL');
