@@ -62,6 +62,13 @@ LABEL org.opencontainers.image.title="zendesk-siem-forwarder" \
 # 1M-record backfill").
 ENV NODE_ENV=production \
     NODE_OPTIONS="--max-old-space-size=384 --max-semi-space-size=4"
+# glibc's malloc with a fixed mmap threshold (128 KiB, its own starting value): every block of
+# 128 KiB or more (request bodies, gzip output, Buffers) gets a mapping of its own, returned
+# to the system when freed. By default glibc raises the threshold to the largest block freed so
+# far, after which such blocks come from its heaps and the freed space stays resident: the
+# four-sink fault storm peaked 11-17 MB higher on Node 20 (194-200 MB against 206-212) and
+# ~40 MB higher on Node 24 (docs/performance.md, "Fault storm"). The chart inherits it.
+ENV MALLOC_MMAP_THRESHOLD_=131072
 # Node's compile cache (Node >= 22.1; src/cli/compile-cache.ts): V8 keeps the code it compiled for
 # each module, so a restart skips compiling the ~500 modules a `zsf run` loads (most before its first Zendesk
 # request; docs/performance.md, "Start-up"). In /data so that it survives restarts and

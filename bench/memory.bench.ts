@@ -12,16 +12,21 @@
 //    fills from a source with far more records than fit, and the child is sampled for
 //    ZSF_BENCH_STALL_SECONDS (default 20; --quick 10) after the buffer is full.
 //
-// Goal lines (issue 13): peak RSS ≤ 200 MB for the fault storm and for the stalled sink.
+// Goal lines (issue 13): peak RSS ≤ 200 MB for the fault storm and for the stalled sink. The
+// child runs as the image ships it: its NODE_OPTIONS and its glibc malloc settings (`ENV
+// MALLOC_*` in the Dockerfile).
 //
 // Where the memory goes: the child is started with a small preload (`--import`) that writes
-// `process.memoryUsage()` and the V8 heap spaces every 200 ms; the row's note gives the
+// `process.memoryUsage()`, the V8 heap spaces, Linux's split of the RSS (anonymous, mapped
+// files) and the number of CommonJS modules loaded every 200 ms; the row's note gives the
 // breakdown at the sample with the highest RSS. Extra child flags come from
 // ZSF_BENCH_NODE_FLAGS (e.g. `--max-old-space-size=96` to try a heap limit). With
 // ZSF_BENCH_HEAP_SNAPSHOT=<file> the child writes one heap snapshot when its RSS first passes
-// ZSF_BENCH_HEAP_SNAPSHOT_MB (default 300), to open in Chrome DevTools' Memory tab.
+// ZSF_BENCH_HEAP_SNAPSHOT_MB (default 300), to open in Chrome DevTools' Memory tab. With
+// ZSF_BENCH_MEMORY_SAMPLES_DIR=<dir> each case's samples are kept there (<case>.ndjson: one
+// line per 200 ms, the timeline behind the peak).
 
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDatadogReceiver } from '../test/receivers/datadog.js';
@@ -35,13 +40,32 @@ const STORM_SECONDS = Number(process.env.ZSF_BENCH_STORM_SECONDS ?? (QUICK ? 20 
 const STALL_SECONDS = Number(process.env.ZSF_BENCH_STALL_SECONDS ?? (QUICK ? 10 : 20));
 const { flags: NODE_FLAGS, note: HEAP_NOTE } = productNodeFlags();
 
+/**
+ * The image's glibc malloc settings (`ENV MALLOC_*=` lines of the Dockerfile), so the child
+ * runs as it ships; a variable set in the bench's own environment wins, and
+ * ZSF_BENCH_IMAGE_MALLOC=off measures without them.
+ */
+function imageMallocEnv(): Record<string, string> {
+  if (process.env.ZSF_BENCH_IMAGE_MALLOC === 'off') return {};
+  const dockerfile = readFileSync(new URL('../Dockerfile', import.meta.url), 'utf8');
+  return Object.fromEntries([...dockerfile.matchAll(/^ENV\s+(MALLOC_[A-Z_]+)=(\S+)\s*$/gm)].map((m) => [m[1]!, m[2]!]));
+}
+const MALLOC_ENV = imageMallocEnv();
+const MALLOC_NOTE = Object.entries(MALLOC_ENV)
+  .filter(([k]) => process.env[k] === undefined)
+  .map(([k, v]) => `${k}=${v}`)
+  .join(' ');
+
 /** Written into the child with --import: samples its own memory (the harness cannot see inside). */
 const SAMPLER = `
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import v8 from 'node:v8';
+const cjs = createRequire(import.meta.url).cache; // CommonJS modules loaded so far (the SDKs are CommonJS)
 const out = process.env.ZSF_MEMORY_SAMPLES;
 const snapshot = process.env.ZSF_BENCH_HEAP_SNAPSHOT;
 const snapshotAt = Number(process.env.ZSF_BENCH_HEAP_SNAPSHOT_MB ?? 300) * 2 ** 20;
+const t0 = performance.now();
 let snapshotTaken = false;
 setInterval(() => {
   if (snapshot && !snapshotTaken && process.memoryUsage.rss() > snapshotAt) {
@@ -49,8 +73,11 @@ setInterval(() => {
     v8.writeHeapSnapshot(snapshot);
   }
   const spaces = Object.fromEntries(v8.getHeapSpaceStatistics().map((s) => [s.space_name, s.space_used_size]));
-  appendFileSync(out, JSON.stringify({ ...process.memoryUsage(), spaces }) + '\\n');
-}, 200).unref();
+  // RSS split as the kernel counts it (Linux): anonymous memory, and pages of mapped files (the node binary's code and data).
+  const status = readFileSync('/proc/self/status', 'utf8');
+  const kb = (k) => Number(new RegExp(k + ':\\\\s+(\\\\d+)').exec(status)?.[1] ?? 0) * 1024;
+  appendFileSync(out, JSON.stringify({ t: Math.round(performance.now() - t0), cjsModules: Object.keys(cjs).length, ...process.memoryUsage(), rssAnon: kb('RssAnon'), rssFile: kb('RssFile'), spaces }) + '\\n');
+}, Number(process.env.ZSF_BENCH_SAMPLE_MS ?? 200)).unref();
 `;
 
 interface Sample {
@@ -59,14 +86,22 @@ interface Sample {
   heapUsed: number;
   external: number;
   arrayBuffers: number;
+  /** Linux's split of the RSS: anonymous memory, and resident pages of mapped files (mostly the node binary). */
+  rssAnon?: number;
+  rssFile?: number;
   spaces: Record<string, number>;
 }
 
 const mb = (n: number) => (n / 2 ** 20).toFixed(0);
 
 /** The child's memory breakdown at its highest-RSS sample. */
-function breakdown(file: string): string {
+function breakdown(file: string, name: string): string {
   if (!existsSync(file)) return 'no samples';
+  const keep = process.env.ZSF_BENCH_MEMORY_SAMPLES_DIR;
+  if (keep) {
+    mkdirSync(keep, { recursive: true });
+    copyFileSync(file, join(keep, `${name}.ndjson`));
+  }
   const samples = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Sample);
   const top = samples.reduce((a, b) => (b.rss > a.rss ? b : a));
   const maxHeap = Math.max(...samples.map((s) => s.heapUsed));
@@ -74,7 +109,8 @@ function breakdown(file: string): string {
     .filter(([, v]) => v > 2 ** 20)
     .map(([k, v]) => `${k.replace('_space', '')} ${mb(v)}`)
     .join(', ');
-  return `at peak: heap used ${mb(top.heapUsed)} of ${mb(top.heapTotal)} MB (${spaces}), external ${mb(top.external)} (array buffers ${mb(top.arrayBuffers)}); max heap used ${mb(maxHeap)} MB`;
+  const split = top.rssAnon ? `, RSS ${mb(top.rss)} = anonymous ${mb(top.rssAnon)} + files ${mb(top.rssFile ?? 0)}` : '';
+  return `at peak: heap used ${mb(top.heapUsed)} of ${mb(top.heapTotal)} MB (${spaces}), external ${mb(top.external)} (array buffers ${mb(top.arrayBuffers)})${split}; max heap used ${mb(maxHeap)} MB`;
 }
 
 function startChild(dir: string, config: unknown, once: boolean): ProductProcess {
@@ -84,7 +120,7 @@ function startChild(dir: string, config: unknown, once: boolean): ProductProcess
   writeFileSync(sampler, SAMPLER);
   return spawnProduct(['run', ...(once ? ['--once'] : []), '-c', configFile], {
     nodeArgs: [...NODE_FLAGS, '--import', sampler],
-    env: { ...process.env, ZSF_MEMORY_SAMPLES: join(dir, 'memory.ndjson'), AWS_ACCESS_KEY_ID: TEST_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: TEST_SECRET_ACCESS_KEY },
+    env: { ...MALLOC_ENV, ...process.env, ZSF_MEMORY_SAMPLES: join(dir, 'memory.ndjson'), AWS_ACCESS_KEY_ID: TEST_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: TEST_SECRET_ACCESS_KEY },
   });
 }
 
@@ -158,7 +194,7 @@ async function faultStorm(quiet = false): Promise<BenchRow> {
         : `fault storm on HEC, Datadog, OTLP, S3 at once (${STORM_SECONDS} s), memory buffers, ${count.toLocaleString('en-US')} events`,
       eventsPerSec: count / secs,
       peakRssMb: c.peakRssMb(),
-      note: `${secs.toFixed(0)} s; ${breakdown(join(dir, 'memory.ndjson'))}`,
+      note: `${secs.toFixed(0)} s; ${breakdown(join(dir, 'memory.ndjson'), quiet ? 'quiet' : 'storm')}`,
     };
   } finally {
     c.child.kill('SIGKILL');
@@ -206,7 +242,7 @@ async function stalledDiskBuffer(): Promise<BenchRow> {
       name: `stalled HEC behind a full 64 MiB disk buffer, 10,000,000-record source`,
       eventsPerSec: 0,
       peakRssMb: c.peakRssMb(),
-      note: `buffer full after ${fillSecs.toFixed(0)} s (${mb(held)} MB on disk), then ${STALL_SECONDS} s stalled; ${breakdown(join(dir, 'memory.ndjson'))}`,
+      note: `buffer full after ${fillSecs.toFixed(0)} s (${mb(held)} MB on disk), then ${STALL_SECONDS} s stalled; ${breakdown(join(dir, 'memory.ndjson'), 'stall')}`,
     };
   } finally {
     c.child.kill('SIGKILL');
@@ -221,7 +257,7 @@ export default async function (): Promise<BenchRow[]> {
   const only = process.env.ZSF_BENCH_MEMORY_CASES?.split(',');
   const rows: BenchRow[] = [];
   const goals: GoalLine[] = [];
-  const flags = `, ${HEAP_NOTE}`;
+  const flags = `, ${HEAP_NOTE}${MALLOC_NOTE ? ` and ${MALLOC_NOTE} (the image's)` : ''}`;
   if (!only || only.includes('quiet')) rows.push(await faultStorm(true));
   if (!only || only.includes('storm')) {
     const r = await faultStorm();

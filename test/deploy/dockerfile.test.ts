@@ -136,6 +136,13 @@ describe('Dockerfile', () => {
     expect(Number(heap![1])).toBe(Math.floor(limitMib * 0.75));
   });
 
+  it('fixes glibc malloc\'s mmap threshold at 128 KiB on a glibc base image (freed large buffers leave the process)', () => {
+    const env = all(runtime, 'ENV').map((e) => e.args).join(' ');
+    expect(env).toMatch(/(^|\s)MALLOC_MMAP_THRESHOLD_=131072(\s|$)/);
+    // musl (Alpine) ignores glibc's variables: the setting needs a Debian-based image.
+    expect(resolveImage(runtime.from)).toMatch(/-(bookworm|trixie|bullseye)(-slim)?@/);
+  });
+
   it('declares the data volume, the metrics port, OCI labels, and ENTRYPOINT ["zsf"] with CMD run --config /etc/zsf/config.yaml', () => {
     expect(all(runtime, 'VOLUME').map((v) => v.args)).toEqual(['["/data"]']);
     expect(all(runtime, 'EXPOSE').map((v) => v.args)).toEqual(['9464']);

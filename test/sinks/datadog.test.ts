@@ -13,7 +13,7 @@ import { generateRecord } from '../../src/sources/generator.js';
 import { datadogLogsSink } from '../../src/sinks/datadog/index.js';
 import { apiUrl, DATADOG_SITES, datadogOptions, intakeUrl } from '../../src/sinks/datadog/config.js';
 import { prefixWithinJsonBytes } from '../../src/sinks/datadog/encode.js';
-import { loadDatadogClient } from '../../src/sinks/datadog/driver.js';
+import { loadDatadogAuthenticationApi, loadDatadogClient } from '../../src/sinks/datadog/driver.js';
 import { loadConfigFile } from '../../src/app/config.js';
 import { captureLogs } from '../support/capture-logs.js';
 import { startConnectProxy } from '../support/connect-proxy.js';
@@ -51,7 +51,8 @@ afterEach(async () => {
 });
 
 beforeAll(async () => {
-  await loadDatadogClient(); // the client takes a few seconds to load; not part of any test's timing
+  // The client takes a few seconds to load; not part of any test's timing.
+  await Promise.all([loadDatadogClient(), loadDatadogAuthenticationApi()]);
 }, 60_000);
 
 async function setup(over: Record<string, unknown> = {}, rcv: Parameters<typeof startDatadogReceiver>[0] = {}) {

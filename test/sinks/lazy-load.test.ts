@@ -12,13 +12,14 @@ import { describe, expect, it } from 'vitest';
 import { toSinkEvent, type SinkDriver } from '../../src/core/types.js';
 import { lazyDriver } from '../../src/sinks/shared/lazy-driver.js';
 import { tempDir } from '../support/probe.js';
+import { startDatadogReceiver } from '../receivers/datadog.js';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SDKS = /\/node_modules\/(@aws-sdk\/|@smithy\/|@opentelemetry\/|@datadog\/|hyparquet-writer\/)/;
 
 /** Runs `node --import tsx <args>` with a resolve hook; returns the node_modules packages it loaded. */
-async function loadedPackages(args: string[]): Promise<{ sdk: string[]; all: number; stdout: string; ours: string[] }> {
+async function loadedPackages(args: string[]): Promise<{ sdk: string[]; all: number; stdout: string; ours: string[]; urls: string[] }> {
   const dir = tempDir('zsf-lazy-');
   const log = join(dir, 'loaded.txt');
   writeFileSync(log, '');
@@ -38,7 +39,7 @@ export async function resolve(specifier, context, next) {
   const sdk = [...new Set(urls.filter((u) => SDKS.test(u)).map((u) => SDKS.exec(u)![1]!))];
   // Our own modules, as paths from the repository root (src/..., transforms/...).
   const ours = [...new Set(urls.filter((u) => u.startsWith('file://') && !u.includes('/node_modules/')).map((u) => fileURLToPath(u).slice(ROOT.length)))];
-  return { sdk, all: urls.length, stdout, ours };
+  return { sdk, all: urls.length, stdout, ours, urls };
 }
 
 const importing = (path: string) => ['--input-type=module', '-e', `await import(${JSON.stringify(join(ROOT, path))})`];
@@ -110,6 +111,39 @@ describe('zsf run loads only what running needs', () => {
     expect(r.ours.filter((m) => OTHER_COMMANDS.test(m))).toEqual([]);
     expect(r.sdk).toEqual([]);
   }, 60_000);
+});
+
+describe('the Datadog client loads only the APIs in use', () => {
+  /** `zsf run --once` of 20 generated events into a Datadog sink (receiver on loopback); the modules it loaded. */
+  async function runIntoDatadog(healthcheck: boolean) {
+    const receiver = await startDatadogReceiver({ apiKeys: ['k'] });
+    try {
+      const dir = tempDir('zsf-lazy-dd-');
+      const config = join(dir, 'zsf.yaml');
+      writeFileSync(
+        config,
+        [
+          `dataDir: ${JSON.stringify(join(dir, 'data'))}`,
+          'api: { enabled: false }',
+          'sources:',
+          '  - { id: gen, type: generator, count: 20 }',
+          'sinks:',
+          `  - { id: dd, type: datadog_logs, inputs: [gen], apiKey: k, endpoint: ${JSON.stringify(receiver.url)}, healthcheck: { enabled: ${healthcheck} } }`,
+          '',
+        ].join('\n'),
+      );
+      const r = await loadedPackages([join(ROOT, 'src/cli/main.ts'), 'run', '--once', '-c', config]);
+      const apis = r.urls.filter((u) => /datadog-api-client-v[12]\/apis\//.test(u)).map((u) => u.slice(u.indexOf('datadog-api-client-v')));
+      return { apis: [...new Set(apis)].sort(), delivered: receiver.logCount };
+    } finally {
+      await receiver.close();
+    }
+  }
+
+  it('sending loads the v2 LogsApi only; the v1 AuthenticationApi loads for the API-key check (the check can fail)', async () => {
+    expect(await runIntoDatadog(false)).toEqual({ apis: ['datadog-api-client-v2/apis/LogsApi.js'], delivered: 20 });
+    expect(await runIntoDatadog(true)).toEqual({ apis: ['datadog-api-client-v1/apis/AuthenticationApi.js', 'datadog-api-client-v2/apis/LogsApi.js'], delivered: 20 });
+  }, 120_000);
 });
 
 describe('lazyDriver', () => {

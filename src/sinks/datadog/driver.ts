@@ -16,29 +16,35 @@ import { apiUrl, DATADOG_LIMITS, intakeUrl, type DatadogConfig } from './config.
 import { createDatadogEncoder, type DatadogLog } from './encode.js';
 import { callScope, createUndiciHttpLibrary, flatHeaders, type CallScope, type SentRequest } from './http-api.js';
 
-/** The parts of the client the driver uses. */
+/** The parts of the client that sending uses. */
 interface DatadogModule {
   client: typeof ddClient;
-  v1: { AuthenticationApi: typeof ddV1.AuthenticationApi };
   v2: { LogsApi: typeof ddV2.LogsApi };
 }
 
 // The client is large: load it once, on first use, and start loading as soon as a datadog
-// sink is created. Only the two APIs the driver calls are loaded: the package's index loads
-// every v1 and v2 API and model, which measured +125 MB RSS (63 MB heap) and 2.4 s; these
-// three modules +99 MB and 1.4 s (bench/memory.bench.ts, docs/ARCHITECTURE.md "Memory").
+// sink is created. Only the API the driver calls is loaded: the package's index loads every v1
+// and v2 API and model (+125 MB RSS, 63 MB heap, 2.4 s). The v2 LogsApi alone still loads every
+// v2 model through its ObjectSerializer (+50 MB RSS, 37 MB heap in a bare process; no public
+// entry point loads less). The v1 AuthenticationApi (+7 MB RSS, 6 MB heap: every v1 model) is
+// loaded only by the API-key check, so a sink with `healthcheck.enabled: false` never loads it.
 const DD = '@datadog/datadog-api-client/dist/packages';
+// CommonJS modules: Node gives their module.exports as `default`; tsx (benches) gives the
+// named exports only.
+const load = <T>(path: string): Promise<T> => import(`${DD}/${path}`).then((m: { default?: T } & T) => m.default ?? m);
 let clientModule: Promise<DatadogModule> | undefined;
 export function loadDatadogClient(): Promise<DatadogModule> {
-  // CommonJS modules: Node gives their module.exports as `default`; tsx (benches) gives the
-  // named exports only.
-  const load = <T>(path: string) => import(`${DD}/${path}`).then((m: { default?: T } & T) => m.default ?? m);
   clientModule ??= Promise.all([
     load<typeof ddClient>('datadog-api-client-common/index.js'),
-    load<{ AuthenticationApi: typeof ddV1.AuthenticationApi }>('datadog-api-client-v1/apis/AuthenticationApi.js'),
     load<{ LogsApi: typeof ddV2.LogsApi }>('datadog-api-client-v2/apis/LogsApi.js'),
-  ]).then(([client, v1, v2]) => ({ client, v1, v2 }));
+  ]).then(([client, v2]) => ({ client, v2 }));
   return clientModule;
+}
+let authModule: Promise<{ AuthenticationApi: typeof ddV1.AuthenticationApi }> | undefined;
+/** The v1 AuthenticationApi (GET /api/v1/validate), for the API-key check only. */
+export function loadDatadogAuthenticationApi(): Promise<{ AuthenticationApi: typeof ddV1.AuthenticationApi }> {
+  authModule ??= load<{ AuthenticationApi: typeof ddV1.AuthenticationApi }>('datadog-api-client-v1/apis/AuthenticationApi.js');
+  return authModule;
 }
 
 function staleCounter(env: Pick<BuildEnv, 'metrics'>): Counter<'sink'> {
@@ -63,7 +69,8 @@ interface Built {
 
 interface Api {
   logs: ddV2.LogsApi;
-  auth: ddV1.AuthenticationApi;
+  /** The API-key check's client, made on the first healthcheck. */
+  auth: () => Promise<ddV1.AuthenticationApi>;
 }
 
 /** The memo slot of the request the client built on a batch's first attempt. */
@@ -104,7 +111,11 @@ export function createDatadogDriver(
         httpApi,
         enableRetry: false, // the core retries, with backoff, jitter and Retry-After
       });
-    api = { logs: new dd.v2.LogsApi(make(intakeUrl(config))), auth: new dd.v1.AuthenticationApi(make(apiUrl(config))) };
+    let auth: Promise<ddV1.AuthenticationApi> | undefined;
+    api = {
+      logs: new dd.v2.LogsApi(make(intakeUrl(config))),
+      auth: () => (auth ??= loadDatadogAuthenticationApi().then((v1) => new v1.AuthenticationApi(make(apiUrl(config))))),
+    };
     return api;
   }
 
@@ -169,7 +180,7 @@ export function createDatadogDriver(
 
   return {
     async healthcheck(signal) {
-      const { scope, error } = await call(signal, (a) => a.auth.validate());
+      const { scope, error } = await call(signal, async (a) => (await a.auth()).validate());
       if (scope.status === undefined) throw error instanceof Error ? error : new Error(describeError(error));
       if (scope.status >= 200 && scope.status < 300) return;
       throw new Error(scrub(`Datadog API key check (GET /api/v1/validate) failed: ${describeDatadogError(scope.status, scope.text ?? '')}`));

@@ -50,44 +50,75 @@ export function flatHeaders(headers: Record<string, string | string[] | undefine
 
 type ClientModule = typeof ddClient;
 
+/** What a request needs once it left the client: no reference to the client's RequestContext or its body. */
+interface Outgoing {
+  common: { url: string; method: 'GET' | 'POST'; headers: Record<string, string>; signal?: AbortSignal };
+  /** The body, compressed (or not) per the request's Content-Encoding; undefined for a GET. */
+  preparing?: Promise<PreparedBody>;
+}
+
+/**
+ * Takes the request out of the client's RequestContext, synchronously. The context holds the
+ * serialised body (a string of up to 5 MB, two bytes per character once the text has one
+ * non-Latin-1 character); nothing below keeps it, nor the context, once the body is handed to
+ * compression, so a request in flight (up to `requestTimeout`, per concurrency slot) holds only
+ * its compressed bytes.
+ */
+function takeRequest(request: ddClient.RequestContext, scope: CallScope | undefined, transport: HttpTransport, compression: CompressionOptions): Outgoing {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(request.getHeaders())) headers[k.toLowerCase()] = v;
+  const body = request.getBody();
+  let payload: Buffer | undefined;
+  if (typeof body === 'string') payload = Buffer.from(body, 'utf8');
+  else if (Buffer.isBuffer(body)) payload = body;
+  else if (body !== undefined) throw new Error('unsupported request body type for the Datadog HTTP layer');
+  const rawBytes = payload?.length ?? 0;
+  if (scope?.maxBodyBytes !== undefined && rawBytes > scope.maxBodyBytes) {
+    scope.tooLarge = rawBytes;
+    throw new Error(`request body is ${rawBytes} bytes, above the ${scope.maxBodyBytes}-byte limit`);
+  }
+  // The client marks the bodies it wants compressed; the transport compresses and sets the header.
+  const { 'content-encoding': encoding, ...rest } = headers;
+  if (encoding && encoding !== 'gzip' && encoding !== 'identity') throw new Error(`unsupported Content-Encoding ${encoding}`);
+  const signal = scope?.signal ?? (request.getHttpConfig().signal as AbortSignal | undefined);
+  const common = { url: request.getUrl(), method: request.getHttpMethod() as 'GET' | 'POST', headers: rest, ...(signal ? { signal } : {}) };
+  if (!payload) return { common };
+  return { common, preparing: transport.prepare(payload, encoding === 'gzip' ? compression : { type: 'none', level: compression.level }) };
+}
+
+async function sendTaken(client: ClientModule, transport: HttpTransport, out: Outgoing, scope: CallScope | undefined): Promise<ddClient.ResponseContext> {
+  const { common } = out;
+  let res: HttpResponse;
+  if (out.preparing) {
+    const body = await out.preparing;
+    if (scope) scope.sent = { url: common.url, method: common.method, headers: common.headers, body };
+    res = await transport.send({ ...common, body });
+  } else res = await transport.request(common);
+  const flat = flatHeaders(res.headers);
+  if (scope) {
+    scope.status = res.status;
+    scope.headers = flat;
+    scope.text = res.text;
+  }
+  const text = res.text;
+  return new client.ResponseContext(res.status, flat, {
+    text: async () => text,
+    binary: async () => Buffer.from(text, 'utf8'),
+  });
+}
+
 export function createUndiciHttpLibrary(client: ClientModule, transport: HttpTransport, compression: CompressionOptions): ddClient.HttpLibrary {
   return {
-    async send(request: ddClient.RequestContext): Promise<ddClient.ResponseContext> {
+    // Not async: the RequestContext must not stay in an async frame while the request is in flight.
+    send(request: ddClient.RequestContext): Promise<ddClient.ResponseContext> {
       const scope = callScope.getStore();
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(request.getHeaders())) headers[k.toLowerCase()] = v;
-      const body = request.getBody();
-      let payload: Buffer | undefined;
-      if (typeof body === 'string') payload = Buffer.from(body, 'utf8');
-      else if (Buffer.isBuffer(body)) payload = body;
-      else if (body !== undefined) throw new Error('unsupported request body type for the Datadog HTTP layer');
-      const rawBytes = payload?.length ?? 0;
-      if (scope?.maxBodyBytes !== undefined && rawBytes > scope.maxBodyBytes) {
-        scope.tooLarge = rawBytes;
-        throw new Error(`request body is ${rawBytes} bytes, above the ${scope.maxBodyBytes}-byte limit`);
+      let out: Outgoing;
+      try {
+        out = takeRequest(request, scope, transport, compression);
+      } catch (err) {
+        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
       }
-      // The client marks the bodies it wants compressed; the transport compresses and sets the header.
-      const { 'content-encoding': encoding, ...rest } = headers;
-      if (encoding && encoding !== 'gzip' && encoding !== 'identity') throw new Error(`unsupported Content-Encoding ${encoding}`);
-      const signal = scope?.signal ?? (request.getHttpConfig().signal as AbortSignal | undefined);
-      const common = { url: request.getUrl(), method: request.getHttpMethod() as 'GET' | 'POST', headers: rest, ...(signal ? { signal } : {}) };
-      let res: HttpResponse;
-      if (payload) {
-        const body = await transport.prepare(payload, encoding === 'gzip' ? compression : { type: 'none', level: compression.level });
-        if (scope) scope.sent = { url: common.url, method: common.method, headers: rest, body };
-        res = await transport.send({ ...common, body });
-      } else res = await transport.request(common);
-      const flat = flatHeaders(res.headers);
-      if (scope) {
-        scope.status = res.status;
-        scope.headers = flat;
-        scope.text = res.text;
-      }
-      const text = res.text;
-      return new client.ResponseContext(res.status, flat, {
-        text: async () => text,
-        binary: async () => Buffer.from(text, 'utf8'),
-      });
+      return sendTaken(client, transport, out, scope);
     },
   };
 }

@@ -74,9 +74,9 @@ export function createOtlpDriver(config: OtlpConfig, env: Pick<BuildEnv, 'logger
 
   /** First attempt: encode and export through the OTel exporter; the serialised request is kept for retries. */
   async function exportBatch(events: SinkEvent[], signal: AbortSignal, slots: Map<string, unknown> | undefined): Promise<SendOutcome> {
-    // Parsed here for this batch only: the shared event keeps holding just its JSON text.
-    const records = encode(events.map((e) => ({ meta: e.meta, body: transientBody(e) })));
-    const attempt = await exporter.exportOnce(records, options(signal), config.requestTimeout);
+    // Parsed here for this batch only: the shared event keeps holding just its JSON text, and
+    // no variable keeps the records while the request is in flight (they are serialised at once).
+    const attempt = await exporter.exportOnce(encode(events.map((e) => ({ meta: e.meta, body: transientBody(e) }))), options(signal), config.requestTimeout);
     if (attempt.prepared) slots?.set(REQUEST, attempt.prepared);
     const r = attempt.response;
     if (!r) {

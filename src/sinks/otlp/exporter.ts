@@ -66,9 +66,15 @@ class CapturingTransport implements IExporterTransport {
   prepared: PreparedBody | undefined;
   constructor(private readonly o: TransportOptions) {}
 
-  async send(data: Uint8Array): Promise<ExportResponse> {
+  // Not async: the serialised request (`data`, ~1 KB per record) is handed to compression and
+  // not kept in a frame while the request is in flight; only its compressed bytes are.
+  send(data: Uint8Array): Promise<ExportResponse> {
+    return this.post(this.o.transport.prepare(Buffer.from(data.buffer, data.byteOffset, data.byteLength)));
+  }
+
+  private async post(preparing: Promise<PreparedBody>): Promise<ExportResponse> {
     try {
-      this.prepared = await this.o.transport.prepare(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+      this.prepared = await preparing;
       const r = (this.captured = await postOnce(this.prepared, this.o));
       if (r.status >= 200 && r.status < 300) return { status: 'success', data: r.body };
       if ([429, 502, 503, 504].includes(r.status)) {
@@ -108,19 +114,30 @@ export function createExporter(encoding: OtlpEncoding, url: string) {
   });
   return {
     serializer,
-    async exportOnce(records: ReadableLogRecord[], o: TransportOptions, timeoutMillis: number): Promise<ExportAttempt> {
+    // Not async, and the records are not captured by a closure that outlives the call: the
+    // exporter serialises them at once, and the parsed bodies are garbage while the request is
+    // in flight (the caller keeps no reference either).
+    exportOnce(records: ReadableLogRecord[], o: TransportOptions, timeoutMillis: number): Promise<ExportAttempt> {
       const transport = new CapturingTransport(o);
       const exporter = new OTLPExporterBase<ReadableLogRecord[]>(
         createOtlpNetworkExportDelegate({ timeoutMillis, concurrencyLimit: 1, compression: 'none' }, serializer, metrics, transport),
       );
-      const result = await new Promise<ExportResult>((resolve) => exporter.export(records, resolve));
-      return {
-        result,
-        ...(transport.captured ? { response: transport.captured } : {}),
-        ...(transport.thrown !== undefined ? { thrown: transport.thrown } : {}),
-        ...(transport.prepared ? { prepared: transport.prepared } : {}),
-      };
+      return attemptOf(startExport(exporter, records), transport);
     },
+  };
+}
+
+function startExport(exporter: OTLPExporterBase<ReadableLogRecord[]>, records: ReadableLogRecord[]): Promise<ExportResult> {
+  return new Promise<ExportResult>((resolve) => exporter.export(records, resolve));
+}
+
+async function attemptOf(exported: Promise<ExportResult>, transport: CapturingTransport): Promise<ExportAttempt> {
+  const result = await exported;
+  return {
+    result,
+    ...(transport.captured ? { response: transport.captured } : {}),
+    ...(transport.thrown !== undefined ? { thrown: transport.thrown } : {}),
+    ...(transport.prepared ? { prepared: transport.prepared } : {}),
   };
 }
 
