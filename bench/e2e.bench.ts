@@ -36,7 +36,7 @@ import { recordToEvent, type PipelineEvent } from '../src/core/types.js';
 import { DEMO_CREDENTIALS, startSimulator, type LimitOptions, type Simulator } from '../src/simulator/index.js';
 import { startHecReceiver } from '../test/receivers/hec.js';
 import { transformPlugins } from '../transforms/index.js';
-import { ensureBuilt, goalLine, median, productNodeFlags, QUICK, rawJsonRate, reportGoals, spawnProduct, type BenchRow, type GoalLine } from './lib.js';
+import { ensureBuilt, goalLine, imageMallocEnv, median, productNodeFlags, QUICK, rawJsonRate, reportGoals, spawnProduct, type BenchRow, type GoalLine } from './lib.js';
 
 const SIZES = (process.env.ZSF_BENCH_E2E_SIZES ?? (QUICK ? '100000' : '10000,100000,1000000')).split(',').map(Number);
 /** Runs of each case up to 100k records; the 1M cases run once (each takes minutes). */
@@ -47,7 +47,10 @@ const CPU_PROF = process.env.ZSF_BENCH_CPU_PROF;
 const BUFFERS = (process.env.ZSF_BENCH_E2E_BUFFERS ?? 'memory,disk').split(',') as ('memory' | 'disk')[];
 /** Transform workers of the extra 100k memory-buffer variant (0: no such variant). */
 const WORKERS = Number(process.env.ZSF_BENCH_E2E_WORKERS ?? 2);
-const { flags: NODE_FLAGS, note: HEAP_NOTE } = productNodeFlags();
+const { flags: NODE_FLAGS, note: NODE_NOTE } = productNodeFlags();
+const { env: MALLOC_ENV, note: MALLOC_NOTE } = imageMallocEnv();
+/** How the backfill children run: the image's node flags and malloc settings. */
+const HEAP_NOTE = `${NODE_NOTE}${MALLOC_NOTE ? ` and ${MALLOC_NOTE} (the image's)` : ''}`;
 
 /** 40 % audit logs, 50 % access logs, 10 % ticket events: roughly what an Enterprise account logs. */
 const mix = (n: number) => ({ auditLogs: Math.round(n * 0.4), accessLogs: Math.round(n * 0.5), ticketEvents: Math.round(n * 0.1) });
@@ -136,7 +139,7 @@ async function backfillRun(sim: Simulator, m: Mix, yardstickInput: string[], buf
     const before = rawJsonRate(yardstickInput, 1500);
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
-    const p = spawnProduct(['run', '--once', '-c', config], { nodeArgs: [...NODE_FLAGS, ...(CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF] : [])] });
+    const p = spawnProduct(['run', '--once', '-c', config], { nodeArgs: [...NODE_FLAGS, ...(CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF] : [])], env: { ...MALLOC_ENV, ...process.env } });
     const { code, stderr } = await p.exited;
     const secs = (performance.now() - t0) / 1000;
     const benchCpu = process.cpuUsage(cpu0);
@@ -294,7 +297,7 @@ async function startupOn(node: string, version: string): Promise<{ times: number
   const sim = await startSimulator({ seed: 11, data: { auditLogs: 1000, accessLogs: 0, ticketEvents: 0, endTime: Date.now() - 600_000 }, limits: { enabled: false } });
   const hec = await startHecReceiver({ record: false });
   const cacheDir = mkdtempSync(join(tmpdir(), 'zsf-bench-compile-cache-'));
-  const env: NodeJS.ProcessEnv = { ...process.env, NODE_COMPILE_CACHE: cacheDir };
+  const env: NodeJS.ProcessEnv = { ...MALLOC_ENV, ...process.env, NODE_COMPILE_CACHE: cacheDir };
   delete env.NODE_DISABLE_COMPILE_CACHE;
   // Node >= 22.1 has an on-disk compile cache, which the CLI turns on (src/cli/compile-cache.ts).
   const [major, minor] = version.split('.').map(Number) as [number, number];

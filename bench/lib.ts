@@ -180,3 +180,20 @@ export function productNodeFlags(): { flags: string[]; note: string } {
   const flags = m ? m[1]!.split(' ').filter(Boolean) : [];
   return { flags, note: flags.length ? `the image's NODE_OPTIONS (${flags.join(' ')})` : 'no heap limit' };
 }
+
+/**
+ * The image's glibc malloc settings (`ENV MALLOC_*=` lines of the Dockerfile) for the product's
+ * process in the memory and e2e benches, so the child runs as it ships; a variable set in the
+ * bench's own environment wins, and ZSF_BENCH_IMAGE_MALLOC=off measures without them.
+ * `note` names the ones applied.
+ */
+export function imageMallocEnv(): { env: Record<string, string>; note: string } {
+  if (process.env.ZSF_BENCH_IMAGE_MALLOC === 'off') return { env: {}, note: '' };
+  const dockerfile = readFileSync(fileURLToPath(new URL('../Dockerfile', import.meta.url)), 'utf8');
+  const env = Object.fromEntries([...dockerfile.matchAll(/^ENV\s+(MALLOC_[A-Z_]+)=(\S+)\s*$/gm)].map((m) => [m[1]!, m[2]!]));
+  const note = Object.entries(env)
+    .filter(([k]) => process.env[k] === undefined)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
+  return { env, note };
+}

@@ -34,27 +34,13 @@ import { startHecReceiver, type InjectedResponse, type ReceiverBase } from '../t
 import { startOtlpReceiver } from '../test/receivers/otlp.js';
 import { startS3Server, TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY } from '../test/support/s3-server.js';
 import { mulberry32 } from '../src/simulator/prng.js';
-import { ensureBuilt, goalLine, productNodeFlags, QUICK, reportGoals, spawnProduct, type BenchRow, type GoalLine, type ProductProcess } from './lib.js';
+import { ensureBuilt, goalLine, imageMallocEnv, productNodeFlags, QUICK, reportGoals, spawnProduct, type BenchRow, type GoalLine, type ProductProcess } from './lib.js';
 
 const STORM_SECONDS = Number(process.env.ZSF_BENCH_STORM_SECONDS ?? (QUICK ? 20 : 60));
 const STALL_SECONDS = Number(process.env.ZSF_BENCH_STALL_SECONDS ?? (QUICK ? 10 : 20));
 const { flags: NODE_FLAGS, note: HEAP_NOTE } = productNodeFlags();
 
-/**
- * The image's glibc malloc settings (`ENV MALLOC_*=` lines of the Dockerfile), so the child
- * runs as it ships; a variable set in the bench's own environment wins, and
- * ZSF_BENCH_IMAGE_MALLOC=off measures without them.
- */
-function imageMallocEnv(): Record<string, string> {
-  if (process.env.ZSF_BENCH_IMAGE_MALLOC === 'off') return {};
-  const dockerfile = readFileSync(new URL('../Dockerfile', import.meta.url), 'utf8');
-  return Object.fromEntries([...dockerfile.matchAll(/^ENV\s+(MALLOC_[A-Z_]+)=(\S+)\s*$/gm)].map((m) => [m[1]!, m[2]!]));
-}
-const MALLOC_ENV = imageMallocEnv();
-const MALLOC_NOTE = Object.entries(MALLOC_ENV)
-  .filter(([k]) => process.env[k] === undefined)
-  .map(([k, v]) => `${k}=${v}`)
-  .join(' ');
+const { env: MALLOC_ENV, note: MALLOC_NOTE } = imageMallocEnv();
 
 /** Written into the child with --import: samples its own memory (the harness cannot see inside). */
 const SAMPLER = `
