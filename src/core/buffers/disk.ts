@@ -1,10 +1,11 @@
 // Disk sink buffer: append-only segment files under dataDir/buffers/<sink>/.
 //
 // Frame:  u32 payloadLength | u32 crc32(bodyBytes|payload) | u32 bodyBytes | payload
-// Payload (current): 0x02 | u32 metaLength | meta JSON | body JSON. Meta and body are separable,
-//   so a read hands the body's JSON text to the sinks without parsing it (only the small meta is).
-// Payload (written before 2026-12, still read): JSON {"m": meta, "b": body}; it always starts
-//   with "{", which the current format never does.
+// Payload (current): 0x03 | u32 metaLength | meta (binary fields, disk-meta.ts) | body JSON. Meta
+//   and body are separable, so a read hands the body's JSON text to the sinks without parsing it,
+//   and the meta is neither serialised nor parsed as JSON.
+// Payload (written before, still read): 0x02 | u32 metaLength | meta JSON | body JSON; and the
+//   original JSON {"m": meta, "b": body}, which always starts with "{" (0x7b).
 // Files:  seg-000000000001.log ...   ack.json = {"segment": n, "offset": o} (first unacked frame)
 //
 // fsync policy: every push is written and fdatasync'ed before it is acknowledged upstream
@@ -23,13 +24,16 @@ import type { Metrics } from '../../observability/metrics.js';
 import type { Ack } from '../acks.js';
 import type { DeadLetterInput } from '../dead-letter.js';
 import { ensurePrivateDir, fsyncDir, PRIVATE_FILE_MODE, removeStaleTempFiles } from '../fs-atomic.js';
-import { sinkEvent, type EventMeta, type SinkEvent } from '../types.js';
+import { sinkEvent, sinkEventFromUtf8, type EventMeta, type SinkEvent } from '../types.js';
+import { metaBound, readMeta, writeMeta } from './disk-meta.js';
 import { Signal, type BufferEntry, type EventBuffer, type ReadBatch, type ReadOptions } from './buffer.js';
 import { describeError } from '../retry.js';
 
 const HEADER = 12;
-/** First payload byte of the current frame format (meta and body separable). */
-const FORMAT_SPLIT = 0x02;
+/** First payload byte of the current frame format: binary meta (disk-meta.ts), then the body's JSON. */
+const FORMAT_BINARY_META = 0x03;
+/** First payload byte of the format written before 2026-12-01 (meta as JSON, then the body's JSON). */
+const FORMAT_JSON_META = 0x02;
 /** First payload byte of the original format (one JSON object {"m":…,"b":…}). */
 const FORMAT_OBJECT = 0x7b; // "{"
 const SPLIT_PREFIX = 5; // format byte + u32 meta length
@@ -616,36 +620,30 @@ export class DiskBuffer implements EventBuffer {
 }
 
 /**
- * All frames of one push in the current format, in one Buffer: the body's JSON text is encoded
- * straight into its place (never re-serialised), and each frame's checksum covers its
- * contiguous bodyBytes field and payload in one pass.
+ * All frames of one push in the current format, in one Buffer: the meta written field by field
+ * and the body's JSON text encoded straight into its place (neither serialised here), and each
+ * frame's checksum covering its contiguous bodyBytes field and payload in one pass.
  */
 function encodeFrames(entries: BufferEntry[]): { buf: Buffer; ends: number[] } {
-  const metas: string[] = new Array<string>(entries.length);
-  const metaLengths: number[] = new Array<number>(entries.length);
-  let total = 0;
-  for (let i = 0; i < entries.length; i++) {
-    const meta = JSON.stringify(entries[i]!.event.meta);
-    metas[i] = meta;
-    metaLengths[i] = Buffer.byteLength(meta);
-    total += HEADER + SPLIT_PREFIX + metaLengths[i]! + entries[i]!.event.bytes;
-  }
-  const buf = Buffer.allocUnsafe(total);
+  // Sized by the metas' upper bounds, so nothing is measured first; the unused end is never written.
+  let bound = 0;
+  for (const e of entries) bound += HEADER + SPLIT_PREFIX + metaBound(e.event.meta) + e.event.bytes;
+  const buf = Buffer.allocUnsafe(bound);
   const ends: number[] = new Array<number>(entries.length);
   let off = 0;
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i]!;
-    const metaBytes = metaLengths[i]!;
-    const len = SPLIT_PREFIX + metaBytes + e.event.bytes;
-    buf.writeUInt32LE(len, off);
-    buf.writeUInt32LE(e.bytes, off + 8);
-    buf[off + HEADER] = FORMAT_SPLIT;
-    buf.writeUInt32LE(metaBytes, off + HEADER + 1);
-    buf.write(metas[i]!, off + HEADER + SPLIT_PREFIX, 'utf8');
-    const written = buf.write(e.event.json, off + HEADER + SPLIT_PREFIX + metaBytes, 'utf8');
+    const at = off + HEADER;
+    buf[at] = FORMAT_BINARY_META;
+    const metaBytes = writeMeta(buf, at + SPLIT_PREFIX, e.event.meta);
+    buf.writeUInt32LE(metaBytes, at + 1);
+    const written = buf.write(e.event.json, at + SPLIT_PREFIX + metaBytes, 'utf8');
     // `bytes` is the UTF-8 length of `json` by construction; a mismatch would write a bad frame.
     if (written !== e.event.bytes) throw new Error(`disk buffer: event ${e.event.meta.id} says ${e.event.bytes} bytes of JSON but has ${written}`);
-    const end = off + HEADER + len;
+    const len = SPLIT_PREFIX + metaBytes + written;
+    buf.writeUInt32LE(len, off);
+    buf.writeUInt32LE(e.bytes, off + 8);
+    const end = at + len;
     buf.writeUInt32LE(crc32(buf.subarray(off + 8, end)), off + 4);
     ends[i] = off = end;
   }
@@ -667,11 +665,13 @@ function ackSpan({ push, from, to }: Span): void {
 
 /** The event of a checksummed payload; throws when it cannot be decoded. */
 function decodePayload(payload: Buffer, bodyBytes: number): SinkEvent {
-  if (payload[0] === FORMAT_SPLIT) {
+  if (payload[0] === FORMAT_BINARY_META || payload[0] === FORMAT_JSON_META) {
     const metaBytes = payload.length >= SPLIT_PREFIX ? payload.readUInt32LE(1) : -1;
     if (metaBytes < 0 || SPLIT_PREFIX + metaBytes + bodyBytes !== payload.length) throw new Error('meta and body lengths do not add up to the record length');
-    const meta = JSON.parse(payload.toString('utf8', SPLIT_PREFIX, SPLIT_PREFIX + metaBytes)) as EventMeta;
-    return sinkEvent(meta, payload.toString('utf8', SPLIT_PREFIX + metaBytes), bodyBytes);
+    const meta = payload[0] === FORMAT_BINARY_META ? readMeta(payload, SPLIT_PREFIX, SPLIT_PREFIX + metaBytes) : (JSON.parse(payload.toString('utf8', SPLIT_PREFIX, SPLIT_PREFIX + metaBytes)) as EventMeta);
+    // The body stays bytes (a view of the read chunk): a sink that writes bytes copies them, and
+    // the text is decoded only if a sink asks for it.
+    return sinkEventFromUtf8(meta, payload.subarray(SPLIT_PREFIX + metaBytes));
   }
   if (payload[0] === FORMAT_OBJECT) {
     // Written by an earlier version: meta and body in one object, so this one is parsed whole.
