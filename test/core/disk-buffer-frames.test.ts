@@ -1,6 +1,7 @@
-// What a disk buffer frame holds and what a read hands the sinks: the meta as binary fields
-// (every field back as it went in, optional ones absent when absent), the body as the bytes of
-// its JSON text (decoded only if a sink asks), and frames of the previous format still read.
+// What a disk buffer stores and what a read hands the sinks: the meta as binary fields (every
+// field back as it went in, optional ones absent when absent), the body as the bytes of its JSON
+// text (decoded only if a sink asks), frames of the previous format still read, and ack.json as
+// one fixed-size record overwritten in place.
 
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -132,6 +133,56 @@ describe('DiskBuffer frames', () => {
     expect(batch.entries.map((e) => e.event.body)).toEqual([{ n: 2 }]);
     expect(deadLetters).toEqual([expect.objectContaining({ reason: 'buffer_corrupt_record', detail: expect.stringContaining('undecodable record') })]);
     await again.ack(batch);
+    await again.close();
+  });
+});
+
+describe('DiskBuffer ack.json', () => {
+  const ackFile = (dir: string) => readFileSync(join(dir, 'ack.json'), 'utf8');
+  const entries = (n: number) => Array.from({ length: n }, (_, i) => entryOf({ ...bare, id: `b:access_log:${i}` }, { i }));
+
+  it('keeps the ack position as one fixed-size record, overwritten in place as batches are acked', async () => {
+    const dir = tempDir();
+    const { b } = await openDisk(dir);
+    await b.push(entries(10));
+    const first = (await b.read({ maxEvents: 4, maxBytes: 1 << 30, maxWaitMs: 0, signal: new AbortController().signal }))!;
+    await b.ack(first);
+    const afterFirst = ackFile(dir);
+    const second = (await b.read({ maxEvents: 3, maxBytes: 1 << 30, maxWaitMs: 0, signal: new AbortController().signal }))!;
+    await b.ack(second);
+    const afterSecond = ackFile(dir);
+    await b.close();
+    for (const text of [afterFirst, afterSecond]) {
+      expect(Buffer.byteLength(text)).toBe(64);
+      expect(text.endsWith('\n')).toBe(true);
+    }
+    const [p1, p2] = [afterFirst, afterSecond].map((t) => JSON.parse(t) as { segment: number; offset: number });
+    expect(p2!.segment).toBe(p1!.segment);
+    expect(p2!.offset).toBeGreaterThan(p1!.offset);
+    expect(readdirSync(dir).filter((n) => n.includes('.tmp'))).toEqual([]);
+
+    const { b: again } = await openDisk(dir); // resumes after the 7 acked events
+    const rest = await readAll(again);
+    expect(rest.entries.map((e) => e.event.meta.id)).toEqual([7, 8, 9].map((i) => `b:access_log:${i}`));
+    await again.ack(rest);
+    await again.close();
+  });
+
+  it('resumes from an ack.json an earlier version wrote (short, unpadded) and rewrites it in the fixed size', async () => {
+    const dir = tempDir();
+    const { b } = await openDisk(dir);
+    await b.push(entries(5));
+    const first = (await b.read({ maxEvents: 2, maxBytes: 1 << 30, maxWaitMs: 0, signal: new AbortController().signal }))!;
+    await b.ack(first);
+    await b.close();
+    const pos = JSON.parse(ackFile(dir)) as { segment: number; offset: number };
+    writeFileSync(join(dir, 'ack.json'), JSON.stringify(pos) + '\n'); // as the rename-based version left it
+    const { b: again } = await openDisk(dir);
+    expect(Buffer.byteLength(ackFile(dir))).toBe(64);
+    expect(JSON.parse(ackFile(dir))).toEqual(pos);
+    const rest = await readAll(again);
+    expect(rest.entries.map((e) => e.event.meta.id)).toEqual([2, 3, 4].map((i) => `b:access_log:${i}`));
+    await again.ack(rest);
     await again.close();
   });
 });

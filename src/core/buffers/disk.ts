@@ -6,16 +6,19 @@
 //   and the meta is neither serialised nor parsed as JSON.
 // Payload (written before, still read): 0x02 | u32 metaLength | meta JSON | body JSON; and the
 //   original JSON {"m": meta, "b": body}, which always starts with "{" (0x7b).
-// Files:  seg-000000000001.log ...   ack.json = {"segment": n, "offset": o} (first unacked frame)
+// Files:  seg-000000000001.log ...   ack.json = {"segment": n, "offset": o} padded with spaces to
+//         64 bytes (first unacked frame)
 //
 // fsync policy: every push is written and fdatasync'ed before it is acknowledged upstream
 // (group commit: every push made while a write + fdatasync runs goes into the next one, as one
 // writev of the pushes' encoded Buffers and one fdatasync), so an accepted event survives a
-// crash. Reads: a sink that keeps pace gets the newest written events from a small tail cache
-// (TAIL_CACHE_BYTES) instead of the file; older frames are decoded from 1 MiB chunks. ack.json is written atomically after deliveries; if a
-// crash loses its last update, those events are delivered again (at-least-once, bounded by
-// the batches in flight). On open, a torn tail (a frame cut short by a crash) is truncated
-// and its bytes are dead-lettered; a frame whose checksum fails is dead-lettered when read.
+// crash. Reads: a sink that keeps pace gets the
+// newest written events from a small tail cache (TAIL_CACHE_BYTES) instead of the file; older
+// frames are decoded from 1 MiB chunks. ack.json is overwritten in place after deliveries (one
+// fixed-size write); if a crash loses its last update, those events are delivered again
+// (at-least-once, bounded by the batches in flight). On open, a torn tail (a frame cut short by
+// a crash) is truncated and its bytes are dead-lettered; a frame whose checksum fails is
+// dead-lettered when read.
 
 import { open, readdir, readFile, rename, rm, stat, truncate, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -49,6 +52,16 @@ const READ_CHUNK = 1024 * 1024;
  * of peak RSS in the e2e bench for little measurable speed (docs/performance.md, "Disk buffer").
  */
 export const TAIL_CACHE_BYTES = 4 * 1024 * 1024;
+
+/**
+ * ack.json is one fixed-size record overwritten in place (the JSON position padded with
+ * spaces), so a save is one write into an open file instead of open, write, close and rename
+ * (each a trip through libuv's thread pool, which a busy 2-core machine makes dear).
+ * A process crash cannot tear a write this small (the kernel copies it whole or not at all);
+ * a power loss may keep the old position or leave the file unreadable, and both only
+ * re-deliver (an unreadable ack.json replays from the oldest segment).
+ */
+const ACK_RECORD_BYTES = 64;
 
 export interface DiskBufferOptions {
   sink: string;
@@ -131,6 +144,7 @@ export class DiskBuffer implements EventBuffer {
   /** Set when a failed write could not be undone: every later push is refused with it. */
   private broken: Error | undefined;
   private readLock: Promise<void> = Promise.resolve();
+  private ackFh: FileHandle | null = null;
   private ackSaving: Promise<void> | null = null;
   private ackDirty = false;
   private dataArrived = new Signal();
@@ -196,6 +210,13 @@ export class DiskBuffer implements EventBuffer {
     this.segEnds.set(this.writeSeg, 0);
     await fsyncDir(dir);
     if (!segs.includes(ack.seg)) this.ackPos = this.readPos = { seg: this.writeSeg, off: 0 };
+    // Once per open, atomically (temp + rename): ack.json as a record of the fixed size every
+    // later save overwrites in place, whatever an earlier version or a damaged file left there.
+    const path = join(dir, 'ack.json');
+    const tmp = join(dir, `.ack.json.${process.pid}.tmp`);
+    await writeFile(tmp, ackRecord(this.ackPos), { mode: PRIVATE_FILE_MODE });
+    await rename(tmp, path);
+    this.ackFh = await open(path, 'r+');
   }
 
   /** Counts intact frames from `from`; truncates and dead-letters a torn tail. Returns the valid end. */
@@ -576,15 +597,10 @@ export class DiskBuffer implements EventBuffer {
     while (this.ackSaving) await this.ackSaving;
     if (!this.ackDirty) return;
     this.ackDirty = false;
-    const pos = this.ackPos;
-    // Atomic (temp + rename) but not fsynced: losing the newest ack position (power loss only)
-    // re-delivers, never loses. The directory exists and open() removed stale temps, so this is
-    // writeFileAtomic(durable: false) without its per-call mkdir, stat and chmod checks.
-    const path = join(this.opts.dir, 'ack.json');
-    const tmp = join(this.opts.dir, `.ack.json.${process.pid}.tmp`);
-    const text = JSON.stringify({ segment: pos.seg, offset: pos.off }) + '\n';
-    this.ackSaving = writeFile(tmp, text, { mode: PRIVATE_FILE_MODE })
-      .then(() => rename(tmp, path))
+    // One fixed-size write in place (ACK_RECORD_BYTES), not fsynced: losing the newest ack
+    // position (power loss only) re-delivers, never loses.
+    this.ackSaving = this.ackFh!.write(ackRecord(this.ackPos), 0, 'utf8')
+      .then(() => undefined)
       .finally(() => {
         this.ackSaving = null;
       });
@@ -614,8 +630,10 @@ export class DiskBuffer implements EventBuffer {
     while (this.ackSaving) await this.ackSaving;
     await this.writeFh?.close();
     await this.readFh?.fh.close();
+    await this.ackFh?.close();
     this.writeFh = null;
     this.readFh = null;
+    this.ackFh = null;
   }
 }
 
@@ -648,6 +666,11 @@ function encodeFrames(entries: BufferEntry[]): { buf: Buffer; ends: number[] } {
     ends[i] = off = end;
   }
   return { buf, ends };
+}
+
+/** ack.json's content: the position as JSON, padded with spaces to ACK_RECORD_BYTES (JSON.parse ignores them). */
+function ackRecord(pos: Pos): string {
+  return JSON.stringify({ segment: pos.seg, offset: pos.off }).padEnd(ACK_RECORD_BYTES - 1) + '\n';
 }
 
 /** Acks a written span upstream, one call per run of frames of the same upstream batch. */
