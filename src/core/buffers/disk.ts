@@ -692,9 +692,12 @@ function decodePayload(payload: Buffer, bodyBytes: number): SinkEvent {
     const metaBytes = payload.length >= SPLIT_PREFIX ? payload.readUInt32LE(1) : -1;
     if (metaBytes < 0 || SPLIT_PREFIX + metaBytes + bodyBytes !== payload.length) throw new Error('meta and body lengths do not add up to the record length');
     const meta = payload[0] === FORMAT_BINARY_META ? readMeta(payload, SPLIT_PREFIX, SPLIT_PREFIX + metaBytes) : (JSON.parse(payload.toString('utf8', SPLIT_PREFIX, SPLIT_PREFIX + metaBytes)) as EventMeta);
-    // The body stays bytes (a view of the read chunk): a sink that writes bytes copies them, and
-    // the text is decoded only if a sink asks for it.
-    return sinkEventFromUtf8(meta, payload.subarray(SPLIT_PREFIX + metaBytes));
+    // The body stays bytes: a sink that writes bytes copies them, and the text is decoded only if
+    // a sink asks for it. Copied out of the read chunk (small ones into Node's shared pool), so
+    // an event in flight holds its own bytes and not the whole 1 MiB chunk.
+    const body = Buffer.allocUnsafe(bodyBytes);
+    payload.copy(body, 0, SPLIT_PREFIX + metaBytes);
+    return sinkEventFromUtf8(meta, body);
   }
   if (payload[0] === FORMAT_OBJECT) {
     // Written by an earlier version: meta and body in one object, so this one is parsed whole.
