@@ -87,6 +87,12 @@ export interface SinkEvent {
   readonly bytes: number;
   /** The body object, parsed from `json` once, on first access. */
   readonly body: Record<string, unknown>;
+  /**
+   * The UTF-8 bytes of `json`, when the event came with them (read back from a disk buffer
+   * frame; `json` is then decoded from them on first access only). An encoder that writes bytes
+   * copies these instead of encoding `json` again (`TextBuffer.putJson`).
+   */
+  readonly utf8?: Buffer;
 }
 
 class JsonSinkEvent implements SinkEvent {
@@ -103,18 +109,43 @@ class JsonSinkEvent implements SinkEvent {
   }
 }
 
+/** A sink event read as bytes (a disk buffer frame's body): its text and body are decoded on first access only. */
+class Utf8SinkEvent implements SinkEvent {
+  private text: string | undefined;
+  constructor(
+    readonly meta: EventMeta,
+    readonly utf8: Buffer,
+  ) {}
+  get bytes(): number {
+    return this.utf8.length;
+  }
+  get json(): string {
+    return (this.text ??= this.utf8.toString('utf8'));
+  }
+  get body(): Record<string, unknown> {
+    const body = JSON.parse(this.json) as Record<string, unknown>;
+    Object.defineProperty(this, 'body', { value: body, enumerable: true });
+    return body;
+  }
+}
+
 /**
  * The body of a sink event without keeping the parse on it: for a driver that needs the
  * structure once per batch (OTLP), so that the event, shared by every sink's buffer, goes on
  * holding only its text. A body parsed already (or given as an object) is reused.
  */
 export function transientBody(e: SinkEvent): Record<string, unknown> {
-  return e instanceof JsonSinkEvent && !Object.hasOwn(e, 'body') ? (JSON.parse(e.json) as Record<string, unknown>) : e.body;
+  return (e instanceof JsonSinkEvent || e instanceof Utf8SinkEvent) && !Object.hasOwn(e, 'body') ? (JSON.parse(e.json) as Record<string, unknown>) : e.body;
 }
 
 /** A sink event from the body's JSON text and its UTF-8 byte length (callers have both). */
 export function sinkEvent(meta: EventMeta, json: string, bytes: number): SinkEvent {
   return new JsonSinkEvent(meta, json, bytes);
+}
+
+/** A sink event from the UTF-8 bytes of the body's JSON text (a disk buffer frame), kept as bytes until a sink needs the text. */
+export function sinkEventFromUtf8(meta: EventMeta, utf8: Buffer): SinkEvent {
+  return new Utf8SinkEvent(meta, utf8);
 }
 
 /** Serialises a pipeline event for a sink (drivers' tests and benches; the core uses sinkEvent). */

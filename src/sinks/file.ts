@@ -23,7 +23,7 @@ export function encodeNdjson(events: SinkEvent[], includeMeta: boolean): Buffer 
   const out = new TextBuffer(bytes);
   events.forEach((e, i) => {
     if (metas) out.put(metas[i]!);
-    out.put(e.json);
+    out.putJson(e);
     if (metas) out.put('}');
     out.newline();
   });

@@ -254,6 +254,6 @@ describe('DiskBuffer', () => {
     // The new frame starts with its format byte, never "{", so the two cannot be confused.
     const current = readdirSync(dir).filter((n) => n.startsWith('seg-')).sort();
     expect(current).toHaveLength(1); // the old segment was fully acked and deleted
-    expect(readFileSync(join(dir, current[0]!))[12]).toBe(0x02);
+    expect(readFileSync(join(dir, current[0]!))[12]).toBe(0x03);
   });
 });

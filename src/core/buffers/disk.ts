@@ -1,20 +1,24 @@
 // Disk sink buffer: append-only segment files under dataDir/buffers/<sink>/.
 //
 // Frame:  u32 payloadLength | u32 crc32(bodyBytes|payload) | u32 bodyBytes | payload
-// Payload (current): 0x02 | u32 metaLength | meta JSON | body JSON. Meta and body are separable,
-//   so a read hands the body's JSON text to the sinks without parsing it (only the small meta is).
-// Payload (written before 2026-12, still read): JSON {"m": meta, "b": body}; it always starts
-//   with "{", which the current format never does.
-// Files:  seg-000000000001.log ...   ack.json = {"segment": n, "offset": o} (first unacked frame)
+// Payload (current): 0x03 | u32 metaLength | meta (binary fields, disk-meta.ts) | body JSON. Meta
+//   and body are separable, so a read hands the body's JSON text to the sinks without parsing it,
+//   and the meta is neither serialised nor parsed as JSON.
+// Payload (written before, still read): 0x02 | u32 metaLength | meta JSON | body JSON; and the
+//   original JSON {"m": meta, "b": body}, which always starts with "{" (0x7b).
+// Files:  seg-000000000001.log ...   ack.json = {"segment": n, "offset": o} padded with spaces to
+//         64 bytes (first unacked frame)
 //
 // fsync policy: every push is written and fdatasync'ed before it is acknowledged upstream
 // (group commit: every push made while a write + fdatasync runs goes into the next one, as one
 // writev of the pushes' encoded Buffers and one fdatasync), so an accepted event survives a
-// crash. Reads: a sink that keeps pace gets the newest written events from a small tail cache
-// (TAIL_CACHE_BYTES) instead of the file; older frames are decoded from 1 MiB chunks. ack.json is written atomically after deliveries; if a
-// crash loses its last update, those events are delivered again (at-least-once, bounded by
-// the batches in flight). On open, a torn tail (a frame cut short by a crash) is truncated
-// and its bytes are dead-lettered; a frame whose checksum fails is dead-lettered when read.
+// crash. Reads: a sink that keeps pace gets the
+// newest written events from a small tail cache (TAIL_CACHE_BYTES) instead of the file; older
+// frames are decoded from 1 MiB chunks. ack.json is overwritten in place after deliveries (one
+// fixed-size write); if a crash loses its last update, those events are delivered again
+// (at-least-once, bounded by the batches in flight). On open, a torn tail (a frame cut short by
+// a crash) is truncated and its bytes are dead-lettered; a frame whose checksum fails is
+// dead-lettered when read.
 
 import { open, readdir, readFile, rename, rm, stat, truncate, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -23,13 +27,16 @@ import type { Metrics } from '../../observability/metrics.js';
 import type { Ack } from '../acks.js';
 import type { DeadLetterInput } from '../dead-letter.js';
 import { ensurePrivateDir, fsyncDir, PRIVATE_FILE_MODE, removeStaleTempFiles } from '../fs-atomic.js';
-import { sinkEvent, type EventMeta, type SinkEvent } from '../types.js';
+import { sinkEvent, sinkEventFromUtf8, type EventMeta, type SinkEvent } from '../types.js';
+import { metaBound, readMeta, writeMeta } from './disk-meta.js';
 import { Signal, type BufferEntry, type EventBuffer, type ReadBatch, type ReadOptions } from './buffer.js';
 import { describeError } from '../retry.js';
 
 const HEADER = 12;
-/** First payload byte of the current frame format (meta and body separable). */
-const FORMAT_SPLIT = 0x02;
+/** First payload byte of the current frame format: binary meta (disk-meta.ts), then the body's JSON. */
+const FORMAT_BINARY_META = 0x03;
+/** First payload byte of the format written before 2026-12-01 (meta as JSON, then the body's JSON). */
+const FORMAT_JSON_META = 0x02;
 /** First payload byte of the original format (one JSON object {"m":…,"b":…}). */
 const FORMAT_OBJECT = 0x7b; // "{"
 const SPLIT_PREFIX = 5; // format byte + u32 meta length
@@ -45,6 +52,16 @@ const READ_CHUNK = 1024 * 1024;
  * of peak RSS in the e2e bench for little measurable speed (docs/performance.md, "Disk buffer").
  */
 export const TAIL_CACHE_BYTES = 4 * 1024 * 1024;
+
+/**
+ * ack.json is one fixed-size record overwritten in place (the JSON position padded with
+ * spaces), so a save is one write into an open file instead of open, write, close and rename
+ * (each a trip through libuv's thread pool, which a busy 2-core machine makes dear).
+ * A process crash cannot tear a write this small (the kernel copies it whole or not at all);
+ * a power loss may keep the old position or leave the file unreadable, and both only
+ * re-deliver (an unreadable ack.json replays from the oldest segment).
+ */
+const ACK_RECORD_BYTES = 64;
 
 export interface DiskBufferOptions {
   sink: string;
@@ -127,6 +144,7 @@ export class DiskBuffer implements EventBuffer {
   /** Set when a failed write could not be undone: every later push is refused with it. */
   private broken: Error | undefined;
   private readLock: Promise<void> = Promise.resolve();
+  private ackFh: FileHandle | null = null;
   private ackSaving: Promise<void> | null = null;
   private ackDirty = false;
   private dataArrived = new Signal();
@@ -192,6 +210,13 @@ export class DiskBuffer implements EventBuffer {
     this.segEnds.set(this.writeSeg, 0);
     await fsyncDir(dir);
     if (!segs.includes(ack.seg)) this.ackPos = this.readPos = { seg: this.writeSeg, off: 0 };
+    // Once per open, atomically (temp + rename): ack.json as a record of the fixed size every
+    // later save overwrites in place, whatever an earlier version or a damaged file left there.
+    const path = join(dir, 'ack.json');
+    const tmp = join(dir, `.ack.json.${process.pid}.tmp`);
+    await writeFile(tmp, ackRecord(this.ackPos), { mode: PRIVATE_FILE_MODE });
+    await rename(tmp, path);
+    this.ackFh = await open(path, 'r+');
   }
 
   /** Counts intact frames from `from`; truncates and dead-letters a torn tail. Returns the valid end. */
@@ -572,15 +597,10 @@ export class DiskBuffer implements EventBuffer {
     while (this.ackSaving) await this.ackSaving;
     if (!this.ackDirty) return;
     this.ackDirty = false;
-    const pos = this.ackPos;
-    // Atomic (temp + rename) but not fsynced: losing the newest ack position (power loss only)
-    // re-delivers, never loses. The directory exists and open() removed stale temps, so this is
-    // writeFileAtomic(durable: false) without its per-call mkdir, stat and chmod checks.
-    const path = join(this.opts.dir, 'ack.json');
-    const tmp = join(this.opts.dir, `.ack.json.${process.pid}.tmp`);
-    const text = JSON.stringify({ segment: pos.seg, offset: pos.off }) + '\n';
-    this.ackSaving = writeFile(tmp, text, { mode: PRIVATE_FILE_MODE })
-      .then(() => rename(tmp, path))
+    // One fixed-size write in place (ACK_RECORD_BYTES), not fsynced: losing the newest ack
+    // position (power loss only) re-delivers, never loses.
+    this.ackSaving = this.ackFh!.write(ackRecord(this.ackPos), 0, 'utf8')
+      .then(() => undefined)
       .finally(() => {
         this.ackSaving = null;
       });
@@ -610,46 +630,47 @@ export class DiskBuffer implements EventBuffer {
     while (this.ackSaving) await this.ackSaving;
     await this.writeFh?.close();
     await this.readFh?.fh.close();
+    await this.ackFh?.close();
     this.writeFh = null;
     this.readFh = null;
+    this.ackFh = null;
   }
 }
 
 /**
- * All frames of one push in the current format, in one Buffer: the body's JSON text is encoded
- * straight into its place (never re-serialised), and each frame's checksum covers its
- * contiguous bodyBytes field and payload in one pass.
+ * All frames of one push in the current format, in one Buffer: the meta written field by field
+ * and the body's JSON text encoded straight into its place (neither serialised here), and each
+ * frame's checksum covering its contiguous bodyBytes field and payload in one pass.
  */
 function encodeFrames(entries: BufferEntry[]): { buf: Buffer; ends: number[] } {
-  const metas: string[] = new Array<string>(entries.length);
-  const metaLengths: number[] = new Array<number>(entries.length);
-  let total = 0;
-  for (let i = 0; i < entries.length; i++) {
-    const meta = JSON.stringify(entries[i]!.event.meta);
-    metas[i] = meta;
-    metaLengths[i] = Buffer.byteLength(meta);
-    total += HEADER + SPLIT_PREFIX + metaLengths[i]! + entries[i]!.event.bytes;
-  }
-  const buf = Buffer.allocUnsafe(total);
+  // Sized by the metas' upper bounds, so nothing is measured first; the unused end is never written.
+  let bound = 0;
+  for (const e of entries) bound += HEADER + SPLIT_PREFIX + metaBound(e.event.meta) + e.event.bytes;
+  const buf = Buffer.allocUnsafe(bound);
   const ends: number[] = new Array<number>(entries.length);
   let off = 0;
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i]!;
-    const metaBytes = metaLengths[i]!;
-    const len = SPLIT_PREFIX + metaBytes + e.event.bytes;
-    buf.writeUInt32LE(len, off);
-    buf.writeUInt32LE(e.bytes, off + 8);
-    buf[off + HEADER] = FORMAT_SPLIT;
-    buf.writeUInt32LE(metaBytes, off + HEADER + 1);
-    buf.write(metas[i]!, off + HEADER + SPLIT_PREFIX, 'utf8');
-    const written = buf.write(e.event.json, off + HEADER + SPLIT_PREFIX + metaBytes, 'utf8');
+    const at = off + HEADER;
+    buf[at] = FORMAT_BINARY_META;
+    const metaBytes = writeMeta(buf, at + SPLIT_PREFIX, e.event.meta);
+    buf.writeUInt32LE(metaBytes, at + 1);
+    const written = buf.write(e.event.json, at + SPLIT_PREFIX + metaBytes, 'utf8');
     // `bytes` is the UTF-8 length of `json` by construction; a mismatch would write a bad frame.
     if (written !== e.event.bytes) throw new Error(`disk buffer: event ${e.event.meta.id} says ${e.event.bytes} bytes of JSON but has ${written}`);
-    const end = off + HEADER + len;
+    const len = SPLIT_PREFIX + metaBytes + written;
+    buf.writeUInt32LE(len, off);
+    buf.writeUInt32LE(e.bytes, off + 8);
+    const end = at + len;
     buf.writeUInt32LE(crc32(buf.subarray(off + 8, end)), off + 4);
     ends[i] = off = end;
   }
   return { buf, ends };
+}
+
+/** ack.json's content: the position as JSON, padded with spaces to ACK_RECORD_BYTES (JSON.parse ignores them). */
+function ackRecord(pos: Pos): string {
+  return JSON.stringify({ segment: pos.seg, offset: pos.off }).padEnd(ACK_RECORD_BYTES - 1) + '\n';
 }
 
 /** Acks a written span upstream, one call per run of frames of the same upstream batch. */
@@ -667,11 +688,16 @@ function ackSpan({ push, from, to }: Span): void {
 
 /** The event of a checksummed payload; throws when it cannot be decoded. */
 function decodePayload(payload: Buffer, bodyBytes: number): SinkEvent {
-  if (payload[0] === FORMAT_SPLIT) {
+  if (payload[0] === FORMAT_BINARY_META || payload[0] === FORMAT_JSON_META) {
     const metaBytes = payload.length >= SPLIT_PREFIX ? payload.readUInt32LE(1) : -1;
     if (metaBytes < 0 || SPLIT_PREFIX + metaBytes + bodyBytes !== payload.length) throw new Error('meta and body lengths do not add up to the record length');
-    const meta = JSON.parse(payload.toString('utf8', SPLIT_PREFIX, SPLIT_PREFIX + metaBytes)) as EventMeta;
-    return sinkEvent(meta, payload.toString('utf8', SPLIT_PREFIX + metaBytes), bodyBytes);
+    const meta = payload[0] === FORMAT_BINARY_META ? readMeta(payload, SPLIT_PREFIX, SPLIT_PREFIX + metaBytes) : (JSON.parse(payload.toString('utf8', SPLIT_PREFIX, SPLIT_PREFIX + metaBytes)) as EventMeta);
+    // The body stays bytes: a sink that writes bytes copies them, and the text is decoded only if
+    // a sink asks for it. Copied out of the read chunk (small ones into Node's shared pool), so
+    // an event in flight holds its own bytes and not the whole 1 MiB chunk.
+    const body = Buffer.allocUnsafe(bodyBytes);
+    payload.copy(body, 0, SPLIT_PREFIX + metaBytes);
+    return sinkEventFromUtf8(meta, body);
   }
   if (payload[0] === FORMAT_OBJECT) {
     // Written by an earlier version: meta and body in one object, so this one is parsed whole.

@@ -36,7 +36,7 @@ export interface HecEncoder {
 
 /** HEC refuses a blank event (code 13); an empty body serialises to one of these. */
 export function isBlankEvent(e: SinkEvent): boolean {
-  return e.json === '{}' || e.json === '[]';
+  return e.bytes === 2 && (e.json === '{}' || e.json === '[]'); // the length first: no text decoded for an event read as bytes
 }
 
 /** Epoch ms -> HEC time: seconds with exactly three decimals, never in exponent form. */
@@ -134,7 +134,7 @@ export function createHecEncoder(config: Pick<HecConfig, 'sourcetype' | 'source'
       events.forEach((e, i) => {
         if (i) out.newline();
         out.put(heads[i]!);
-        out.put(e.json);
+        out.putJson(e);
         out.put('}');
       });
       return { body: out.done() };
@@ -146,7 +146,7 @@ export function createHecEncoder(config: Pick<HecConfig, 'sourcetype' | 'source'
       const out = new TextBuffer(bytes);
       events.forEach((e, i) => {
         if (i) out.newline();
-        out.put(e.json);
+        out.putJson(e);
       });
       return { body: out.done() };
     },
