@@ -153,7 +153,7 @@ describe('DiskBuffer ack.json', () => {
     const afterSecond = ackFile(dir);
     await b.close();
     for (const text of [afterFirst, afterSecond]) {
-      expect(Buffer.byteLength(text)).toBe(64);
+      expect(Buffer.byteLength(text)).toBe(96);
       expect(text.endsWith('\n')).toBe(true);
     }
     const [p1, p2] = [afterFirst, afterSecond].map((t) => JSON.parse(t) as { segment: number; offset: number });
@@ -168,6 +168,23 @@ describe('DiskBuffer ack.json', () => {
     await again.close();
   });
 
+  it('replays from the oldest segment, never skips, when the record does not match its check (a write torn between two positions)', async () => {
+    const dir = tempDir();
+    const { b } = await openDisk(dir);
+    await b.push(entries(6));
+    const first = (await b.read({ maxEvents: 2, maxBytes: 1 << 30, maxWaitMs: 0, signal: new AbortController().signal }))!;
+    await b.ack(first);
+    await b.close();
+    const rec = JSON.parse(ackFile(dir)) as { segment: number; offset: number; check: number };
+    // The new record's segment with a larger offset from elsewhere: parseable, and ahead of the ack.
+    writeFileSync(join(dir, 'ack.json'), JSON.stringify({ ...rec, offset: rec.offset + 1 }).padEnd(95) + '\n');
+    const { b: again } = await openDisk(dir);
+    const all = await readAll(again);
+    expect(all.entries.map((e) => e.event.meta.id)).toEqual([0, 1, 2, 3, 4, 5].map((i) => `b:access_log:${i}`));
+    await again.ack(all);
+    await again.close();
+  });
+
   it('resumes from an ack.json an earlier version wrote (short, unpadded) and rewrites it in the fixed size', async () => {
     const dir = tempDir();
     const { b } = await openDisk(dir);
@@ -175,11 +192,12 @@ describe('DiskBuffer ack.json', () => {
     const first = (await b.read({ maxEvents: 2, maxBytes: 1 << 30, maxWaitMs: 0, signal: new AbortController().signal }))!;
     await b.ack(first);
     await b.close();
-    const pos = JSON.parse(ackFile(dir)) as { segment: number; offset: number };
+    const { segment, offset, check } = JSON.parse(ackFile(dir)) as { segment: number; offset: number; check: number };
+    const pos = { segment, offset };
     writeFileSync(join(dir, 'ack.json'), JSON.stringify(pos) + '\n'); // as the rename-based version left it
     const { b: again } = await openDisk(dir);
-    expect(Buffer.byteLength(ackFile(dir))).toBe(64);
-    expect(JSON.parse(ackFile(dir))).toEqual(pos);
+    expect(Buffer.byteLength(ackFile(dir))).toBe(96);
+    expect(JSON.parse(ackFile(dir))).toEqual({ ...pos, check });
     const rest = await readAll(again);
     expect(rest.entries.map((e) => e.event.meta.id)).toEqual([2, 3, 4].map((i) => `b:access_log:${i}`));
     await again.ack(rest);

@@ -59,9 +59,14 @@ export const TAIL_CACHE_BYTES = 4 * 1024 * 1024;
  * (each a trip through libuv's thread pool, which a busy 2-core machine makes dear).
  * A process crash cannot tear a write this small (the kernel copies it whole or not at all);
  * a power loss may keep the old position or leave the file unreadable, and both only
- * re-deliver (an unreadable ack.json replays from the oldest segment).
+ * re-deliver (an unreadable ack.json replays from the oldest segment). The record carries a
+ * check of its position, so that a write torn across the old and the new record (a position
+ * that may lie ahead of what was acked, or inside a frame) is read as unreadable, not obeyed.
  */
-const ACK_RECORD_BYTES = 64;
+const ACK_RECORD_BYTES = 96;
+
+/** The check an ack.json record carries: crc32 of "segment:offset". */
+const ackCheck = (seg: number, off: number): number => crc32(`${seg}:${off}`);
 
 export interface DiskBufferOptions {
   sink: string;
@@ -184,8 +189,11 @@ export class DiskBuffer implements EventBuffer {
       .sort((a, b) => a - b);
     let ack: Pos | null = null;
     try {
-      const parsed = JSON.parse(await readFile(join(dir, 'ack.json'), 'utf8')) as Partial<Pos> & { segment?: number; offset?: number };
-      if (Number.isInteger(parsed.segment) && Number.isInteger(parsed.offset)) ack = { seg: parsed.segment!, off: parsed.offset! };
+      const parsed = JSON.parse(await readFile(join(dir, 'ack.json'), 'utf8')) as { segment?: number; offset?: number; check?: number };
+      if (!Number.isInteger(parsed.segment) || !Number.isInteger(parsed.offset)) throw new Error('no integer segment and offset');
+      // Records of the rename-based version have no check (a rename cannot tear them).
+      if (parsed.check !== undefined && parsed.check !== ackCheck(parsed.segment!, parsed.offset!)) throw new Error('the position does not match its check (a torn write)');
+      ack = { seg: parsed.segment!, off: parsed.offset! };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
         // Losing the ack position only means re-delivery from the oldest segment, never loss.
@@ -668,9 +676,9 @@ function encodeFrames(entries: BufferEntry[]): { buf: Buffer; ends: number[] } {
   return { buf, ends };
 }
 
-/** ack.json's content: the position as JSON, padded with spaces to ACK_RECORD_BYTES (JSON.parse ignores them). */
+/** ack.json's content: the position and its check as JSON, padded with spaces to ACK_RECORD_BYTES (JSON.parse ignores them). */
 function ackRecord(pos: Pos): string {
-  return JSON.stringify({ segment: pos.seg, offset: pos.off }).padEnd(ACK_RECORD_BYTES - 1) + '\n';
+  return JSON.stringify({ segment: pos.seg, offset: pos.off, check: ackCheck(pos.seg, pos.off) }).padEnd(ACK_RECORD_BYTES - 1) + '\n';
 }
 
 /** Acks a written span upstream, one call per run of frames of the same upstream batch. */
