@@ -43,7 +43,9 @@ async function startLocked<L extends PipelineInput>(loaded: L, registry: Registr
   startSinkRunners(state, sinks);
 
   const router = createRouter({ graph: loaded.graph, transforms, sinks, contexts: state.contexts, metrics: state.metrics, sourceAbort: state.sourceAbort, ...(pool ? { pool } : {}) });
-  const sources = await superviseSources(state, registry, router.route);
+  // Page texts are kept only for the sources whose records a transform worker maps.
+  const keepPages = (source: string) => (loaded.graph.downstream.get(source) ?? []).some((to) => pool?.offloads(to) === true);
+  const sources = await superviseSources(state, registry, router.route, keepPages);
   if (opts.replay) sources.sourceRuns.push(opts.replay.run(router.inject).catch((err: unknown) => state.logger.error({ err: describeError(err) }, 'replay failed')));
 
   startHealthchecks(state, sinks);

@@ -234,6 +234,11 @@ export interface SourceContext extends ComponentContext {
    * whose checkpoint time stays old does not look behind.
    */
   reached(timeMs: number): void;
+  /**
+   * Whether a transform worker reads this source's records from their page (SourceRecord.page).
+   * False: a source need not keep page texts (they would only live longer than the parse).
+   */
+  keepPages: boolean;
 }
 
 export interface Source {

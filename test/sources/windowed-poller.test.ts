@@ -54,11 +54,8 @@ function fakeServer(data: Rec[], o: { pageSize: number; bytes?: number; outOfOrd
       const more = from + o.pageSize < inWindow.length;
       const next = new URL(url);
       next.searchParams.set('page[after]', String(from + o.pageSize));
-      return {
-        body: { audit_logs: page, meta: { has_more: more, after_cursor: more ? String(from + o.pageSize) : null }, links: { next: more ? next.toString() : null } },
-        url: url.toString(),
-        bytes: o.bytes ?? 1000,
-      };
+      const body = { audit_logs: page, meta: { has_more: more, after_cursor: more ? String(from + o.pageSize) : null }, links: { next: more ? next.toString() : null } };
+      return { body, text: JSON.stringify(body), url: url.toString(), bytes: o.bytes ?? 1000 };
     },
   };
   return { client: client as unknown as ZendeskClient, requests, served };
@@ -128,6 +125,20 @@ describe('windowed poller: a backfill at the minimum number of requests', () => 
     expect(srv.requests).toHaveLength(24);
     expect([...srv.served.values()].every((n) => n === 1)).toBe(true);
     expectExactlyOnce(emittedIds(run).map(String), data.map((r) => r.id));
+  });
+
+  it('gives each record its place in the page text only when a transform worker reads it (keepPages)', async () => {
+    const data = records(250, 97, 3_600_000);
+    for (const keepPages of [true, false]) {
+      const srv = fakeServer(data, { pageSize: 100 });
+      const run = context(undefined);
+      (run.ctx as { keepPages: boolean }).keepPages = keepPages;
+      await runWindowedPoller(run.ctx, srv.client, spec(), options({ startTime: Date.parse(data[0]!.created_at) - 60_000 }), new Progress(run.ctx));
+      const recs = run.batches.flatMap((b) => b.records);
+      expect(recs).toHaveLength(250);
+      if (!keepPages) expect(recs.every((r) => r.page === undefined)).toBe(true);
+      else for (const r of recs) expect((JSON.parse(r.page!.page.text) as { audit_logs: unknown[] }).audit_logs[r.page!.index]).toEqual(r.raw);
+    }
   });
 
   it('with 1-day windows over 3 days: one partial page per window and no lookback re-read between windows', async () => {

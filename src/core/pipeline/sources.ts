@@ -20,7 +20,7 @@ export interface SourceSupervisor {
   lagTimer: NodeJS.Timeout;
 }
 
-export async function superviseSources(state: RunState, registry: Registry, route: Router['route']): Promise<SourceSupervisor> {
+export async function superviseSources(state: RunState, registry: Registry, route: Router['route'], keepPages: (source: string) => boolean = () => false): Promise<SourceSupervisor> {
   const { config, opts, logger, metrics, components, sourceAbort, now, setState, context } = state;
   const staleTemps = await removeStaleCheckpointTemps(config.dataDir);
   if (staleTemps.length) logger.info({ files: staleTemps }, 'removed temporary checkpoint files left by a stopped process');
@@ -82,6 +82,7 @@ export async function superviseSources(state: RunState, registry: Registry, rout
           signal: sourceAbort.signal,
           once: opts.once ?? false,
           reached,
+          keepPages: keepPages(s.id),
           emit: async (batch) => {
             if (sourceAbort.signal.aborted) throw new AbortedError();
             const handle = committer.begin(batch.checkpoint, batch.checkpointTime);

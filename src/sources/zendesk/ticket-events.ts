@@ -147,7 +147,7 @@ export const ticketEventsSource = defineSource({
           const url = `/api/v2/incremental/ticket_events?${q.toString()}`;
           const { body, text } = await client.getJson(url, { ctx, signal: ctx.signal, timeoutMs: config.requestTimeout, endpoint: 'incremental', endpointLimit: config.requestsPerMinute, ...(maxAttempts ? { maxAttempts } : {}) });
           const events = body.ticket_events;
-          const page = pageText('ticket_events', text);
+          const page = ctx.keepPages ? pageText('ticket_events', text) : undefined;
           if (!Array.isArray(events)) throw new MalformedPageError(client.resolve(url), JSON.stringify(body).slice(0, 100_000), 'no "ticket_events" array');
           const records: SourceRecord[] = [];
           for (let index = 0; index < (events as unknown[]).length; index++) {
@@ -163,7 +163,7 @@ export const ticketEventsSource = defineSource({
             const key = String(id);
             if (key in state.seen) continue;
             state.seen[key] = Math.floor(time / 1000);
-            records.push({ account: config.account, stream: 'ticket_audit', id: key, time, raw: ev, page: { page, index } });
+            records.push({ account: config.account, stream: 'ticket_audit', id: key, time, raw: ev, ...(page ? { page: { page, index } } : {}) });
           }
           const endTime = typeof body.end_time === 'number' && Number.isFinite(body.end_time) ? body.end_time : undefined;
           return { records, events, endTime, endOfStream: body.end_of_stream === true };

@@ -228,7 +228,7 @@ export async function runWindowedPoller(ctx: SourceContext, client: ZendeskClien
           prefetched = undefined;
           pages++;
           const items = body[spec.listKey];
-          const page = pageText(spec.listKey, text);
+          const page = ctx.keepPages ? pageText(spec.listKey, text) : undefined;
           if (!Array.isArray(items)) throw new MalformedPageError(url, JSON.stringify(body).slice(0, 10_000), `no "${spec.listKey}" array`);
 
           // Sort the page out first (no awaits), so that the next page can be requested before it is processed.
@@ -266,7 +266,7 @@ export async function runWindowedPoller(ctx: SourceContext, client: ZendeskClien
             const key = String(id);
             if (key in state.seen || fresh.has(key)) continue;
             fresh.set(key, Math.floor(time / 1000));
-            records.push({ account: o.account, stream: spec.stream, id: key, time, raw: rec, page: { page, index } });
+            records.push({ account: o.account, stream: spec.stream, id: key, time, raw: rec, ...(page ? { page: { page, index } } : {}) });
           }
           if (prevTime !== undefined) edge = prevTime;
 
