@@ -48,6 +48,17 @@ export function createRouter({ graph, transforms, sinks, contexts, metrics, sour
   const unserialisable = (from: string, e: PipelineEvent, error: string) =>
     contexts.get(from)!.deadLetter({ reason: 'unserialisable_event', detail: error, kind: 'event', payload: { meta: e.meta, body: e.body } });
 
+  /** The transform's counters, wherever it ran. */
+  function countTransform(id: string, received: number, sent: number): void {
+    metrics.transformEvents.inc({ transform: id }, sent);
+    metrics.componentReceivedEvents.inc({ component: id, kind: 'transform' }, received);
+    metrics.componentSentEvents.inc({ component: id, kind: 'transform' }, sent);
+  }
+
+  /** An input the transform threw on (a mapper's RangeError, a worker's reply), dead-lettered as it came in. */
+  const transformFailed = (ctx: ComponentContext, e: PipelineEvent, detail: string) =>
+    ctx.deadLetter({ reason: 'transform_failed', detail, kind: 'event', payload: { meta: e.meta, body: e.body } });
+
   /**
    * Runs a batch through one transform. Each output is serialised as soon as it is made when
    * the transform feeds sinks, and kept as an object only when it feeds other transforms: a
@@ -75,7 +86,7 @@ export function createRouter({ graph, transforms, sinks, contexts, metrics, sour
       } catch (err) {
         failure = describeError(err); // e.g. RangeError from a mapper; never escapes the transform
       }
-      if (failure !== undefined) await ctx.deadLetter({ reason: 'transform_failed', detail: failure, kind: 'event', payload: { meta: e.meta, body: e.body } });
+      if (failure !== undefined) await transformFailed(ctx, e, failure);
       else if (Array.isArray(r)) {
         for (const x of r) {
           const error = emitted(x);
@@ -86,9 +97,7 @@ export function createRouter({ graph, transforms, sinks, contexts, metrics, sour
         if (error !== undefined) await unserialisable(id, r, error);
       }
     }
-    metrics.transformEvents.inc({ transform: id }, sent);
-    metrics.componentReceivedEvents.inc({ component: id, kind: 'transform' }, events.length);
-    metrics.componentSentEvents.inc({ component: id, kind: 'transform' }, sent);
+    countTransform(id, events.length, sent);
     return { events: out, forSinks };
   }
 
@@ -105,7 +114,7 @@ export function createRouter({ graph, transforms, sinks, contexts, metrics, sour
       const r = results[i]!;
       if ('failed' in r) {
         const e = events[i]!;
-        await ctx.deadLetter({ reason: 'transform_failed', detail: r.failed, kind: 'event', payload: { meta: e.meta, body: e.body } });
+        await transformFailed(ctx, e, r.failed);
         continue;
       }
       for (const o of r.out) {
@@ -114,9 +123,7 @@ export function createRouter({ graph, transforms, sinks, contexts, metrics, sour
         else await unserialisable(id, { meta: o.meta, body: o.body as Record<string, unknown> }, o.error);
       }
     }
-    metrics.transformEvents.inc({ transform: id }, sent);
-    metrics.componentReceivedEvents.inc({ component: id, kind: 'transform' }, events.length);
-    metrics.componentSentEvents.inc({ component: id, kind: 'transform' }, sent);
+    countTransform(id, events.length, sent);
     return forSinks;
   }
 
