@@ -163,7 +163,9 @@ export const ticketEventsSource = defineSource({
             const key = String(id);
             if (key in state.seen) continue;
             state.seen[key] = Math.floor(time / 1000);
-            records.push({ account: config.account, stream: 'ticket_audit', id: key, time, raw: ev, ...(page ? { page: { page, index } } : {}) });
+            const record: SourceRecord = { account: config.account, stream: 'ticket_audit', id: key, time, raw: ev };
+            if (page) record.page = { page, index };
+            records.push(record);
           }
           const endTime = typeof body.end_time === 'number' && Number.isFinite(body.end_time) ? body.end_time : undefined;
           return { records, events, endTime, endOfStream: body.end_of_stream === true };

@@ -266,7 +266,9 @@ export async function runWindowedPoller(ctx: SourceContext, client: ZendeskClien
             const key = String(id);
             if (key in state.seen || fresh.has(key)) continue;
             fresh.set(key, Math.floor(time / 1000));
-            records.push({ account: o.account, stream: spec.stream, id: key, time, raw: rec, ...(page ? { page: { page, index } } : {}) });
+            const record: SourceRecord = { account: o.account, stream: spec.stream, id: key, time, raw: rec };
+            if (page) record.page = { page, index };
+            records.push(record);
           }
           if (prevTime !== undefined) edge = prevTime;
 
