@@ -18,6 +18,15 @@ const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SDKS = /\/node_modules\/(@aws-sdk\/|@smithy\/|@opentelemetry\/|@datadog\/|hyparquet-writer\/)/;
 
+/** A config file in a fresh folder: a generator of `count` events into `sinks` (YAML flow lines). */
+function generatorConfig(prefix: string, count: number, sinks: string[], extra: string[] = []): string {
+  const dir = tempDir(prefix);
+  const config = join(dir, 'zsf.yaml');
+  const lines = [`dataDir: ${JSON.stringify(join(dir, 'data'))}`, ...extra, 'sources:', `  - { id: gen, type: generator, count: ${count} }`, 'sinks:', ...sinks.map((x) => `  - ${x}`), ''];
+  writeFileSync(config, lines.join('\n'));
+  return config;
+}
+
 /** Runs `node --import tsx <args>` with a resolve hook; returns the node_modules packages it loaded. */
 async function loadedPackages(args: string[]): Promise<{ sdk: string[]; all: number; stdout: string; ours: string[]; urls: string[] }> {
   const dir = tempDir('zsf-lazy-');
@@ -57,21 +66,11 @@ describe('lazy-loaded sink SDKs', () => {
   }, 60_000);
 
   it('zsf --help and zsf validate (of a config with S3, OTLP and Datadog sinks) load no sink SDK', async () => {
-    const dir = tempDir('zsf-lazy-cfg-');
-    const config = join(dir, 'zsf.yaml');
-    writeFileSync(
-      config,
-      [
-        `dataDir: ${JSON.stringify(join(dir, 'data'))}`,
-        'sources:',
-        '  - { id: gen, type: generator, count: 10 }',
-        'sinks:',
-        '  - { id: archive, type: s3, inputs: [gen], bucket: zsf-archive, region: eu-west-1 }',
-        '  - { id: otel, type: otlp, inputs: [gen], endpoint: "http://127.0.0.1:4318/v1/logs" }',
-        '  - { id: dd, type: datadog_logs, inputs: [gen], apiKey: k }',
-        '',
-      ].join('\n'),
-    );
+    const config = generatorConfig('zsf-lazy-cfg-', 10, [
+      '{ id: archive, type: s3, inputs: [gen], bucket: zsf-archive, region: eu-west-1 }',
+      '{ id: otel, type: otlp, inputs: [gen], endpoint: "http://127.0.0.1:4318/v1/logs" }',
+      '{ id: dd, type: datadog_logs, inputs: [gen], apiKey: k }',
+    ]);
     const help = await loadedPackages([join(ROOT, 'src/cli/main.ts'), '--help']);
     expect(help.stdout).toContain('zsf');
     expect(help.sdk).toEqual([]);
@@ -92,20 +91,7 @@ describe('zsf run loads only what running needs', () => {
   }, 60_000);
 
   it('zsf run --once of a generator into a null sink loads no other command and no sink SDK', async () => {
-    const dir = tempDir('zsf-lazy-run-');
-    const config = join(dir, 'zsf.yaml');
-    writeFileSync(
-      config,
-      [
-        `dataDir: ${JSON.stringify(join(dir, 'data'))}`,
-        'api: { enabled: false }',
-        'sources:',
-        '  - { id: gen, type: generator, count: 10 }',
-        'sinks:',
-        '  - { id: sink, type: "null", inputs: [gen] }',
-        '',
-      ].join('\n'),
-    );
+    const config = generatorConfig('zsf-lazy-run-', 10, ['{ id: sink, type: "null", inputs: [gen] }'], ['api: { enabled: false }']);
     const r = await loadedPackages([join(ROOT, 'src/cli/main.ts'), 'run', '--once', '-c', config]);
     expect(r.ours).toContain('src/core/pipeline.ts'); // the run did load the pipeline
     expect(r.ours.filter((m) => OTHER_COMMANDS.test(m))).toEqual([]);
@@ -118,20 +104,7 @@ describe('the Datadog client loads only the APIs in use', () => {
   async function runIntoDatadog(healthcheck: boolean) {
     const receiver = await startDatadogReceiver({ apiKeys: ['k'] });
     try {
-      const dir = tempDir('zsf-lazy-dd-');
-      const config = join(dir, 'zsf.yaml');
-      writeFileSync(
-        config,
-        [
-          `dataDir: ${JSON.stringify(join(dir, 'data'))}`,
-          'api: { enabled: false }',
-          'sources:',
-          '  - { id: gen, type: generator, count: 20 }',
-          'sinks:',
-          `  - { id: dd, type: datadog_logs, inputs: [gen], apiKey: k, endpoint: ${JSON.stringify(receiver.url)}, healthcheck: { enabled: ${healthcheck} } }`,
-          '',
-        ].join('\n'),
-      );
+      const config = generatorConfig('zsf-lazy-dd-', 20, [`{ id: dd, type: datadog_logs, inputs: [gen], apiKey: k, endpoint: ${JSON.stringify(receiver.url)}, healthcheck: { enabled: ${healthcheck} } }`], ['api: { enabled: false }']);
       const r = await loadedPackages([join(ROOT, 'src/cli/main.ts'), 'run', '--once', '-c', config]);
       const apis = r.urls.filter((u) => /datadog-api-client-v[12]\/apis\//.test(u)).map((u) => u.slice(u.indexOf('datadog-api-client-v')));
       return { apis: [...new Set(apis)].sort(), delivered: receiver.logCount };
