@@ -47,7 +47,6 @@ export interface WorkerSetup {
 }
 
 export interface TransformPool {
-  readonly size: number;
   /** Whether `transform` runs in the pool. */
   offloads(transform: string): boolean;
   /**
@@ -223,7 +222,6 @@ export function createTransformPool(o: TransformPoolOptions): TransformPool {
   };
 
   return {
-    size: o.size,
     offloads: (transform) => o.recipes.has(transform),
     async run(transform, events, usePages) {
       if (events.length === 0) return [];
