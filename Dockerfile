@@ -10,18 +10,19 @@
 # does this for you). Checked statically by test/deploy/dockerfile.test.ts; no Docker engine
 # runs in this project's CI, so keep this file simple enough to be right by reading.
 
-# One base for both stages: Node 24 LTS ("Krypton", supported until April 2028) on Debian 12
-# (bookworm), slim variant, pinned by digest so every build starts from the same bytes. CI runs
-# the test suite on the same Node major (scripts/fetch-node.mjs; test/deploy/dockerfile.test.ts
-# keeps the two equal).
-# Where the digest comes from: node:24-bookworm-slim@sha256:0e0ff40c… is what three independent
-# public repositories' Dockerfiles pin for that tag (code search, Nov 2026); this project's
-# machines cannot reach Docker Hub to confirm it, nor which Node 24 patch it holds. Before a
-# release, refresh it (and move to the newest Node 24 patch) with
-#   docker buildx imagetools inspect node:24-bookworm-slim      # the "Digest:" line
+# One base for both stages: Node 26, the Active LTS ("Lithium", LTS since 2026-10-28, supported
+# until April 2029; Node 24 went into maintenance on 2026-10-20) on Debian 12 (bookworm), slim
+# variant, pinned by digest so every build starts from the same bytes. CI runs the test suite on
+# the same Node major (scripts/fetch-node.mjs; test/deploy/dockerfile.test.ts keeps the two equal).
+# Where the digest comes from: node:26-bookworm-slim@sha256:367679cf… is what four independent
+# public repositories' Dockerfiles pin for that tag (code search, Dec 2026); this project's
+# machines cannot reach Docker Hub to confirm it, nor which Node 26 patch it holds (CI tests
+# 26.12.1, the October 2026 security release). Before a release, refresh it (and move to the
+# newest Node 26 patch) with
+#   docker buildx imagetools inspect node:26-bookworm-slim      # the "Digest:" line
 # then replace it below. A build arg overrides it for one build:
-#   docker build --build-arg NODE_IMAGE=node:24-bookworm-slim@sha256:<digest> .
-ARG NODE_IMAGE=node:24-bookworm-slim@sha256:0e0ff40c39bc087845bfb27465a0df4ea419520094bc35842ff83dd8cbe6f9b6
+#   docker build --build-arg NODE_IMAGE=node:26-bookworm-slim@sha256:<digest> .
+ARG NODE_IMAGE=node:26-bookworm-slim@sha256:367679cf9792759492a486e4aa4b421764d71a9546a6dae8aab81a99eb797b3e
 
 # ---------------------------------------------------------------------------------- build
 FROM ${NODE_IMAGE} AS build

@@ -14,7 +14,7 @@ import process from 'node:process';
 import { pathToFileURL } from 'node:url';
 import { CACHE_ROOT, npmUnpack, runs } from './lib/npm-binary.mjs';
 
-export const NODE_VERSION = '24.22.3';
+export const NODE_VERSION = '26.12.1';
 const CACHE_DIR = join(CACHE_ROOT, 'zsf-node');
 const home = join(CACHE_DIR, NODE_VERSION);
 const binDir = join(home, 'bin');

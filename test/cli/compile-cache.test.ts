@@ -1,7 +1,7 @@
 // The CLI turns Node's compile cache on (Node >= 22.1, the image's Node) before it loads the rest
 // of itself, in Node's default folder (<tmpdir>/node-compile-cache) unless NODE_COMPILE_CACHE
 // names another; NODE_DISABLE_COMPILE_CACHE=1 keeps it off. Node 20 has no such cache: there the
-// CLI starts all the same and writes nothing. CI runs this file on Node 24 too (.ci/run).
+// CLI starts all the same and writes nothing. CI runs this file on Node 26 too (.ci/run).
 
 import module from 'node:module';
 import { existsSync, readdirSync } from 'node:fs';

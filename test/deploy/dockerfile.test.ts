@@ -78,7 +78,7 @@ describe('Dockerfile', () => {
     expect(ciNode, 'NODE_VERSION in scripts/fetch-node.mjs').not.toBeNull();
     const major = Number(ciNode![1]);
     expect(major % 2, 'an even Node major (odd ones never become LTS)').toBe(0);
-    expect(major).toBeGreaterThanOrEqual(24); // 20 is out of support since April 2026, 22 in maintenance
+    expect(major).toBeGreaterThanOrEqual(26); // the Active LTS since 2026-10-28; 20 is out of support, 22 and 24 in maintenance
     const ci = readFileSync(join(ROOT, '.ci', 'run'), 'utf8');
     expect(ci).toMatch(/node_bin=\$\(node scripts\/fetch-node\.mjs\)/);
     expect(ci).toMatch(/PATH="\$node_bin:\$PATH" npx vitest run/);
