@@ -24,13 +24,15 @@
 //
 // ZSF_BENCH_CPU_PROF=<dir> starts the backfill children with `--cpu-prof` (profiles in <dir>);
 // ZSF_BENCH_E2E_BUFFERS=memory (or disk) runs one buffer type only; ZSF_BENCH_E2E_WORKERS=N
-// (default 2, 0: none) adds a 100k memory-buffer variant with `workers: N`; ZSF_BENCH_NODE_FLAGS
+// (default 2, 0: none) adds a 100k memory-buffer variant with `workers: N`, and a 100k
+// memory-buffer variant runs on the image's Node with its yardstick measured on that Node too
+// (ZSF_BENCH_E2E_IMAGE_NODE=0: not); ZSF_BENCH_NODE_FLAGS
 // (e.g. `--max-old-space-size=160`, the heap limit an operator sets) go to the backfill children.
 
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { sectionDefault, type BuildEnv } from '../src/core/plugin.js';
 import { recordToEvent, type PipelineEvent } from '../src/core/types.js';
 import { DEMO_CREDENTIALS, startSimulator, type LimitOptions, type Simulator } from '../src/simulator/index.js';
@@ -47,6 +49,8 @@ const CPU_PROF = process.env.ZSF_BENCH_CPU_PROF;
 const BUFFERS = (process.env.ZSF_BENCH_E2E_BUFFERS ?? 'memory,disk').split(',') as ('memory' | 'disk')[];
 /** Transform workers of the extra 100k memory-buffer variant (0: no such variant). */
 const WORKERS = Number(process.env.ZSF_BENCH_E2E_WORKERS ?? 2);
+/** ZSF_BENCH_E2E_IMAGE_NODE=0 leaves out the 100k memory-buffer variant on the image's Node. */
+const IMAGE_VARIANT = process.env.ZSF_BENCH_E2E_IMAGE_NODE !== '0';
 const { flags: NODE_FLAGS, note: NODE_NOTE } = productNodeFlags();
 const { env: MALLOC_ENV, note: MALLOC_NOTE } = imageMallocEnv();
 /** How the backfill children run: the image's node flags and malloc settings. */
@@ -129,21 +133,34 @@ interface Run {
   benchBusy: number;
 }
 
-/** One `zsf run --once` backfill with the yardstick measured right before and right after it. */
-async function backfillRun(sim: Simulator, m: Mix, yardstickInput: string[], buffer: 'memory' | 'disk', workers?: number): Promise<Run> {
+/**
+ * The yardstick on another Node binary (the image's): the same JSON.parse + JSON.stringify loop
+ * as rawJsonRate, in a child of that Node, over the same serialised events.
+ */
+function yardstickOn(node: string, inputFile: string, minMs: number): number {
+  const script = `const items = JSON.parse(require('fs').readFileSync(process.argv[1], 'utf8'));
+let n = 0; const start = performance.now(); let elapsed = 0;
+do { for (const s of items) JSON.stringify(JSON.parse(s)); n += items.length; elapsed = performance.now() - start; } while (elapsed < ${minMs});
+process.stdout.write(String((n / elapsed) * 1000));`;
+  return Number(execFileSync(node, ['-e', script, inputFile], { encoding: 'utf8' }));
+}
+
+/** One `zsf run --once` backfill with the yardstick measured right before and right after it (on `on.node` when given: the product and the yardstick both). */
+async function backfillRun(sim: Simulator, m: Mix, yardstickInput: string[], buffer: 'memory' | 'disk', workers?: number, on?: { node: string; inputFile: string }): Promise<Run> {
   const hec = await startHecReceiver({ record: false });
   const dir = mkdtempSync(join(tmpdir(), 'zsf-bench-e2e-'));
   try {
     const config = productConfig(dir, sim, hec.url, { buffer, ...(workers !== undefined ? { workers } : {}) });
     sim.resetStats();
-    const before = rawJsonRate(yardstickInput, 1500);
+    const yardstickNow = () => (on ? yardstickOn(on.node, on.inputFile, 1500) : rawJsonRate(yardstickInput, 1500));
+    const before = yardstickNow();
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
-    const p = spawnProduct(['run', '--once', '-c', config], { nodeArgs: [...NODE_FLAGS, ...(CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF] : [])], env: { ...MALLOC_ENV, ...process.env } });
+    const p = spawnProduct(['run', '--once', '-c', config], { ...(on ? { node: on.node } : {}), nodeArgs: [...NODE_FLAGS, ...(CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF] : [])], env: { ...MALLOC_ENV, ...process.env } });
     const { code, stderr } = await p.exited;
     const secs = (performance.now() - t0) / 1000;
     const benchCpu = process.cpuUsage(cpu0);
-    const after = rawJsonRate(yardstickInput, 1500);
+    const after = yardstickNow();
     if (code !== 0) throw new Error(`zsf run --once exited ${code}:\n${stderr}`);
     const yardstick = (before + after) / 2;
     const events = hec.indexedCount;
@@ -178,10 +195,28 @@ async function backfills(rows: BenchRow[], goals: GoalLine[]): Promise<void> {
       // The worker pool (off by default) beside the default, at 100k: what `workers` buys here.
       const pooled: Run[] = [];
       const withPool = WORKERS > 0 && size === 100_000 && BUFFERS.includes('memory');
+      // The product as the image ships it (its Node), beside the bench's Node, at 100k: not a
+      // goal line (those are measured on the Node that runs the bench), but what operators get.
+      const image = size === 100_000 && BUFFERS.includes('memory') && IMAGE_VARIANT ? imageNode() : undefined;
+      const onImage = image && image.version !== process.versions.node ? { node: image.node, version: image.version, inputFile: join(mkdtempSync(join(tmpdir(), 'zsf-bench-yardstick-')), 'input.json') } : undefined;
+      if (onImage) writeFileSync(onImage.inputFile, JSON.stringify(yardstickInput));
+      const imaged: Run[] = [];
       // Alternating, so that a busy stretch of the shared machine falls on every variant.
       for (let i = 0; i < runs; i++) {
         for (const buffer of BUFFERS) results[buffer].push(await backfillRun(sim, m, yardstickInput, buffer));
         if (withPool) pooled.push(await backfillRun(sim, m, yardstickInput, 'memory', WORKERS));
+        if (onImage) imaged.push(await backfillRun(sim, m, yardstickInput, 'memory', undefined, onImage));
+      }
+      if (onImage) {
+        rmSync(dirname(onImage.inputFile), { recursive: true, force: true });
+        rows.push({
+          name: `simulator → OCSF → HEC (gzip), ${thousands(size)} records, memory buffer, on the image's Node ${onImage.version}`,
+          eventsPerSec: median(imaged.map((r) => r.eps)),
+          peakRssMb: Math.max(...imaged.map((r) => r.peakRssMb)),
+          ratio: median(imaged.map((r) => r.ratio)),
+          ratioTo: `yardstick ${int(median(imaged.map((r) => r.yardstick)))}/s on Node ${onImage.version}`,
+          note: `not a goal line (the goals are measured on the bench's Node ${process.versions.node}); product and yardstick both on Node ${onImage.version}; ratios ${imaged.map((r) => r.ratio.toFixed(3)).join(', ')}, child CPU ${imaged.map((r) => r.childCpuMsPerKEvents.toFixed(0)).join(', ')} ms per 1k events, ${HEAP_NOTE}, compile cache as the product sets it`,
+        });
       }
       if (withPool) {
         const base = results.memory;
